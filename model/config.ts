@@ -1,0 +1,232 @@
+import { z } from "zod";
+import { ARM_LOCATIONS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "./catalog";
+import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
+import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
+import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
+import type { ArmLocation, ServerTypeName } from "./catalog";
+
+/** The Pulumi config namespace: every key is `orion:<key>`. */
+export const CONFIG_NAMESPACE = "orion";
+
+/** Config after validation: what `plan()` takes. Secrets are not here; the program reads them itself. */
+export interface OrionConfig {
+  stage: StageName;
+  location: ArmLocation;
+  serverTypes: Partial<Record<ServerRole, ServerTypeName>>;
+  memoryLimitsMb: Partial<Record<ServiceName, number>>;
+  replicas: Partial<Record<ServiceName, number>>;
+  uvicornWorkers?: number;
+  apiServers?: number;
+  workerServers?: number;
+  dbReplicas?: number;
+  adminCidrs: string[];
+  sshPublicKeys: string[];
+  appImage: string;
+  domain?: string;
+  monthlyBudgetEur?: number;
+  clients?: number;
+  stores?: number;
+  backups: boolean;
+  pgdataVolumeGb: number;
+}
+
+/** One problem in the config: the key, the value given and what would be accepted. */
+export interface ConfigProblem {
+  key: string;
+  value: unknown;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  const lines = problems.map((p) => `${p.key}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`} ${p.message}`);
+  return lines.length === 1 ? lines[0] : `${lines.length} problems in the config:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
+}
+
+const list = (values: readonly string[]) => values.join(", ");
+
+/** Pulumi hands every scalar over as a string (`pulumi config set orion:uvicornWorkers 4`); structured values may arrive as JSON text. */
+function fromPulumiText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === "true" || text === "false") return text === "true";
+  if (text.startsWith("[") || text.startsWith("{")) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+const pulumiValue = <T extends z.ZodType>(schema: T) => z.preprocess(fromPulumiText, schema);
+
+const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  pulumiValue(
+    z
+      .number({ error: `is not a number; use ${what}` })
+      .int({ error: `is not a whole number; use ${what}` })
+      .min(min, { error: `is too small; use ${what}` })
+      .max(max, { error: `is too large; use ${what}` }),
+  );
+
+// A CIDR as Hetzner's firewall takes it: IPv4 or IPv6 address, a prefix length.
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d)$/;
+const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+// An image reference pinned by a tag other than `latest`, or by a digest.
+const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+
+const stringList = (itemSchema: z.ZodType<string>) => pulumiValue(z.array(itemSchema, { error: "is not a list; use a YAML list or a JSON array of strings" }));
+
+/** A map whose keys must come from a fixed list, with a value schema per entry. */
+function keyedMap<K extends string>(keyNoun: string, keys: readonly K[], isKey: (k: string) => k is K, value: z.ZodType) {
+  return pulumiValue(
+    z
+      .record(z.string(), z.unknown(), { error: `is not a map; use ${keyNoun} names as keys, e.g. {"${keys[0]}": ...}` })
+      .superRefine((map, ctx) => {
+        for (const [key, entry] of Object.entries(map)) {
+          if (!isKey(key)) {
+            ctx.addIssue({ code: "custom", path: [key], input: key, message: `is not a ${keyNoun}; use one of ${list(keys)}` });
+            continue;
+          }
+          const parsed = value.safeParse(entry, { reportInput: true });
+          if (!parsed.success) {
+            for (const issue of parsed.error.issues) {
+              ctx.addIssue({ code: "custom", path: [key, ...issue.path.map(String)], input: entry, message: issue.message });
+            }
+          }
+        }
+      }),
+  );
+}
+
+const memorySize = pulumiValue(
+  z.union([z.string(), z.number()], { error: `is not a memory size; use ${MEMORY_FORMAT_HELP}` }).refine((v) => parseMemoryMb(v) !== undefined, {
+    error: `is not a memory size; use ${MEMORY_FORMAT_HELP}`,
+  }),
+);
+
+const serverType = z.string({ error: `is not a server type; use one of ${list(SERVER_TYPE_NAMES)}` }).refine(isServerTypeName, {
+  error: `is not an ARM (CAX) server type; use one of ${list(SERVER_TYPE_NAMES)}`,
+});
+
+export const configSchema = z.object({
+  stage: z
+    .string()
+    .default("launch")
+    .refine(isStageName, { error: `is not a stage; use one of ${list(STAGE_NAMES)}` }),
+  location: z
+    .string()
+    .default("fsn1")
+    .superRefine((v, ctx) => {
+      if (isArmLocation(v)) return;
+      const why = (NON_ARM_LOCATIONS as readonly string[]).includes(v) ? "offers no ARM (CAX) servers" : "is not a Hetzner location with ARM servers";
+      ctx.addIssue({ code: "custom", input: v, message: `${why}; use one of ${list(ARM_LOCATIONS)}` });
+    }),
+  serverTypes: keyedMap("server role", SERVER_ROLES, (k): k is ServerRole => (SERVER_ROLES as readonly string[]).includes(k), serverType).default({}),
+  memoryLimits: keyedMap("service", SERVICE_NAMES, isServiceName, memorySize).default({}),
+  replicas: keyedMap("service", SERVICE_NAMES, isServiceName, wholeNumber("a whole number of replicas, at least 1", 1, 20)).default({}),
+  uvicornWorkers: wholeNumber("a whole number of Uvicorn workers, at least 1", 1, 64).optional(),
+  apiServers: wholeNumber("a whole number of API servers", 1, 10).optional(),
+  workerServers: wholeNumber("a whole number of worker servers", 1, 10).optional(),
+  dbReplicas: wholeNumber("a whole number of read replicas", 1, 5).optional(),
+  adminCidrs: stringList(
+    z.string().refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), { error: "is not a CIDR; use an address with a prefix length, e.g. 203.0.113.7/32" }),
+  ).default([]),
+  sshPublicKeys: stringList(
+    z.string().refine((v) => SSH_KEY.test(v.trim()), { error: "is not an SSH public key; use one line of an OpenSSH .pub file (ssh-ed25519 AAAA...)" }),
+  ).default([]),
+  appImage: z
+    .string()
+    .default("orion/orion:1.0.0")
+    .refine((v) => PINNED_IMAGE.test(v), { error: "is not a pinned image; use name:tag with a version tag (not latest) or name@sha256:<digest>" }),
+  domain: z
+    .string()
+    .refine((v) => HOSTNAME.test(v), { error: "is not a domain name; use a host name such as orion.example.com" })
+    .optional(),
+  monthlyBudgetEur: pulumiValue(z.number({ error: "is not a number; use euros per month, e.g. 50" }).positive({ error: "must be above 0; use euros per month, e.g. 50" })).optional(),
+  clients: wholeNumber("a whole number of clients, 0 or more", 0).optional(),
+  stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
+  backups: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
+  pgdataVolumeGb: wholeNumber("a whole number of GB, 10 (Hetzner's smallest volume) to 10240", 10, 10240).default(20),
+});
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
+
+/**
+ * Pulumi.yaml can only declare a typed key with a default, so optional numbers
+ * default to 0 and the domain to "": both mean "not set, use the stage's figure".
+ */
+export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
+  uvicornWorkers: 0,
+  apiServers: 0,
+  workerServers: 0,
+  dbReplicas: 0,
+  monthlyBudgetEur: 0,
+  domain: "",
+};
+
+function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
+}
+
+/** `orion:adminCidrs[0]`, `orion:memoryLimits.db`: the path as `pulumi config set --path` spells it. */
+export function configKeyPath(path: readonly PropertyKey[]): string {
+  const spelled = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+  return `${CONFIG_NAMESPACE}:${spelled}`;
+}
+
+/**
+ * Validates raw config (keys without the `orion:` prefix, values as Pulumi
+ * gives them) and reports every problem at once.
+ */
+export function parseConfig(given: Record<string, unknown>): OrionConfig {
+  const raw = withoutUnsetMarkers(given);
+  const problems: ConfigProblem[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is not a setting of orion-infra; use one of ${list(CONFIG_KEYS)}` });
+    }
+  }
+  const known = Object.fromEntries(Object.entries(raw).filter(([k]) => (CONFIG_KEYS as string[]).includes(k)));
+  const result = configSchema.safeParse(known, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push({ key: configKeyPath(issue.path), value: issue.input, message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const c = result.data;
+  const memoryLimitsMb: Partial<Record<ServiceName, number>> = {};
+  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size as string | number)!;
+  return {
+    stage: c.stage as StageName,
+    location: c.location as ArmLocation,
+    serverTypes: c.serverTypes as OrionConfig["serverTypes"],
+    memoryLimitsMb,
+    replicas: c.replicas as OrionConfig["replicas"],
+    uvicornWorkers: c.uvicornWorkers,
+    apiServers: c.apiServers,
+    workerServers: c.workerServers,
+    dbReplicas: c.dbReplicas,
+    adminCidrs: c.adminCidrs,
+    sshPublicKeys: c.sshPublicKeys.map((k) => k.trim()),
+    appImage: c.appImage,
+    domain: c.domain,
+    monthlyBudgetEur: c.monthlyBudgetEur,
+    clients: c.clients,
+    stores: c.stores,
+    backups: c.backups,
+    pgdataVolumeGb: c.pgdataVolumeGb,
+  };
+}

@@ -1,0 +1,268 @@
+import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } from "./catalog";
+import { celerySettings } from "./celery";
+import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
+import { connectionBudget } from "./connections";
+import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
+import { SERVICES, type ServiceName } from "./services";
+import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
+import { formatEur, formatMb } from "./units";
+
+export * from "./plan-types";
+
+/** Where the pgdata volume is mounted on every server that holds a database: the same path in every stage. */
+export const PGDATA_MOUNT_PATH = "/mnt/pgdata";
+
+/** Options for callers that must see a plan even when it breaks a rule (policy tests feed such plans to the pack). */
+export interface PlanOptions {
+  /** Throw on overflowing servers and connection counts that do not fit. Defaults to true. */
+  enforceLimits?: boolean;
+}
+
+const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+const round2 = (eur: number) => Math.round(eur * 100) / 100;
+
+/** Turns validated config into servers, services, limits, volumes and costs. Throws ConfigError listing every problem. */
+export function plan(config: OrionConfig, options: PlanOptions = {}): Plan {
+  const stage = STAGES[config.stage];
+  const problems: ConfigProblem[] = [];
+  checkOverridesApply(stage, config, problems);
+
+  const servers = stage.servers.flatMap((spec) => serverNames(spec, config, problems).map((name) => planServer(spec, name, config, problems)));
+  const connections = connectionBudget(servers);
+  for (const server of servers) {
+    for (const service of server.services) {
+      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections };
+    }
+  }
+
+  if (options.enforceLimits ?? true) {
+    checkBudgets(servers, stage, problems);
+    checkConnections(connections, config, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const volumes = planVolumes(servers, config);
+  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers) : undefined;
+  const cost = monthlyCost(servers, volumes, loadBalancer, config);
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, connections, cost, findings: findings(config, stage, cost) };
+}
+
+function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
+  const roles = new Set(stage.servers.map((s) => s.role));
+  for (const role of Object.keys(config.serverTypes)) {
+    if (!roles.has(role as ServerSpec["role"])) {
+      problems.push({ key: key(`serverTypes.${role}`), value: config.serverTypes[role as ServerSpec["role"]], message: `names a role the ${stage.name} stage does not have; its roles are ${[...roles].join(", ")}` });
+    }
+  }
+  const services = new Set(stage.servers.flatMap((s) => s.services.map((x) => x.service)));
+  for (const [field, map] of [["memoryLimits", config.memoryLimitsMb], ["replicas", config.replicas]] as const) {
+    for (const service of Object.keys(map)) {
+      if (!services.has(service as ServiceName)) {
+        problems.push({ key: key(`${field}.${service}`), value: map[service as ServiceName], message: `names a service the ${stage.name} stage does not run; it runs ${[...services].join(", ")}` });
+      }
+    }
+  }
+  const counted = new Set(stage.servers.flatMap((s) => (s.count ? [s.count.configKey] : [])));
+  for (const countKey of ["apiServers", "workerServers", "dbReplicas"] as const) {
+    if (config[countKey] !== undefined && !counted.has(countKey)) {
+      problems.push({ key: key(countKey), value: config[countKey], message: `is only used by the enterprise stage; remove it or set orion:stage to enterprise` });
+    }
+  }
+}
+
+function serverNames(spec: ServerSpec, config: OrionConfig, problems: ConfigProblem[]): string[] {
+  if (!spec.count) return [spec.name];
+  const { configKey, min, max, alreadyCounted } = spec.count;
+  const wanted = config[configKey] ?? spec.count.default;
+  if (wanted < min || wanted > max) {
+    problems.push({ key: key(configKey), value: wanted, message: `is outside what the stage supports; use ${min} to ${max}` });
+    return [];
+  }
+  return Array.from({ length: wanted - alreadyCounted }, (_, i) => `${spec.name}-${i + 1 + alreadyCounted}`);
+}
+
+function chooseType(spec: ServerSpec, config: OrionConfig, problems: ConfigProblem[]): ServerTypeName {
+  const chosen = config.serverTypes[spec.role];
+  if (chosen === undefined) return spec.type;
+  if (!spec.allowedTypes.includes(chosen)) {
+    problems.push({ key: key(`serverTypes.${spec.role}`), value: chosen, message: `is not offered for the ${spec.role} server in this stage; use one of ${spec.allowedTypes.join(", ")}` });
+    return spec.type;
+  }
+  return chosen;
+}
+
+function planServer(spec: ServerSpec, name: string, config: OrionConfig, problems: ConfigProblem[]): PlannedServer {
+  const type = SERVER_TYPES[chooseType(spec, config, problems)];
+  const reserve = HOST_RESERVE_MB[spec.role];
+  const services = spec.services.map((s) => planService(s, name, type.name, config, problems));
+  const containersMb = services.reduce((sum, s) => sum + s.totalMb, 0);
+  return {
+    name,
+    role: spec.role,
+    type: type.name,
+    vcpu: type.vcpu,
+    ramMb: type.ramMb,
+    diskGb: type.diskGb,
+    hostReserveMb: reserve.mb,
+    hostReserveCovers: reserve.covers,
+    services,
+    containersMb,
+    headroomMb: type.ramMb - containersMb - reserve.mb,
+    holdsData: STATEFUL_ROLES.includes(spec.role),
+    servesHttp: HTTP_ROLES.includes(spec.role),
+    priceEurMonthly: type.priceEurMonthly,
+  };
+}
+
+function planService(spec: ServiceSpec, serverName: string, type: ServerTypeName, config: OrionConfig, problems: ConfigProblem[]): PlannedService {
+  const info = SERVICES[spec.service];
+  const override = config.memoryLimitsMb[spec.service];
+  const stageMb = typeof spec.memoryMb === "number" ? spec.memoryMb : spec.memoryMb[type];
+  if (override === undefined && stageMb === undefined) {
+    // A stage that offers a server type must size every service for it; this is a bug in stages.ts, not in the config.
+    throw new Error(`stage data gives ${spec.service} on ${serverName} no memory limit for ${type}`);
+  }
+  const memoryLimitMb = override ?? stageMb!;
+
+  const range = spec.replicas ?? { default: 1, min: 1, max: 1 };
+  const replicaOverride = config.replicas[spec.service];
+  let replicas = replicaOverride ?? range.default;
+  if (replicaOverride !== undefined && (replicaOverride < range.min || replicaOverride > range.max)) {
+    const accepted = range.min === range.max ? `${spec.service} runs exactly ${range.min} in this stage` : `use ${range.min} to ${range.max}`;
+    problems.push({ key: key(`replicas.${spec.service}`), value: replicaOverride, message: `is outside what the stage supports; ${accepted}` });
+    replicas = range.default;
+  }
+
+  const planned: PlannedService = {
+    name: spec.service,
+    group: info.group,
+    purpose: info.purpose,
+    image: info.image === "app" ? config.appImage : info.image,
+    memoryLimitMb,
+    replicas,
+    totalMb: memoryLimitMb * replicas,
+    overridden: override !== undefined || replicaOverride !== undefined,
+    ...spec.settings,
+  };
+
+  if (planned.api && config.uvicornWorkers !== undefined) {
+    planned.api = { ...planned.api, uvicornWorkers: config.uvicornWorkers };
+    planned.overridden = true;
+  }
+  if (planned.api) {
+    const max = maxUvicornWorkers(SERVER_TYPES[type]);
+    if (planned.api.uvicornWorkers > max) {
+      problems.push({ key: key("uvicornWorkers"), value: planned.api.uvicornWorkers, message: `is above the guide's 2 x vCPU + 1 = ${max} for ${serverName} (${type}, ${SERVER_TYPES[type].vcpu} vCPU); use at most ${max}` });
+    }
+  }
+  if (planned.redis && planned.redis.maxmemoryMb >= memoryLimitMb) {
+    problems.push({
+      key: key(`memoryLimits.${spec.service}`),
+      value: memoryLimitMb,
+      message: `leaves no room above Redis maxmemory ${formatMb(planned.redis.maxmemoryMb)} on ${serverName}; use more than ${formatMb(planned.redis.maxmemoryMb)} (the guide keeps 100 of 128 MB)`,
+    });
+  }
+  if (spec.service === "celery-worker") planned.celery = celerySettings(memoryLimitMb, SERVER_TYPES[type].vcpu);
+  return planned;
+}
+
+function checkBudgets(servers: PlannedServer[], stage: StageSpec, problems: ConfigProblem[]): void {
+  for (const server of servers) {
+    if (server.headroomMb >= 0) continue;
+    const overridden = server.services.filter((s) => s.overridden).map((s) => s.name);
+    const spec = stage.servers.find((s) => s.role === server.role)!;
+    const bigger = spec.allowedTypes.filter((t) => SERVER_TYPES[t].ramMb > server.ramMb);
+    const fixes = [
+      overridden.length > 0 ? `lower orion:memoryLimits or orion:replicas for ${overridden.join(", ")}` : "lower memory limits with orion:memoryLimits",
+      ...(bigger.length > 0 ? [`choose a larger server with orion:serverTypes.${server.role} (${bigger.join(", ")})`] : []),
+    ];
+    problems.push({
+      key: `server ${server.name}`,
+      value: undefined,
+      message:
+        `(${server.type}, ${formatMb(server.ramMb)} RAM) overflows by ${formatMb(-server.headroomMb)}: ` +
+        `containers ${formatMb(server.containersMb)} + host reserve ${formatMb(server.hostReserveMb)} = ${formatMb(server.containersMb + server.hostReserveMb)}; ${fixes.join(" or ")}`,
+    });
+  }
+}
+
+function checkConnections(connections: Plan["connections"], config: OrionConfig, problems: ConfigProblem[]): void {
+  const pool = connections.pgbouncer;
+  if (pool && connections.clientTotal > pool.maxClientConn) {
+    problems.push({
+      key: config.uvicornWorkers !== undefined ? key("uvicornWorkers") : `pgbouncer on ${pool.server}`,
+      value: config.uvicornWorkers,
+      message:
+        `makes the app open up to ${connections.clientTotal} client connections (${connections.clients.map((c) => `${c.total} ${c.source}`).join(", ")}, ${connections.headroom} headroom), ` +
+        `above PgBouncer's max_client_conn ${pool.maxClientConn}; use fewer Uvicorn workers or Celery replicas`,
+    });
+  }
+}
+
+function planVolumes(servers: PlannedServer[], config: OrionConfig): PlannedVolume[] {
+  const price = round2(config.pgdataVolumeGb * HETZNER_EXTRAS.volumePerGbEurMonthly);
+  return servers
+    .filter((server) => server.services.some((s) => s.name === "db" || s.name === "db-replica"))
+    .map((server) => ({
+      // The primary's volume is `pgdata` in every stage, whichever server it is attached to, so moving stage never replaces it.
+      name: server.services.some((s) => s.name === "db") ? "pgdata" : `pgdata-${server.name}`,
+      server: server.name,
+      sizeGb: config.pgdataVolumeGb,
+      mountPath: PGDATA_MOUNT_PATH,
+      priceEurMonthly: price,
+    }));
+}
+
+function planLoadBalancer(servers: PlannedServer[]): PlannedLoadBalancer {
+  return {
+    name: "api",
+    type: HETZNER_EXTRAS.loadBalancerType,
+    targets: servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name),
+    listenPort: 80,
+    destinationPort: SERVICES.api.port!,
+    healthCheckPath: "/health",
+    priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly,
+  };
+}
+
+function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, config: OrionConfig): MonthlyCost {
+  const serversEur = round2(servers.reduce((sum, s) => sum + s.priceEurMonthly, 0));
+  const volumesEur = round2(volumes.reduce((sum, v) => sum + v.priceEurMonthly, 0));
+  const loadBalancerEur = loadBalancer?.priceEurMonthly ?? 0;
+  // Backups only where data lives; stateless servers are rebuilt from this code.
+  const backupsEur = config.backups ? round2(servers.filter((s) => s.holdsData).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0)) : 0;
+  return { serversEur, volumesEur, loadBalancerEur, backupsEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur) };
+}
+
+function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Finding[] {
+  const out: Finding[] = [];
+  if (config.adminCidrs.length === 0) {
+    out.push({ severity: "warning", key: key("adminCidrs"), message: "is empty, so SSH is closed to everyone and `pulumi up` cannot deploy; add the address of the machine that runs it" });
+  }
+  if (config.adminCidrs.some((c) => c === "0.0.0.0/0" || c === "::/0")) {
+    out.push({ severity: "warning", key: key("adminCidrs"), message: "opens SSH to the whole internet; list the addresses of your team and CI runner instead" });
+  }
+  if (config.sshPublicKeys.length === 0) {
+    out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
+  }
+  if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
+    out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });
+  }
+  if (config.clients !== undefined || config.stores !== undefined) {
+    const called = stageForLoad(config.clients ?? 0, config.stores ?? 0);
+    if (STAGE_NAMES.indexOf(called.name) > STAGE_NAMES.indexOf(stage.name)) {
+      out.push({
+        severity: "advisory",
+        key: key("stage"),
+        message: `is ${stage.name}, but ${config.clients ?? 0} clients and ${config.stores ?? 0} stores call for ${called.name} in the guide (${called.trigger}); plan the move with \`pulumi config set orion:stage ${called.name}\``,
+      });
+    }
+  }
+  return out;
+}
+
+/** The largest stage whose guide trigger (clients or stores) the given load reaches; launch when none does. */
+export function stageForLoad(clients: number, stores: number): StageSpec {
+  const reached = STAGE_NAMES.map((n) => STAGES[n]).filter((s) => s.loadTrigger && (clients >= s.loadTrigger.clients || stores >= s.loadTrigger.stores));
+  return reached.length > 0 ? reached[reached.length - 1] : STAGES.launch;
+}

@@ -1,0 +1,28 @@
+import type { PlannedServer } from "../plan-types";
+import type { ServiceGroup } from "../services";
+
+export const GROUP_TITLES: Record<ServiceGroup, string> = {
+  app: "App subtotal",
+  monitoring: "Monitoring subtotal",
+  exporters: "Exporters subtotal (not in the guide's table)",
+};
+
+/** Per-group sums in the guide's order, skipping groups the server does not run. */
+export function groupSubtotals(server: PlannedServer): { group: ServiceGroup; title: string; mb: number }[] {
+  return (Object.keys(GROUP_TITLES) as ServiceGroup[])
+    .map((group) => ({ group, title: GROUP_TITLES[group], mb: server.services.filter((s) => s.group === group).reduce((sum, s) => sum + s.totalMb, 0) }))
+    .filter((g) => g.mb > 0);
+}
+
+/** App plus monitoring: the guide's "Total containers" before exporters were added. */
+export function guideTableTotalMb(server: PlannedServer): number {
+  return server.services.filter((s) => s.group !== "exporters").reduce((sum, s) => sum + s.totalMb, 0);
+}
+
+/** A bar of the server's RAM: containers, host reserve, then headroom. */
+export function ramBar(server: PlannedServer, width = 40): string {
+  const cells = (mb: number) => Math.round((Math.max(0, mb) / server.ramMb) * width);
+  const containers = Math.min(width, cells(server.containersMb));
+  const reserve = Math.min(width - containers, cells(server.hostReserveMb));
+  return `[${"█".repeat(containers)}${"▒".repeat(reserve)}${"░".repeat(width - containers - reserve)}]`;
+}

@@ -1,0 +1,6 @@
+import { renderStagesDoc } from "./stages-doc";
+
+/** Generated documents by path; the drift test and `npm run docs` both read this list. */
+export const GENERATED_DOCS: Record<string, () => string> = {
+  "docs/stages.md": () => renderStagesDoc(),
+};

@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../model/config";
+import { GENERATED_DOCS } from "../model/render/docs";
+
+const ROOT = join(__dirname, "..");
+
+describe("generated docs", () => {
+  it.each(Object.keys(GENERATED_DOCS))("%s matches the model (run `npm run docs` after changing it)", (file) => {
+    expect(readFileSync(join(ROOT, file), "utf8")).toBe(GENERATED_DOCS[file]());
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
+  it("declares every orion:* key the program reads, and no other", () => {
+    expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+  it("gives every typed key a default and a description", () => {
+    for (const [key, entry] of Object.entries<Record<string, unknown>>(project.config)) {
+      if ("type" in entry) expect({ key, hasDefault: "default" in entry, hasDescription: typeof entry.description === "string" }).toEqual({ key, hasDefault: true, hasDescription: true });
+      else expect({ key, value: entry.value }).toEqual({ key, value: {} });
+    }
+  });
+});
