@@ -1,0 +1,239 @@
+import { toYaml } from "./yaml";
+import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
+import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
+import type { Plan, PlannedServer, PlannedService } from "../plan-types";
+import { PGDATA_MOUNT_PATH } from "../plan";
+import { SERVICES, type ServiceName } from "../services";
+import { formatComposeMemory } from "../units";
+import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
+
+/** Compose project name; `docker compose -p orion` on every server. */
+export const COMPOSE_PROJECT = "orion";
+
+/** Image references resolved to digests by the program; absent entries stay as pinned tags. */
+export type ImageDigests = Record<string, string>;
+
+type ComposeService = Record<string, unknown>;
+
+/** Services that reach the internet or other servers, besides those that publish a port. */
+const EGRESS: ReadonlySet<ServiceName> = new Set(["api", "celery-worker", "alertmanager", "db-replica", "redis-replica", "redis-sentinel"]);
+
+/** Services the host's Caddy proxies to, published on loopback only. */
+const CADDY_UPSTREAMS: ReadonlySet<ServiceName> = new Set(["api", "grafana", "flower", "prometheus"]);
+
+/** Services other servers connect to, published on this server's private IP when the stage has several servers. */
+const PRIVATE_SERVICES: ReadonlySet<ServiceName> = new Set([
+  "db",
+  "db-replica",
+  "pgbouncer",
+  "redis",
+  "redis-replica",
+  "redis-sentinel",
+  "api",
+  "node-exporter",
+  "cadvisor",
+  "postgres-exporter",
+  "redis-exporter",
+]);
+
+const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
+const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
+
+function ports(plan: Plan, server: PlannedServer, name: ServiceName): string[] {
+  const port = SERVICES[name].port;
+  if (port === undefined) return [];
+  if (isMultiServer(plan) && PRIVATE_SERVICES.has(name)) return [`${privateIp(server)}:${port}:${port}`];
+  if (CADDY_UPSTREAMS.has(name)) return [`127.0.0.1:${port}:${port}`];
+  return [];
+}
+
+function brokerUrl(plan: Plan, server: PlannedServer): string {
+  const sentinels = endpoints(plan, "redis-sentinel");
+  if (sentinels.length > 0) return sentinels.map((s) => `sentinel://${s.host}:${s.port}/0`).join(";");
+  const redis = endpoint(plan, "redis", server)!;
+  return `redis://${redis.host}:${redis.port}/0`;
+}
+
+/** Settings the app reads from its environment; secrets come in through `${...}` from the mode-600 .env file. */
+function appEnvironment(plan: Plan, server: PlannedServer, service: PlannedService): Record<string, string> {
+  const env: Record<string, string> = {
+    DATABASE_URL: "${DATABASE_URL}",
+    DATABASE_URL_DIRECT: "${DATABASE_URL_DIRECT}",
+    CELERY_BROKER_URL: brokerUrl(plan, server),
+    REDIS_URL: brokerUrl(plan, server),
+  };
+  if (endpoints(plan, "redis-sentinel").length > 0) env.CELERY_BROKER_MASTER_NAME = SENTINEL_MASTER;
+  if (endpoints(plan, "db-replica").length > 0) env.DATABASE_URL_READONLY = "${DATABASE_URL_READONLY}";
+  if (service.api) {
+    env.DB_POOL_SIZE = String(service.api.dbPoolSize);
+    env.DB_MAX_OVERFLOW = String(service.api.dbMaxOverflow);
+  } else {
+    env.DB_POOL_SIZE = "1";
+    env.DB_MAX_OVERFLOW = "0";
+  }
+  return env;
+}
+
+function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): ComposeService {
+  const primary = endpoints(plan, "db")[0];
+  switch (s.name) {
+    case "db":
+      return {
+        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
+        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"],
+        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
+        stop_grace_period: "60s",
+      };
+    case "db-replica": {
+      const slot = server.name.replace(/-/g, "_");
+      // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
+      const init =
+        `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
+        `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot}; fi; ` +
+        `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
+      return {
+        environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
+        command: ["bash", "-c", init],
+        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
+        stop_grace_period: "60s",
+      };
+    }
+    case "pgbouncer":
+      return {
+        // The image's entrypoint writes userlist.txt from DB_USER and DB_PASSWORD, so no file on the host holds the password.
+        environment: { DB_USER, DB_PASSWORD: "${DB_PASSWORD}", AUTH_TYPE: "scram-sha-256" },
+        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro"],
+        healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
+      };
+    case "redis":
+      return {
+        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
+        healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
+      };
+    case "redis-replica":
+      return {
+        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
+        healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
+      };
+    case "redis-sentinel":
+      return {
+        // Sentinel rewrites its config file with what it learns, so it runs from a writable copy.
+        command: ["sh", "-c", "cp /etc/redis/sentinel.conf /data/sentinel.conf && exec redis-server /data/sentinel.conf --sentinel"],
+        volumes: ["./config/redis/sentinel.conf:/etc/redis/sentinel.conf:ro", "sentinel-data:/data"],
+        healthcheck: health(["CMD", "redis-cli", "-p", String(SERVICES["redis-sentinel"].port), "ping"], "10s"),
+      };
+    case "api":
+      return {
+        command: ["uvicorn", UVICORN_APP, "--host", "0.0.0.0", "--port", String(SERVICES.api.port), "--workers", String(s.api!.uvicornWorkers), "--proxy-headers"],
+        environment: appEnvironment(plan, server, s),
+        healthcheck: health(["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}${API_HEALTH_PATH}')`]),
+      };
+    case "celery-worker":
+      return {
+        command: ["celery", "-A", CELERY_APP, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
+        environment: appEnvironment(plan, server, s),
+        healthcheck: health(["CMD-SHELL", `celery -A ${CELERY_APP} inspect ping -d celery@$$HOSTNAME`], "60s"),
+        stop_grace_period: "120s",
+      };
+    case "celery-beat":
+      return {
+        command: ["celery", "-A", CELERY_APP, "beat", "--loglevel", "info", "--schedule", "/tmp/celerybeat-schedule"],
+        environment: appEnvironment(plan, server, s),
+      };
+    case "flower":
+      return {
+        environment: { CELERY_BROKER_URL: brokerUrl(plan, server), FLOWER_PORT: String(SERVICES.flower.port), FLOWER_BASIC_AUTH: "${FLOWER_BASIC_AUTH}", FLOWER_PURGE_OFFLINE_WORKERS: "300" },
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES.flower.port}/healthcheck`)),
+      };
+    case "prometheus":
+      return {
+        command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${PROMETHEUS_RETENTION_DAYS}d`, "--web.enable-lifecycle"],
+        volumes: ["./config/prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES.prometheus.port}/-/healthy`)),
+      };
+    case "grafana":
+      return {
+        environment: { GF_SECURITY_ADMIN_PASSWORD: "${GRAFANA_ADMIN_PASSWORD}", GF_USERS_ALLOW_SIGN_UP: "false", GF_ANALYTICS_REPORTING_ENABLED: "false" },
+        volumes: ["./config/grafana/provisioning:/etc/grafana/provisioning:ro", "grafana-data:/var/lib/grafana"],
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES.grafana.port}/api/health`)),
+      };
+    case "alertmanager":
+      return {
+        command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+        volumes: ["./config/alertmanager:/etc/alertmanager:ro", "alertmanager-data:/alertmanager"],
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES.alertmanager.port}/-/healthy`)),
+      };
+    case "node-exporter":
+      return {
+        command: ["--path.rootfs=/host"],
+        pid: "host",
+        volumes: ["/:/host:ro,rslave"],
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES["node-exporter"].port}/metrics`)),
+      };
+    case "cadvisor":
+      return {
+        privileged: true,
+        devices: ["/dev/kmsg"],
+        volumes: ["/:/rootfs:ro", "/var/run:/var/run:ro", "/sys:/sys:ro", "/var/lib/docker/:/var/lib/docker:ro", "/dev/disk/:/dev/disk:ro"],
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES.cadvisor.port}/healthz`)),
+      };
+    case "postgres-exporter":
+      return {
+        environment: { DATA_SOURCE_NAME: "${POSTGRES_EXPORTER_DSN}" },
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES["postgres-exporter"].port}/metrics`)),
+      };
+    case "redis-exporter": {
+      const redis = endpoint(plan, server.services.some((x) => x.name === "redis-replica") ? "redis-replica" : "redis", server)!;
+      // The image has no shell or wget, so compose only checks that it runs.
+      return { environment: { REDIS_ADDR: `redis://${redis.host}:${redis.port}`, REDIS_EXPORTER_CHECK_SINGLE_KEYS: `db0=${CELERY_QUEUE}` } };
+    }
+  }
+}
+
+/** The key order dclint checks (service-keys-order); keys it does not list follow in alphabetical order. */
+const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "command", "restart", "healthcheck", "logging"];
+
+function ordered(service: ComposeService): ComposeService {
+  const rank = (key: string) => (KEY_ORDER.includes(key) ? KEY_ORDER.indexOf(key) : KEY_ORDER.length);
+  return Object.fromEntries(Object.entries(service).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
+}
+
+function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
+  const published = ports(plan, server, s.name);
+  const networks = ["backend", ...(published.length > 0 || EGRESS.has(s.name) || isMultiServer(plan) ? ["edge"] : [])];
+  const digest = digests[s.image];
+  const body = serviceBody(plan, server, s);
+  return ordered({
+    image: digest ? `${s.image}@${digest}` : s.image,
+    ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
+    restart: "unless-stopped",
+    mem_limit: formatComposeMemory(s.memoryLimitMb),
+    ...(s.replicas > 1 ? { deploy: { replicas: s.replicas } } : {}),
+    ...body,
+    ...(published.length > 0 ? { ports: published } : {}),
+    networks,
+    logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
+  });
+}
+
+/** The compose file for one server: exactly the plan's services, with its memory limits. */
+export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): string {
+  const sorted = [...server.services].sort((a, b) => a.name.localeCompare(b.name));
+  const services = Object.fromEntries(sorted.map((s) => [s.name, composeService(plan, server, s, digests)]));
+  const namedVolumes = [...new Set(Object.values(services).flatMap((s) => ((s.volumes as string[] | undefined) ?? []).map((v) => v.split(":")[0]).filter((v) => /^[a-z][a-z-]*$/.test(v))))];
+  return toYaml(
+    {
+      services,
+      networks: {
+        // Internal: nothing on it reaches or is reached from outside the host, whatever a service publishes.
+        backend: { internal: true, ipam: { config: [{ subnet: BACKEND_SUBNET }] } },
+        edge: {},
+      },
+      ...(namedVolumes.length > 0 ? { volumes: Object.fromEntries(namedVolumes.sort().map((v) => [v, {}])) } : {}),
+    },
+  );
+}

@@ -1,0 +1,58 @@
+import { PGDATA_MOUNT_PATH } from "../plan";
+import { COMPOSE_PROJECT } from "./compose";
+import { DEPLOY_DIR } from "./server-files";
+
+export const MOUNT_HELPER = "/usr/local/sbin/orion-mount-volume";
+export const DEPLOY_USER = "deploy";
+const HEREDOC_END = "ORION_FILE_EOF";
+
+export interface DeployScriptOptions {
+  /** Hetzner volume id of the pgdata volume on this server, mounted at PGDATA_MOUNT_PATH before compose starts. */
+  pgdataVolumeId?: string;
+  /** Registry host of a private app image; the script logs in with the env file's credentials. */
+  registryHost?: string;
+  /** Keys for the deploy user: rotated here, so changing them never touches the server's user-data. */
+  sshPublicKeys: string[];
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'"'"'`)}'`;
+}
+
+function heredoc(path: string, content: string): string {
+  if (content.split("\n").includes(HEREDOC_END)) throw new Error(`${path} contains the line ${HEREDOC_END}, which would end its heredoc`);
+  return `cat > ${shellQuote(path)} <<'${HEREDOC_END}'\n${content}${content.endsWith("\n") ? "" : "\n"}${HEREDOC_END}`;
+}
+
+/**
+ * The command `pulumi up` runs over SSH on each server. The files travel in
+ * the command (plain text, so previews show every change); the env file with
+ * the secrets arrives on stdin and is written with mode 600.
+ */
+export function renderDeployScript(files: Record<string, string>, options: DeployScriptOptions): string {
+  const dirs = [...new Set(Object.keys(files).map((f) => f.split("/").slice(0, -1).join("/")).filter((d) => d !== ""))].sort();
+  const lines = [
+    "set -eu",
+    `cd ${DEPLOY_DIR}`,
+    "umask 022",
+    "# Secrets: the env file comes on stdin and only the deploy user can read it.",
+    "install -m 600 /dev/stdin .env",
+    `install -d -m 700 ~/.ssh && printf '%s\\n' ${options.sshPublicKeys.map(shellQuote).join(" ")} > ~/.ssh/authorized_keys.new && mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys`,
+    ...(dirs.length > 0 ? [`mkdir -p ${dirs.map(shellQuote).join(" ")}`] : []),
+    ...Object.entries(files)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([path, content]) => heredoc(path, content)),
+  ];
+  if (options.pgdataVolumeId !== undefined) lines.push(`sudo ${MOUNT_HELPER} ${shellQuote(options.pgdataVolumeId)} ${PGDATA_MOUNT_PATH}`);
+  if (options.registryHost) {
+    lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)}); fi`);
+  }
+  lines.push(`docker compose -p ${COMPOSE_PROJECT} --profile full up -d --wait --remove-orphans`);
+  return lines.join("\n").concat("\n");
+}
+
+/** The registry host of an image reference, when it names one (`registry.example.com/orion:1.0`). */
+export function registryHostOf(image: string): string | undefined {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
+}

@@ -1,0 +1,72 @@
+import { endpoint, endpoints } from "../addresses";
+import type { Plan, PlannedServer } from "../plan-types";
+import { SERVICES } from "../services";
+import { renderCompose, type ImageDigests } from "./compose";
+import { alertmanagerConfig, DB_NAME, DB_USER, grafanaDatasource, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
+
+/** Where the compose project lives on every server. */
+export const DEPLOY_DIR = "/opt/orion";
+
+/** Every file one server's compose project needs, by path relative to DEPLOY_DIR. No secret is in any of them. */
+export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): Record<string, string> {
+  const files: Record<string, string> = { "compose.yaml": renderCompose(plan, server, digests) };
+  const has = (name: string) => server.services.find((s) => s.name === name);
+  const db = has("db") ?? has("db-replica");
+  if (db) {
+    files["config/postgres/postgresql.conf"] = postgresConfFor(db);
+    files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
+  }
+  if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
+  const redis = has("redis");
+  if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
+  const replica = has("redis-replica");
+  if (replica) files["config/redis/redis.conf"] = redisConfFor(replica, endpoints(plan, "redis")[0].host);
+  const sentinel = has("redis-sentinel");
+  if (sentinel) files["config/redis/sentinel.conf"] = sentinelConfFor(plan, sentinel);
+  if (has("prometheus")) files["config/prometheus/prometheus.yml"] = prometheusConfigFor(plan, server);
+  if (has("grafana")) files["config/grafana/provisioning/datasources/prometheus.yaml"] = grafanaDatasource();
+  if (has("alertmanager")) files["config/alertmanager/alertmanager.yml"] = alertmanagerConfig();
+  return files;
+}
+
+/** Secrets the program reads from Pulumi config (`pulumi config set --secret ...`). */
+export interface StackSecrets {
+  dbPassword: string;
+  flowerPassword: string;
+  grafanaPassword: string;
+  registryUsername?: string;
+  registryPassword?: string;
+}
+
+/** Characters a secret may not contain: they would end the single-quoted env value or the URL's userinfo. */
+const UNSAFE_SECRET = /['\n\r@:/?#]/;
+
+/**
+ * The env file behind `${...}` in the compose file. It is the only place
+ * secrets reach the host: written with mode 600 from the deploy command's stdin.
+ */
+export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets): string {
+  for (const [name, value] of Object.entries(secrets)) {
+    if (value !== undefined && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains one of ' @ : / ? # or a line break; choose a password without them (e.g. openssl rand -hex 24)`);
+  }
+  const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
+  const url = (host: string, port: number) => `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
+  const pool = endpoint(plan, "pgbouncer", server);
+  const db = endpoint(plan, "db", server);
+  if (db) {
+    // Through PgBouncer where the stage has it; migrations and advisory locks always go direct.
+    env.DATABASE_URL = pool ? url(pool.host, pool.port) : url(db.host, db.port);
+    env.DATABASE_URL_DIRECT = url(db.host, db.port);
+    const replica = endpoints(plan, "db-replica")[0];
+    if (replica) env.DATABASE_URL_READONLY = url(replica.host, replica.port);
+    env.POSTGRES_EXPORTER_DSN = `${url(server.services.some((s) => s.name === "db") ? "db" : db.host, SERVICES.db.port!)}?sslmode=disable`;
+  }
+  if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
+  env.FLOWER_BASIC_AUTH = `admin:${secrets.flowerPassword}`;
+  env.GRAFANA_ADMIN_PASSWORD = secrets.grafanaPassword;
+  if (secrets.registryPassword) {
+    env.REGISTRY_USERNAME = secrets.registryUsername ?? "";
+    env.REGISTRY_PASSWORD = secrets.registryPassword;
+  }
+  return Object.entries(env).map(([k, v]) => `${k}='${v}'`).join("\n").concat("\n");
+}
