@@ -22,6 +22,7 @@ export interface OrionConfig {
   adminCidrs: string[];
   sshPublicKeys: string[];
   appImage: string;
+  registryUsername?: string;
   domain?: string;
   monthlyBudgetEur?: number;
   clients?: number;
@@ -150,6 +151,7 @@ export const configSchema = z.object({
     .string()
     .default("orion/orion:1.0.0")
     .refine((v) => PINNED_IMAGE.test(v), { error: "is not a pinned image; use name:tag with a version tag (not latest) or name@sha256:<digest>" }),
+  registryUsername: z.string().optional(),
   domain: z
     .string()
     .refine((v) => HOSTNAME.test(v), { error: "is not a domain name; use a host name such as orion.example.com" })
@@ -174,7 +176,14 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   dbReplicas: 0,
   monthlyBudgetEur: 0,
   domain: "",
+  registryUsername: "",
 };
+
+/**
+ * Secrets the program reads with `requireSecret`/`getSecret`; they are not
+ * part of the plan. Given in plain text they are refused, never used.
+ */
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey"] as const;
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -194,7 +203,9 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
   const raw = withoutUnsetMarkers(given);
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(raw)) {
-    if (!(CONFIG_KEYS as string[]).includes(key)) {
+    if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) {
+      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is a secret but is stored in plain text; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`` });
+    } else if (!(CONFIG_KEYS as string[]).includes(key)) {
       problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is not a setting of orion-infra; use one of ${list(CONFIG_KEYS)}` });
     }
   }
@@ -222,6 +233,7 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     adminCidrs: c.adminCidrs,
     sshPublicKeys: c.sshPublicKeys.map((k) => k.trim()),
     appImage: c.appImage,
+    registryUsername: c.registryUsername,
     domain: c.domain,
     monthlyBudgetEur: c.monthlyBudgetEur,
     clients: c.clients,

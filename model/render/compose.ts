@@ -39,6 +39,11 @@ const PRIVATE_SERVICES: ReadonlySet<ServiceName> = new Set([
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
 const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
 
+/** Published ports per service on one server, as the compose file has them. */
+export function publishedPorts(plan: Plan, server: PlannedServer): Record<string, string[]> {
+  return Object.fromEntries(server.services.map((s) => [s.name, ports(plan, server, s.name)]));
+}
+
 function ports(plan: Plan, server: PlannedServer, name: ServiceName): string[] {
   const port = SERVICES[name].port;
   if (port === undefined) return [];

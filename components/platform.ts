@@ -1,0 +1,110 @@
+import * as docker from "@pulumi/docker";
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
+import { NETWORK_ZONE } from "../model/catalog";
+import type { OrionConfig } from "../model/config";
+import type { Plan } from "../model/plan";
+import { registryHostOf } from "../model/render/deploy-script";
+import type { StackSecrets } from "../model/render/server-files";
+import { stageSummary } from "../model/budget-record";
+import { StageSummary } from "./stage-summary";
+import { sshRules, webRules } from "./firewall";
+import { resolveDigests } from "./images";
+import { ApiLoadBalancer } from "./load-balancer";
+import { OrionServer } from "./server";
+import { PLATFORM_TYPE } from "./tokens";
+
+/** The load balancer's address in the subnet, below the servers' range. */
+const LOAD_BALANCER_IP = "10.0.1.5";
+
+export interface OrionPlatformArgs {
+  plan: Plan;
+  config: OrionConfig;
+  secrets: pulumi.Output<StackSecrets>;
+  sshPrivateKey?: pulumi.Output<string>;
+}
+
+/**
+ * Everything one Orion stage runs on Hetzner. Every child is named by role
+ * (`app`, `db`, `pgdata`, `private`), so switching `orion:stage` keeps the URN
+ * of each resource the two stages share and changes it in place.
+ */
+export class OrionPlatform extends pulumi.ComponentResource {
+  public readonly servers: Record<string, OrionServer> = {};
+  public readonly loadBalancer?: ApiLoadBalancer;
+
+  constructor(name: string, args: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(PLATFORM_TYPE, name, {}, opts);
+    const { plan, config } = args;
+    const parent = { parent: this };
+
+    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
+    const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
+    const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
+    const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
+    const sshFirewall = new hcloud.Firewall("ssh", { name: "orion-ssh", rules: sshRules(config.adminCidrs) }, parent);
+    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall("web", { name: "orion-web", rules: webRules() }, parent) : undefined;
+    const placement = plan.servers.length > 1 ? new hcloud.PlacementGroup("spread", { name: "orion-spread", type: "spread" }, parent) : undefined;
+
+    const volumes = Object.fromEntries(
+      plan.volumes.map((v) => [
+        v.server,
+        new hcloud.Volume(v.name, { name: `orion-${v.name}`, size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
+      ]),
+    );
+
+    const registry = registryHostOf(config.appImage);
+    const dockerProvider =
+      registry && config.registryUsername
+        ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
+        : undefined;
+    const digests = resolveDigests(plan.servers.flatMap((s) => s.services.map((x) => x.image)), dockerProvider, this);
+
+    // Deploys start once every server is on the private network and has its volume,
+    // since services connect across servers from their first start.
+    let markReady: (resources: pulumi.Resource[]) => void = () => undefined;
+    const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
+    for (const server of plan.servers) {
+      const volume = plan.volumes.find((v) => v.server === server.name);
+      this.servers[server.name] = new OrionServer(
+        server.name,
+        {
+          plan,
+          server,
+          location: plan.location,
+          sshKeyIds: sshKeys.map((k) => k.id),
+          sshPublicKeys: config.sshPublicKeys,
+          firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
+          placementGroupId: placement?.id.apply(Number),
+          subnetId: subnet.id,
+          pgdataVolume: volume ? { name: volume.name, id: volumes[server.name].id.apply(Number) } : undefined,
+          digests,
+          secrets: args.secrets,
+          sshPrivateKey: args.sshPrivateKey,
+          backups: config.backups,
+          appImage: config.appImage,
+          deployAfter: ready,
+        },
+        parent,
+      );
+    }
+    markReady(Object.values(this.servers).flatMap((s) => s.readyForDeploy));
+
+    if (plan.loadBalancer) {
+      this.loadBalancer = new ApiLoadBalancer(
+        plan.loadBalancer.name,
+        {
+          balancer: plan.loadBalancer,
+          location: plan.location,
+          subnetId: subnet.id,
+          privateIp: LOAD_BALANCER_IP,
+          targets: plan.loadBalancer.targets.map((t) => ({ name: t, serverId: this.servers[t].server.id, attachment: this.servers[t].privateNetwork })),
+          domain: config.domain,
+        },
+        parent,
+      );
+    }
+    this.registerOutputs({});
+  }
+}

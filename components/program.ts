@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig } from "../model/config";
+import { plan } from "../model/plan";
+import { OrionPlatform } from "./platform";
+
+/** Stack outputs: what an operator looks up after `pulumi up`. */
+export interface OrionOutputs {
+  stage: string;
+  monthlyCostEur: number;
+  servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
+  loadBalancerIpv4?: pulumi.Output<string>;
+  findings: string[];
+}
+
+function planOrExplain(raw: Record<string, unknown>) {
+  try {
+    const config = parseConfig(raw);
+    return { config, planned: plan(config) };
+  } catch (error) {
+    // A config problem is the operator's to fix: show the message, not a stack trace.
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
+/** Reads `orion:*` config, plans the stage and builds it. `index.ts` exports what this returns. */
+export function orionProgram(): OrionOutputs {
+  const cfg = new pulumi.Config(CONFIG_NAMESPACE);
+  const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
+  const { config, planned } = planOrExplain(raw);
+  const secrets = pulumi
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword")])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword]) => ({ dbPassword, flowerPassword, grafanaPassword, registryPassword, registryUsername: config.registryUsername }));
+  for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
+
+  const platform = new OrionPlatform("orion", { plan: planned, config, secrets: pulumi.secret(secrets), sshPrivateKey: cfg.getSecret("sshPrivateKey") });
+  return {
+    stage: planned.stage,
+    monthlyCostEur: planned.cost.totalEur,
+    servers: Object.fromEntries(
+      planned.servers.map((s) => [
+        s.name,
+        { type: s.type, ipv4Address: platform.servers[s.name].ipv4Address, privateIp: platform.servers[s.name].privateIp, containersMb: s.containersMb, hostReserveMb: s.hostReserveMb, ramMb: s.ramMb, headroomMb: s.headroomMb },
+      ]),
+    ),
+    loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
+    findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
+  };
+}

@@ -1,0 +1,126 @@
+import * as command from "@pulumi/command";
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { privateIp } from "../model/addresses";
+import { budgetRecord } from "../model/budget-record";
+import type { Plan, PlannedServer } from "../model/plan";
+import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
+import { publishedPorts, type ImageDigests } from "../model/render/compose";
+import { DEPLOY_USER, registryHostOf, renderDeployScript } from "../model/render/deploy-script";
+import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
+import { SERVER_TYPE } from "./tokens";
+
+export interface OrionServerArgs {
+  plan: Plan;
+  server: PlannedServer;
+  location: string;
+  /** IDs of the stack's SSH keys, installed on root at creation. */
+  sshKeyIds: pulumi.Input<string>[];
+  /** Public keys the deploy command installs for the deploy user. */
+  sshPublicKeys: string[];
+  firewallIds: pulumi.Input<number>[];
+  placementGroupId?: pulumi.Input<number>;
+  subnetId: pulumi.Input<string>;
+  /** The pgdata volume this server attaches and mounts, when it runs the database. */
+  pgdataVolume?: { name: string; id: pulumi.Input<number> };
+  /** Image digests that pin every image in the compose file. */
+  digests: pulumi.Input<ImageDigests>;
+  secrets: pulumi.Output<StackSecrets>;
+  /** The deploy key (secret `orion:sshPrivateKey`); the SSH agent is used when absent. */
+  sshPrivateKey?: pulumi.Output<string>;
+  backups: boolean;
+  appImage: string;
+  /** Resources the deploy waits for on other servers: their network attachments and volumes. */
+  deployAfter?: Promise<pulumi.Resource[]>;
+}
+
+/**
+ * One Hetzner server and the compose project on it. Children are named after
+ * the server (`app`, `app-deploy`), never after the stage, so a stage change
+ * updates them in place.
+ */
+export class OrionServer extends pulumi.ComponentResource {
+  public readonly server: hcloud.Server;
+  public readonly privateNetwork: hcloud.ServerNetwork;
+  public readonly deploy: command.remote.Command;
+  public readonly ipv4Address: pulumi.Output<string>;
+  public readonly privateIp: string;
+  /** What other servers' deploys wait for: this server on the private network, with its volume. */
+  public readonly readyForDeploy: pulumi.Resource[];
+
+  constructor(name: string, args: OrionServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SERVER_TYPE, name, {}, opts);
+    const { plan, server } = args;
+    this.privateIp = privateIp(server);
+
+    this.server = new hcloud.Server(
+      name,
+      {
+        name: `orion-${server.name}`,
+        serverType: server.type,
+        image: SERVER_IMAGE,
+        location: args.location,
+        userData: renderCloudInit(),
+        sshKeys: args.sshKeyIds,
+        firewallIds: args.firewallIds,
+        placementGroupId: args.placementGroupId,
+        // Keep the disk at its original size on rescale, so a later downgrade stays possible.
+        keepDisk: true,
+        backups: args.backups && server.holdsData,
+        deleteProtection: server.holdsData,
+        rebuildProtection: server.holdsData,
+        labels: { "orion-role": server.role, "orion-server": server.name },
+        publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+      },
+      {
+        parent: this,
+        protect: server.holdsData,
+        // These fields replace the server, and its disk with it. None of them should ever
+        // change; if one does (a new base image, new keys), the server keeps running as it is.
+        ignoreChanges: ["image", "location", "userData", "sshKeys"],
+      },
+    );
+
+    this.privateNetwork = new hcloud.ServerNetwork(
+      `${name}-private`,
+      { serverId: this.server.id.apply(Number), subnetId: args.subnetId, ip: this.privateIp },
+      { parent: this },
+    );
+
+    const attachment = args.pgdataVolume
+      ? new hcloud.VolumeAttachment(
+          args.pgdataVolume.name,
+          // Automount off: the deploy command mounts the volume at the same path on every server.
+          { volumeId: args.pgdataVolume.id, serverId: this.server.id.apply(Number), automount: false },
+          { parent: this, deleteBeforeReplace: true },
+        )
+      : undefined;
+    this.readyForDeploy = [this.privateNetwork, ...(attachment ? [attachment] : [])];
+
+    const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests));
+    const script = pulumi.all([files, args.pgdataVolume?.id]).apply(([f, volumeId]) =>
+      renderDeployScript(f, { pgdataVolumeId: volumeId === undefined ? undefined : String(volumeId), registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys }),
+    );
+    // The env file is built from secrets, so it stays a secret output all the way to stdin.
+    const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
+
+    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [...this.readyForDeploy, ...others]);
+    this.deploy = new command.remote.Command(
+      `${name}-deploy`,
+      {
+        // Without a private key in config, the SSH agent of whoever runs `pulumi up` signs in.
+        connection: { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: 30, ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}) },
+        create: script,
+        stdin: envFile,
+        // The server's budget, for the policy pack to judge; a change in it redeploys this server.
+        triggers: [budgetRecord(plan, server, publishedPorts(plan, server))],
+        // The script, the env file and the budget are the whole input: nothing else reruns the deploy.
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: deployDependencies },
+    );
+
+    this.ipv4Address = this.server.ipv4Address;
+    this.registerOutputs({ ipv4Address: this.ipv4Address, privateIp: this.privateIp });
+  }
+}

@@ -1,0 +1,10 @@
+import { orionProgram } from "./components/program";
+
+// `pulumi up` runs this file: config -> plan -> resources. See components/program.ts.
+const outputs = orionProgram();
+
+export const stage = outputs.stage;
+export const monthlyCostEur = outputs.monthlyCostEur;
+export const servers = outputs.servers;
+export const loadBalancerIpv4 = outputs.loadBalancerIpv4;
+export const findings = outputs.findings;
