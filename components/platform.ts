@@ -65,6 +65,11 @@ export class OrionPlatform extends pulumi.ComponentResource {
     // since services connect across servers from their first start.
     let markReady: (resources: pulumi.Resource[]) => void = () => undefined;
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
+    // Until scale the database and its volume live on the app server. Where they live elsewhere, the
+    // volume attaches only after the app server has stopped its old database and released the volume.
+    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+    let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
+    const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     for (const server of plan.servers) {
       const volume = plan.volumes.find((v) => v.server === server.name);
       this.servers[server.name] = new OrionServer(
@@ -85,11 +90,14 @@ export class OrionPlatform extends pulumi.ComponentResource {
           backups: config.backups,
           appImage: config.appImage,
           deployAfter: ready,
+          attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
+          releasesPgdata: dbLeftApp && server.role === "app",
         },
         parent,
       );
     }
     markReady(Object.values(this.servers).flatMap((s) => s.readyForDeploy));
+    markReleased(this.servers.app?.pgdataRelease ? [this.servers.app.pgdataRelease] : []);
 
     if (plan.loadBalancer) {
       this.loadBalancer = new ApiLoadBalancer(

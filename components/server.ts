@@ -6,7 +6,7 @@ import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, registryHostOf, renderDeployScript } from "../model/render/deploy-script";
+import { DEPLOY_USER, registryHostOf, renderDeployScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
 
@@ -30,8 +30,12 @@ export interface OrionServerArgs {
   sshPrivateKey?: pulumi.Output<string>;
   backups: boolean;
   appImage: string;
-  /** Resources the deploy waits for on other servers: their network attachments and volumes. */
+  /** Resources the deploy waits for on other servers: their private network attachments. */
   deployAfter?: Promise<pulumi.Resource[]>;
+  /** Resources the volume attachment waits for: the step that released the volume on its last server. */
+  attachAfter?: Promise<pulumi.Resource[]>;
+  /** Stop a database this server ran in an earlier stage and release its volume (the app server from scale on). */
+  releasesPgdata?: boolean;
 }
 
 /**
@@ -45,8 +49,10 @@ export class OrionServer extends pulumi.ComponentResource {
   public readonly deploy: command.remote.Command;
   public readonly ipv4Address: pulumi.Output<string>;
   public readonly privateIp: string;
-  /** What other servers' deploys wait for: this server on the private network, with its volume. */
+  /** What other servers' deploys wait for: this server on the private network. */
   public readonly readyForDeploy: pulumi.Resource[];
+  /** The step that released the pgdata volume, where this server held it in an earlier stage. */
+  public readonly pgdataRelease?: command.remote.Command;
 
   constructor(name: string, args: OrionServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SERVER_TYPE, name, {}, opts);
@@ -87,15 +93,22 @@ export class OrionServer extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Without a private key in config, the SSH agent of whoever runs `pulumi up` signs in.
+    const connection = { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: 30, ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}) };
+    if (args.releasesPgdata) {
+      this.pgdataRelease = new command.remote.Command(`${name}-release-pgdata`, { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false }, { parent: this });
+    }
+
     const attachment = args.pgdataVolume
       ? new hcloud.VolumeAttachment(
           args.pgdataVolume.name,
           // Automount off: the deploy command mounts the volume at the same path on every server.
           { volumeId: args.pgdataVolume.id, serverId: this.server.id.apply(Number), automount: false },
-          { parent: this, deleteBeforeReplace: true },
+          // Detach from the old server before attaching here: a volume has one server at a time.
+          { parent: this, deleteBeforeReplace: true, dependsOn: args.attachAfter ?? [] },
         )
       : undefined;
-    this.readyForDeploy = [this.privateNetwork, ...(attachment ? [attachment] : [])];
+    this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests));
     const script = pulumi.all([files, args.pgdataVolume?.id]).apply(([f, volumeId]) =>
@@ -104,12 +117,11 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
-    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [...this.readyForDeploy, ...others]);
+    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [...this.readyForDeploy, ...(attachment ? [attachment] : []), ...(this.pgdataRelease ? [this.pgdataRelease] : []), ...others]);
     this.deploy = new command.remote.Command(
       `${name}-deploy`,
       {
-        // Without a private key in config, the SSH agent of whoever runs `pulumi up` signs in.
-        connection: { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: 30, ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}) },
+        connection,
         create: script,
         stdin: envFile,
         // The server's budget, for the policy pack to judge; a change in it redeploys this server.

@@ -45,6 +45,11 @@ export function fakeDigest(image: string): string {
   return `sha256:${createHash("sha256").update(image).digest("hex")}`;
 }
 
+/** Hetzner IDs are numbers; a stable one per resource keeps two runs of the same config identical. */
+function fakeId(type: string, name: string): string {
+  return String(createHash("sha256").update(`${type}::${name}`).digest().readUInt32BE(0) % 10_000_000);
+}
+
 type MonitorWithRegister = {
   registerResource(req: RegisterResourceRequest, callback: (err: Error | null, resp?: RegisterResourceResponse) => void): void;
 };
@@ -65,7 +70,7 @@ export async function runUnderMocks(program: () => Record<string, unknown> | voi
   const preview = options.preview ?? true;
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
-      id: preview ? undefined : `${args.name}-id`,
+      id: preview ? undefined : fakeId(args.type, args.name),
       state: preview ? args.inputs : { ...args.inputs, ...computedState(args.type, args.name) },
     }),
     call: (args) => {
@@ -105,7 +110,8 @@ export async function runUnderMocks(program: () => Record<string, unknown> | voi
 
   let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
-    outputs = program() ?? {};
+    // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
+    outputs = Object.fromEntries(Object.entries(program() ?? {}).filter(([, v]) => v !== undefined));
     return outputs;
   });
   await settings.disconnect();

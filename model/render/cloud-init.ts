@@ -7,14 +7,20 @@ import { DEPLOY_DIR } from "./server-files";
 export const SERVER_IMAGE = "ubuntu-24.04";
 
 /**
- * Mounts a Hetzner volume by its stable device name. Hetzner's own automount
- * path contains the volume id; this gives PostgreSQL the same path everywhere.
+ * Mounts a Hetzner volume by its stable device name (Hetzner's own automount
+ * path contains the volume id; this gives PostgreSQL the same path
+ * everywhere), or releases it so that it can move to another server.
  */
 const MOUNT_HELPER_SCRIPT = `#!/bin/sh
 set -eu
 volume_id="$1"; mount_point="$2"
-case "$volume_id" in *[!0-9]*|"") echo "volume id must be numeric" >&2; exit 2;; esac
 [ "$mount_point" = "${PGDATA_MOUNT_PATH}" ] || { echo "only ${PGDATA_MOUNT_PATH} may be mounted" >&2; exit 2; }
+if [ "$volume_id" = release ]; then
+  if mountpoint -q "$mount_point"; then sync; umount "$mount_point"; fi
+  sed -i "\\# $mount_point #d" /etc/fstab
+  exit 0
+fi
+case "$volume_id" in *[!0-9]*|"") echo "volume id must be numeric" >&2; exit 2;; esac
 device="/dev/disk/by-id/scsi-0HC_Volume_$volume_id"
 for _ in $(seq 1 60); do [ -b "$device" ] && break; sleep 2; done
 [ -b "$device" ] || { echo "$device did not appear" >&2; exit 1; }

@@ -56,3 +56,18 @@ export function registryHostOf(image: string): string | undefined {
   const first = image.split("/")[0];
   return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
 }
+
+/**
+ * Run on the app server when the database has moved to its own server
+ * (growth -> scale): stop the old database cleanly and unmount the pgdata
+ * volume so that Hetzner can attach it to the db server. On a server that
+ * never had the database it does nothing.
+ */
+export function renderReleasePgdataScript(): string {
+  const container = `${COMPOSE_PROJECT}-db-1`;
+  return [
+    "set -eu",
+    `if docker inspect ${container} >/dev/null 2>&1; then docker stop --time 60 ${container} && docker rm ${container}; fi`,
+    `sudo ${MOUNT_HELPER} release ${PGDATA_MOUNT_PATH}`,
+  ].join("\n").concat("\n");
+}

@@ -1,0 +1,33 @@
+import { orionProgram } from "../components/program";
+import { CONFIG_NAMESPACE } from "../model/config";
+import { runUnderMocks, type MockRun, type RecordedResource } from "./mock-run";
+
+/** Stand-ins for the stack's secrets in offline runs; tests look for them to prove no secret leaks. */
+export const OFFLINE_SECRETS: Record<string, string> = {
+  [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
+  [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
+  [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+};
+
+/** A key and admin address so that offline runs deploy as a configured stack would. */
+export const OFFLINE_DEFAULTS: Record<string, unknown> = {
+  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9mZmxpbmUtcGxhbi1rZXk offline@orion"],
+  adminCidrs: ["203.0.113.7/32"],
+};
+
+/** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */
+export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean } = {}): Promise<MockRun> {
+  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
+  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview });
+}
+
+export function byName(run: MockRun, type: string, name: string): RecordedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have ${run.resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+  return found;
+}
