@@ -1,0 +1,130 @@
+import { SERVER_TYPES } from "../../model/catalog";
+import { parseConfig } from "../../model/config";
+import { plan } from "../../model/plan";
+import { STAGE_NAMES, type StageName } from "../../model/stages";
+import { formatComposeMemory } from "../../model/units";
+import type { MockRun } from "../../preview/mock-run";
+import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
+import { deployedCompose, deployOf, DEPLOY, ofType, SERVER } from "./support";
+
+const runs = {} as Record<StageName, MockRun>;
+beforeAll(async () => {
+  for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage }, { preview: false });
+});
+
+describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
+  const planned = plan(parseConfig({ stage, ...OFFLINE_DEFAULTS }));
+
+  it("creates the plan's servers with its ARM types in its location", () => {
+    const servers = ofType(runs[stage], SERVER);
+    expect(servers.map((s) => [s.name, s.inputs.serverType, s.inputs.location]).sort()).toEqual(planned.servers.map((s) => [s.name, s.type, "fsn1"]).sort());
+    for (const s of servers) expect(s.inputs.keepDisk).toBe(true);
+  });
+
+  it("deploys on each server a compose file with exactly the plan's services and limits", () => {
+    for (const server of planned.servers) {
+      const compose = deployedCompose(runs[stage], server.name);
+      const deployed = Object.entries(compose.services).map(([name, s]) => [name, s.mem_limit, s.deploy?.replicas ?? 1]);
+      const expected = server.services.map((s) => [s.name, formatComposeMemory(s.memoryLimitMb), s.replicas]);
+      expect(deployed.sort()).toEqual(expected.sort());
+    }
+  });
+
+  it("pins every image to a digest", () => {
+    for (const server of planned.servers) {
+      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  it("keeps secrets out of every plain property, and sends the env file as a secret", () => {
+    const secrets = Object.values(OFFLINE_SECRETS);
+    for (const r of runs[stage].resources) {
+      for (const { path, text } of plainStrings(r.inputs)) {
+        for (const secret of secrets) expect({ resource: r.name, path, leaks: text.includes(secret) }).toEqual({ resource: r.name, path, leaks: false });
+      }
+    }
+    for (const d of ofType(runs[stage], DEPLOY).filter((r) => r.name.endsWith("-deploy"))) expect(isSecretValue(d.inputs.stdin)).toBe(true);
+  });
+
+  it("publishes PostgreSQL, Redis and every other port only on loopback or the private network", () => {
+    for (const server of planned.servers) {
+      for (const [name, s] of Object.entries(deployedCompose(runs[stage], server.name).services)) {
+        for (const port of s.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^(127\.0\.0\.1|10\.0\.1\.\d+):\d+:\d+$/) });
+      }
+    }
+  });
+
+  it("opens SSH only to orion:adminCidrs and 80/443 only on servers that serve HTTP", () => {
+    const firewalls = Object.fromEntries(ofType(runs[stage], "hcloud:index/firewall:Firewall").map((f) => [f.name, f]));
+    expect(firewalls.ssh.inputs.rules).toEqual([expect.objectContaining({ port: "22", sourceIps: OFFLINE_DEFAULTS.adminCidrs })]);
+    const webPorts = (firewalls.web.inputs.rules as { port?: string }[]).map((r) => r.port).filter(Boolean);
+    expect(webPorts).toEqual(["80", "443"]);
+    const webId = firewalls.web.inputs && runs[stage].resources.find((r) => r.name === "web")!.urn;
+    for (const server of ofType(runs[stage], SERVER)) {
+      const usesWeb = server.propertyDependencies.firewallIds.includes(webId);
+      expect({ server: server.name, usesWeb }).toEqual({ server: server.name, usesWeb: planned.servers.find((s) => s.name === server.name)!.servesHttp });
+    }
+  });
+
+  it("protects servers that hold data and the pgdata volume, in Pulumi and at Hetzner", () => {
+    for (const server of ofType(runs[stage], SERVER)) {
+      const holdsData = planned.servers.find((s) => s.name === server.name)!.holdsData;
+      expect([server.name, server.protect, server.inputs.deleteProtection, server.inputs.rebuildProtection]).toEqual([server.name, holdsData, holdsData, holdsData]);
+      expect(server.ignoreChanges.sort()).toEqual(["image", "location", "sshKeys", "userData"]);
+    }
+    for (const volume of ofType(runs[stage], "hcloud:index/volume:Volume")) expect([volume.name, volume.protect, volume.inputs.deleteProtection]).toEqual([volume.name, true, true]);
+  });
+
+  it("costs what the guide's prices add up to", () => {
+    const servers = ofType(runs[stage], SERVER);
+    const price = servers.reduce((sum, s) => sum + SERVER_TYPES[s.inputs.serverType as keyof typeof SERVER_TYPES].priceEurMonthly, 0);
+    expect(planned.cost.serversEur).toBeCloseTo(price, 2);
+  });
+});
+
+describe("URNs of stateful resources", () => {
+  it.each([
+    ["app server", SERVER, "app"],
+    ["db server", SERVER, "db"],
+    ["pgdata volume", "hcloud:index/volume:Volume", "pgdata"],
+  ])("the %s keeps one URN in every stage that has it", (_, type, name) => {
+    const urns = new Set(STAGE_NAMES.flatMap((stage) => runs[stage].resources.filter((r) => r.type === type && r.name === name).map((r) => r.urn)));
+    expect(urns.size).toBe(1);
+  });
+});
+
+describe("user-data", () => {
+  it("is the same in every stage, so no stage change replaces a server", () => {
+    const userData = new Set(STAGE_NAMES.flatMap((stage) => ofType(runs[stage], SERVER).map((s) => s.inputs.userData)));
+    expect(userData.size).toBe(1);
+  });
+});
+
+describe("enterprise", () => {
+  it("puts the API servers behind a load balancer with a health check, over the private network", () => {
+    const run = runs.enterprise;
+    const service = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService")[0];
+    expect(service.inputs).toMatchObject({ protocol: "http", listenPort: 80, destinationPort: 8000, healthCheck: { protocol: "http", port: 8000, http: { path: "/health" } } });
+    const targets = ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget");
+    expect(targets.map((t) => [t.name, t.inputs.usePrivateIp]).sort()).toEqual([
+      ["api-api-2", true],
+      ["api-app", true],
+    ]);
+  });
+
+  it("spreads its servers over hosts with a placement group", () => {
+    expect(ofType(runs.enterprise, "hcloud:index/placementGroup:PlacementGroup")[0].inputs.type).toBe("spread");
+    expect(ofType(runs.launch, "hcloud:index/placementGroup:PlacementGroup")).toEqual([]);
+  });
+});
+
+describe("a preview before any server exists", () => {
+  it("knows every budget figure while server IPs are still unknown", async () => {
+    const run = await runOrion({ stage: "scale" });
+    const deploy = deployOf(run, "db");
+    expect(JSON.stringify(deploy.inputs.connection)).toContain(UNKNOWN);
+    expect(JSON.stringify(deploy.inputs.triggers)).not.toContain(UNKNOWN);
+    expect(deploy.inputs.triggers).toEqual([expect.objectContaining({ kind: "orion:ServerBudget", server: "db", serverType: "cax21" })]);
+  });
+});

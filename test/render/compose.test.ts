@@ -1,0 +1,69 @@
+import { join } from "node:path";
+import { parse } from "yaml";
+import { renderServerFiles } from "../../model/render/server-files";
+import { STAGE_NAMES } from "../../model/stages";
+import { planFor } from "../helpers";
+import { ROOT } from "../cli/run";
+import { run, writeTree } from "./tools";
+
+const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server) => [stage, server.name] as const));
+const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
+
+/** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
+const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN"].map((k) => `${k}=x`).join("\n");
+
+interface DclintReport {
+  filePath: string;
+  messages: { rule: string; message: string; line: number }[];
+}
+
+// dclint takes a second to start, so it lints every compose file in one run.
+let dclint: DclintReport[] = [];
+const trees: Record<string, string> = {};
+beforeAll(() => {
+  for (const [stage, serverName] of cases) {
+    const planned = planFor(stage);
+    trees[`${stage}/${serverName}`] = writeTree({ ...renderServerFiles(planned, planned.servers.find((s) => s.name === serverName)!), ".env": `${ENV}\n` });
+  }
+  const { output } = run(DCLINT, ["-f", "json", "-c", join(ROOT, ".dclintrc"), ...Object.values(trees).map((d) => join(d, "compose.yaml"))]);
+  dclint = JSON.parse(output);
+});
+
+describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
+  const planned = planFor(stage);
+  const server = planned.servers.find((s) => s.name === serverName)!;
+  const files = renderServerFiles(planned, server);
+
+  it("passes dclint with no error or warning (Compose Specification schema and best practices)", () => {
+    const report = dclint.find((r) => r.filePath.startsWith(trees[`${stage}/${serverName}`]));
+    expect(report).toBeDefined();
+    expect(report!.messages.map((m) => `${m.line}: ${m.rule} ${m.message}`)).toEqual([]);
+  });
+
+  it("is accepted by docker-compose config with the plan's memory limits", () => {
+    const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: trees[`${stage}/${serverName}`] });
+    expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
+    const resolved = parse(output);
+    expect(Object.keys(resolved.services).sort()).toEqual(server.services.map((s) => s.name).sort());
+    for (const s of server.services) expect([s.name, resolved.services[s.name].mem_limit]).toEqual([s.name, expect.anything()]);
+  });
+
+  it("keeps the backend network internal and mounts every config file it names", () => {
+    const compose = parse(files["compose.yaml"]);
+    expect(compose.networks.backend.internal).toBe(true);
+    const mounted = Object.values<{ volumes?: string[] }>(compose.services)
+      .flatMap((s) => s.volumes ?? [])
+      .filter((v) => v.startsWith("./"))
+      .map((v) => v.split(":")[0].slice(2));
+    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f.startsWith(`${path}/`))).toBe(true);
+  });
+});
+
+describe("the compose checks themselves", () => {
+  it("dclint rejects a compose file that breaks the schema", () => {
+    const dir = writeTree({ "compose.yaml": "services:\n  db:\n    image: postgres:15\n    mem_limit: [lots]\n    restart: sometimes-maybe\n" });
+    const { status, output } = run(DCLINT, ["-f", "json", "-c", join(ROOT, ".dclintrc"), join(dir, "compose.yaml")]);
+    expect(status).not.toBe(0);
+    expect(JSON.parse(output)[0].errorCount).toBeGreaterThan(0);
+  });
+});
