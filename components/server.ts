@@ -111,9 +111,8 @@ export class OrionServer extends pulumi.ComponentResource {
     this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests));
-    const script = pulumi.all([files, args.pgdataVolume?.id]).apply(([f, volumeId]) =>
-      renderDeployScript(f, { pgdataVolumeId: volumeId === undefined ? undefined : String(volumeId), registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys }),
-    );
+    // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
+    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys }));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 

@@ -7,23 +7,30 @@ import { DEPLOY_DIR } from "./server-files";
 export const SERVER_IMAGE = "ubuntu-24.04";
 
 /**
- * Mounts a Hetzner volume by its stable device name (Hetzner's own automount
- * path contains the volume id; this gives PostgreSQL the same path
- * everywhere), or releases it so that it can move to another server.
+ * Mounts the Hetzner volume attached to this server by its stable device
+ * name (Hetzner's own automount path holds the volume id; this gives
+ * PostgreSQL the same path on every server), or releases it so that it can
+ * move to another server. A server has at most one volume, so none is named.
  */
 const MOUNT_HELPER_SCRIPT = `#!/bin/sh
 set -eu
-volume_id="$1"; mount_point="$2"
+action="$1"; mount_point="$2"
 [ "$mount_point" = "${PGDATA_MOUNT_PATH}" ] || { echo "only ${PGDATA_MOUNT_PATH} may be mounted" >&2; exit 2; }
-if [ "$volume_id" = release ]; then
-  if mountpoint -q "$mount_point"; then sync; umount "$mount_point"; fi
-  sed -i "\\# $mount_point #d" /etc/fstab
-  exit 0
-fi
-case "$volume_id" in *[!0-9]*|"") echo "volume id must be numeric" >&2; exit 2;; esac
-device="/dev/disk/by-id/scsi-0HC_Volume_$volume_id"
-for _ in $(seq 1 60); do [ -b "$device" ] && break; sleep 2; done
-[ -b "$device" ] || { echo "$device did not appear" >&2; exit 1; }
+case "$action" in
+  release)
+    if mountpoint -q "$mount_point"; then sync; umount "$mount_point"; fi
+    sed -i "\\# $mount_point #d" /etc/fstab
+    exit 0;;
+  mount) ;;
+  *) echo "usage: $0 mount|release ${PGDATA_MOUNT_PATH}" >&2; exit 2;;
+esac
+for _ in $(seq 1 60); do
+  set -- /dev/disk/by-id/scsi-0HC_Volume_*
+  [ -b "$1" ] && break; sleep 2
+done
+[ -b "$1" ] || { echo "no Hetzner volume is attached" >&2; exit 1; }
+[ $# -eq 1 ] || { echo "more than one volume is attached: $*" >&2; exit 1; }
+device="$1"
 mkdir -p "$mount_point"
 grep -q " $mount_point " /etc/fstab || echo "$device $mount_point ext4 discard,nofail,defaults 0 0" >> /etc/fstab
 mountpoint -q "$mount_point" || mount "$mount_point"

@@ -7,8 +7,8 @@ export const DEPLOY_USER = "deploy";
 const HEREDOC_END = "ORION_FILE_EOF";
 
 export interface DeployScriptOptions {
-  /** Hetzner volume id of the pgdata volume on this server, mounted at PGDATA_MOUNT_PATH before compose starts. */
-  pgdataVolumeId?: string;
+  /** The server has the pgdata volume: mount it at PGDATA_MOUNT_PATH before compose starts. */
+  mountsPgdata: boolean;
   /** Registry host of a private app image; the script logs in with the env file's credentials. */
   registryHost?: string;
   /** Keys for the deploy user: rotated here, so changing them never touches the server's user-data. */
@@ -43,7 +43,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([path, content]) => heredoc(path, content)),
   ];
-  if (options.pgdataVolumeId !== undefined) lines.push(`sudo ${MOUNT_HELPER} ${shellQuote(options.pgdataVolumeId)} ${PGDATA_MOUNT_PATH}`);
+  if (options.mountsPgdata) lines.push(`sudo ${MOUNT_HELPER} mount ${PGDATA_MOUNT_PATH}`);
   if (options.registryHost) {
     lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)}); fi`);
   }

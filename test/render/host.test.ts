@@ -34,20 +34,20 @@ describe("cloud-init user-data", () => {
 describe("the deploy script", () => {
   const planned = planFor("scale");
   const db = planned.servers.find((s) => s.name === "db")!;
-  const script = renderDeployScript(renderServerFiles(planned, db), { pgdataVolumeId: "4711", sshPublicKeys: ["ssh-ed25519 AAAA key"] });
+  const script = renderDeployScript(renderServerFiles(planned, db), { mountsPgdata: true, sshPublicKeys: ["ssh-ed25519 AAAA key"] });
 
   it("is valid shell that writes the env file with mode 600 from stdin and runs compose with --wait", () => {
     const dir = writeTree({ "deploy.sh": script, "release.sh": renderReleasePgdataScript() });
     expect(run("bash", ["-n", `${dir}/deploy.sh`])).toEqual({ status: 0, output: "" });
     expect(run("bash", ["-n", `${dir}/release.sh`])).toEqual({ status: 0, output: "" });
     expect(script).toContain("install -m 600 /dev/stdin .env");
-    expect(script).toContain(`sudo ${MOUNT_HELPER} '4711' /mnt/pgdata`);
+    expect(script).toContain(`sudo ${MOUNT_HELPER} mount /mnt/pgdata`);
     expect(script.trim().split("\n").pop()).toBe("docker compose -p orion --profile full up -d --wait --remove-orphans");
   });
 
   it("writes every rendered file and stays far below the 128 KiB limit of one shell argument", () => {
     for (const path of Object.keys(renderServerFiles(planned, db))) expect(script).toContain(`cat > '${path}' <<'ORION_FILE_EOF'`);
-    const biggest = planFor("enterprise").servers.map((s) => renderDeployScript(renderServerFiles(planFor("enterprise"), s), { sshPublicKeys: [] }).length);
+    const biggest = planFor("enterprise").servers.map((s) => renderDeployScript(renderServerFiles(planFor("enterprise"), s), { mountsPgdata: true, sshPublicKeys: [] }).length);
     expect(Math.max(...biggest)).toBeLessThan(64 * 1024);
   });
 });
