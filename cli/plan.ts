@@ -10,6 +10,7 @@ interface PlanOptions {
   stack?: string;
   set: string[];
   json?: boolean;
+  policy?: boolean;
 }
 
 const program = new Command("npm run plan --")
@@ -18,9 +19,10 @@ const program = new Command("npm run plan --")
   .option("--stack <name>", "read Pulumi.yaml and Pulumi.<name>.yaml as `pulumi up` would")
   .option("--set <key=value>", "override one config key, e.g. memoryLimits.db=1g (repeatable)", (v: string, all: string[]) => [...all, v], [])
   .option("--json", "print the plan as JSON")
+  .option("--policy", "also run the Pulumi program offline and check it with the policy pack, as `pulumi preview --policy-pack policies` would")
   .showHelpAfterError();
 
-function main(): number {
+async function main(): Promise<number> {
   program.parse();
   const options = program.opts<PlanOptions>();
   const raw = readStackConfig(process.cwd(), options.stack);
@@ -29,14 +31,23 @@ function main(): number {
 
   const result = plan(parseConfig(raw));
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result)}\n`);
-  return 0;
+  if (!options.policy) return 0;
+
+  // Loaded only here: the Pulumi SDK and the pack cost seconds that a plain plan does not need.
+  const { runOrion } = await import("../preview/offline");
+  const { checkPolicies } = await import("../preview/policy-check");
+  const run = await runOrion(raw);
+  const check = await checkPolicies(run.resources);
+  (options.json ? process.stderr : process.stdout).write(`\n${check.report}\n`);
+  return check.blocked ? 1 : 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  // Config and stack-file errors are for the operator; anything else is a bug, so keep its stack.
-  const known = error instanceof ConfigError || (error instanceof Error && error.message.startsWith("--"));
-  process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => (process.exitCode = code),
+  (error) => {
+    // Config and stack-file errors are for the operator; anything else is a bug, so keep its stack.
+    const known = error instanceof ConfigError || (error instanceof Error && error.message.startsWith("--"));
+    process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

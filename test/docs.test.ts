@@ -24,3 +24,11 @@ describe("Pulumi.yaml", () => {
     }
   });
 });
+
+describe("README", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  it("names every policy of the pack", async () => {
+    const { POLICIES } = await import("../policies/rules");
+    for (const p of POLICIES) expect(readme).toContain(`\`${p.name}\``);
+  });
+});

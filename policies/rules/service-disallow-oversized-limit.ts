@@ -20,7 +20,8 @@ export const serviceDisallowOversizedLimit: ResourceValidationPolicy = {
   validateResource: forEachBudget((budget, args, report) => {
     const type = serverTypeOf(budget);
     if (!type) return;
-    const { maxShareOfRamPct } = args.getConfig<OversizedLimitConfig>();
+    // The CLI applies configSchema defaults; a pack run without policy config gets none, so default here too.
+    const { maxShareOfRamPct = DEFAULT_MAX_SHARE_OF_RAM_PCT } = args.getConfig<Partial<OversizedLimitConfig>>();
     const maxMb = Math.floor((type.ramMb * maxShareOfRamPct) / 100);
     for (const s of budget.services.filter((x) => x.memoryLimitMb > maxMb)) {
       report(`server ${budget.server} (${type.name}, ${mb(type.ramMb)} RAM): ${s.name} has a limit of ${mb(s.memoryLimitMb)}, above ${maxShareOfRamPct}% of RAM (${mb(maxMb)})`);

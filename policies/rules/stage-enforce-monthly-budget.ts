@@ -14,7 +14,7 @@ export const stageEnforceMonthlyBudget: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     const summary = summaryOf(args.type, args.props);
     if (!summary) return;
-    const budget = args.getConfig<MonthlyBudgetConfig>().monthlyBudgetEur || summary.monthlyBudgetEur;
+    const budget = args.getConfig<Partial<MonthlyBudgetConfig>>().monthlyBudgetEur || summary.monthlyBudgetEur;
     if (budget !== undefined && budget > 0 && summary.monthlyCostEur > budget) {
       report(`stage ${summary.stage} costs ${summary.monthlyCostEur.toFixed(2)} EUR a month, above the budget of ${budget.toFixed(2)} EUR (servers: ${summary.servers.join(", ")})`);
     }

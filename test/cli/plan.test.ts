@@ -45,6 +45,12 @@ describe("npm run plan", () => {
     expect(stderr).toContain("there is no Pulumi.staging.yaml");
   });
 
+  it("--policy runs the program offline through the policy pack and passes the default stack", () => {
+    const { status, stdout } = runCli("plan.ts", ["--stack", "prod", "--policy"]);
+    expect(status).toBe(0);
+    expect(stdout).toContain("✅ orion@v0.1.0 (local: policies)");
+  });
+
   it("plans every stage", () => {
     for (const stage of ["launch", "early-growth", "growth", "scale", "enterprise"]) {
       expect(runCli("plan.ts", ["--stage", stage, "--json"]).status).toBe(0);
