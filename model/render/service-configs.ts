@@ -92,8 +92,8 @@ export function redisConfFor(redis: PlannedService, replicaOf?: string): string 
     ["maxmemory-policy", settings.maxmemoryPolicy],
     ["appendonly", "yes"],
     ["appendfsync", "everysec"],
+    // No `dir`: the official image starts Redis in /data, the named volume, and a test in its own directory.
     ["save", ""],
-    ["dir", "/data"],
     ...(replicaOf ? ([["replicaof", replicaOf, SERVICES.redis.port!]] as [string, ...(string | number)[]][]) : []),
     ]);
 }
