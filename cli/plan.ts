@@ -4,6 +4,7 @@ import { plan } from "../model/plan";
 import { renderPlanText } from "../model/render/plan-text";
 import { STAGE_NAMES } from "../model/stages";
 import { applySetting, readStackConfig } from "./stack-config";
+import { writeRenderedFiles } from "./write-files";
 
 interface PlanOptions {
   stage?: string;
@@ -11,6 +12,7 @@ interface PlanOptions {
   set: string[];
   json?: boolean;
   policy?: boolean;
+  out?: string;
 }
 
 const program = new Command("npm run plan --")
@@ -19,6 +21,7 @@ const program = new Command("npm run plan --")
   .option("--stack <name>", "read Pulumi.yaml and Pulumi.<name>.yaml as `pulumi up` would")
   .option("--set <key=value>", "override one config key, e.g. memoryLimits.db=1g (repeatable)", (v: string, all: string[]) => [...all, v], [])
   .option("--json", "print the plan as JSON")
+  .option("--out <dir>", "write every server's compose file and configs (Prometheus, rules, Alertmanager, Grafana, PostgreSQL, PgBouncer, Redis) under <dir>/<server>/")
   .option("--policy", "also run the Pulumi program offline and check it with the policy pack, as `pulumi preview --policy-pack policies` would")
   .showHelpAfterError();
 
@@ -31,6 +34,11 @@ async function main(): Promise<number> {
 
   const result = plan(parseConfig(raw));
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result)}\n`);
+  if (options.out) {
+    const config = parseConfig(raw);
+    const written = writeRenderedFiles(result, options.out, { email: config.alertEmail, webhook: false });
+    (options.json ? process.stderr : process.stdout).write(`\nwrote ${written.length} files under ${options.out}\n`);
+  }
   if (!options.policy) return 0;
 
   // Loaded only here: the Pulumi SDK and the pack cost seconds that a plain plan does not need.

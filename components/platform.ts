@@ -23,6 +23,8 @@ export interface OrionPlatformArgs {
   config: OrionConfig;
   secrets: pulumi.Output<StackSecrets>;
   sshPrivateKey?: pulumi.Output<string>;
+  /** Is the secret `orion:alertWebhookUrl` set? Its value stays secret; the config only names the file. */
+  alertWebhook: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
           releasesPgdata: dbLeftApp && server.role === "app",

@@ -29,11 +29,25 @@ export function orionProgram(): OrionOutputs {
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
   const { config, planned } = planOrExplain(raw);
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword]) => ({ dbPassword, flowerPassword, grafanaPassword, registryPassword, registryUsername: config.registryUsername }));
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl")])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl]) => ({
+      dbPassword,
+      flowerPassword,
+      grafanaPassword,
+      registryPassword,
+      registryUsername: config.registryUsername,
+      smtpPassword,
+      alertWebhookUrl,
+    }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
 
-  const platform = new OrionPlatform("orion", { plan: planned, config, secrets: pulumi.secret(secrets), sshPrivateKey: cfg.getSecret("sshPrivateKey") });
+  const platform = new OrionPlatform("orion", {
+    plan: planned,
+    config,
+    secrets: pulumi.secret(secrets),
+    sshPrivateKey: cfg.getSecret("sshPrivateKey"),
+    alertWebhook: cfg.get("alertWebhookUrl") !== undefined,
+  });
   return {
     stage: planned.stage,
     monthlyCostEur: planned.cost.totalEur,

@@ -7,6 +7,7 @@ import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { publishedPorts, type ImageDigests } from "../model/render/compose";
 import { DEPLOY_USER, registryHostOf, renderDeployScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
 
@@ -30,6 +31,8 @@ export interface OrionServerArgs {
   sshPrivateKey?: pulumi.Output<string>;
   backups: boolean;
   appImage: string;
+  /** Where Alertmanager sends alerts, on the server that runs it. */
+  receivers: AlertReceivers;
   /** Resources the deploy waits for on other servers: their private network attachments. */
   deployAfter?: Promise<pulumi.Resource[]>;
   /** Resources the volume attachment waits for: the step that released the volume on its last server. */
@@ -110,9 +113,10 @@ export class OrionServer extends pulumi.ComponentResource {
       : undefined;
     this.readyForDeploy = [this.privateNetwork];
 
-    const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests));
+    const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
+    const secretFiles = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys }));
+    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles }));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 

@@ -29,6 +29,8 @@ export interface OrionConfig {
   stores?: number;
   backups: boolean;
   pgdataVolumeGb: number;
+  /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
+  alertEmail?: { to: string; from: string; smarthost: string; username?: string };
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -83,6 +85,7 @@ const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d)$/;
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // An image reference pinned by a tag other than `latest`, or by a digest.
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -161,6 +164,10 @@ export const configSchema = z.object({
   stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
   backups: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
   pgdataVolumeGb: wholeNumber("a whole number of GB, 10 (Hetzner's smallest volume) to 10240", 10, 10240).default(20),
+  alertEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
+  smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
+  smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
+  smtpUsername: z.string().optional(),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -177,13 +184,17 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   monthlyBudgetEur: 0,
   domain: "",
   registryUsername: "",
+  alertEmail: "",
+  smtpFrom: "",
+  smtpSmarthost: "",
+  smtpUsername: "",
 };
 
 /**
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl"] as const;
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -216,6 +227,9 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
       problems.push({ key: configKeyPath(issue.path), value: issue.input, message: issue.message });
     }
   }
+  if (result.success && result.data.alertEmail && (!result.data.smtpFrom || !result.data.smtpSmarthost)) {
+    problems.push({ key: `${CONFIG_NAMESPACE}:alertEmail`, value: result.data.alertEmail, message: "needs orion:smtpFrom and orion:smtpSmarthost to send mail; set both" });
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;
   const memoryLimitsMb: Partial<Record<ServiceName, number>> = {};
@@ -240,5 +254,6 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     stores: c.stores,
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
+    alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
   };
 }

@@ -45,7 +45,8 @@ export function renderCloudInit(): string {
   const config = {
     package_update: true,
     package_upgrade: true,
-    packages: ["docker.io", "docker-compose-v2", "fail2ban", "unattended-upgrades"],
+    // gettext-base: envsubst fills secrets from the env file into configs that cannot read them from a file.
+    packages: ["docker.io", "docker-compose-v2", "fail2ban", "unattended-upgrades", "gettext-base"],
     users: [{ name: DEPLOY_USER, shell: "/bin/bash", lock_passwd: true, groups: ["docker"] }],
     write_files: [
       { path: "/etc/ssh/sshd_config.d/90-orion.conf", permissions: "0644", content: "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n" },

@@ -1,6 +1,6 @@
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { COMPOSE_PROJECT } from "./compose";
-import { DEPLOY_DIR } from "./server-files";
+import { DEPLOY_DIR, TEMPLATE_SUFFIX } from "./server-files";
 
 export const MOUNT_HELPER = "/usr/local/sbin/orion-mount-volume";
 export const DEPLOY_USER = "deploy";
@@ -13,6 +13,13 @@ export interface DeployScriptOptions {
   registryHost?: string;
   /** Keys for the deploy user: rotated here, so changing them never touches the server's user-data. */
   sshPublicKeys: string[];
+  /** Files a service reads a secret from (Alertmanager's SMTP password), written from env file variables. */
+  secretFiles?: { file: string; env: string }[];
+}
+
+/** `${VAR}` names in a template, for envsubst to fill in and nothing else. */
+function templateVariables(content: string): string[] {
+  return [...new Set([...content.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((m) => m[1]))];
 }
 
 function shellQuote(text: string): string {
@@ -43,6 +50,16 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([path, content]) => heredoc(path, content)),
   ];
+  for (const { file, env } of options.secretFiles ?? []) {
+    // Readable by the container's user; the directory only lets a known name through.
+    const dir = file.split("/").slice(0, -1).join("/");
+    lines.push(`install -d -m 711 ${shellQuote(dir)} && (set -a; . ./.env; if [ -n "\${${env}:-}" ]; then printf '%s' "$${env}" > ${shellQuote(file)}; chmod 644 ${shellQuote(file)}; else rm -f ${shellQuote(file)}; fi)`);
+  }
+  for (const [path, content] of Object.entries(files).filter(([p]) => p.endsWith(TEMPLATE_SUFFIX))) {
+    const output = path.slice(0, -TEMPLATE_SUFFIX.length);
+    const vars = templateVariables(content).map((v) => `$${v}`).join(" ");
+    lines.push(`(set -a; . ./.env; envsubst ${shellQuote(vars)} < ${shellQuote(path)} > ${shellQuote(`${output}.new`)}) && chmod 644 ${shellQuote(`${output}.new`)} && mv ${shellQuote(`${output}.new`)} ${shellQuote(output)}`);
+  }
   if (options.mountsPgdata) lines.push(`sudo ${MOUNT_HELPER} mount ${PGDATA_MOUNT_PATH}`);
   if (options.registryHost) {
     lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)}); fi`);

@@ -2,13 +2,17 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { renderCompose, type ImageDigests } from "./compose";
-import { alertmanagerConfig, DB_NAME, DB_USER, grafanaDatasource, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
+import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
+
+/** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
+export const TEMPLATE_SUFFIX = ".tmpl";
 
 /** Where the compose project lives on every server. */
 export const DEPLOY_DIR = "/opt/orion";
 
 /** Every file one server's compose project needs, by path relative to DEPLOY_DIR. No secret is in any of them. */
-export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): Record<string, string> {
+export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, receivers: AlertReceivers = { webhook: false }): Record<string, string> {
   const files: Record<string, string> = { "compose.yaml": renderCompose(plan, server, digests) };
   const has = (name: string) => server.services.find((s) => s.name === name);
   const db = has("db") ?? has("db-replica");
@@ -23,9 +27,17 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   if (replica) files["config/redis/redis.conf"] = redisConfFor(replica, endpoints(plan, "redis")[0].host);
   const sentinel = has("redis-sentinel");
   if (sentinel) files["config/redis/sentinel.conf"] = sentinelConfFor(plan, sentinel);
-  if (has("prometheus")) files["config/prometheus/prometheus.yml"] = prometheusConfigFor(plan, server);
-  if (has("grafana")) files["config/grafana/provisioning/datasources/prometheus.yaml"] = grafanaDatasource();
-  if (has("alertmanager")) files["config/alertmanager/alertmanager.yml"] = alertmanagerConfig();
+  if (has("prometheus")) {
+    files["config/prometheus/prometheus.yml"] = prometheusConfigFor(plan, server);
+    files["config/prometheus/rules/orion.yml"] = renderAlertRules();
+  }
+  if (has("grafana")) {
+    files["config/grafana/provisioning/datasources/prometheus.yaml"] = grafanaDatasource();
+    files["config/grafana/provisioning/dashboards/orion.yaml"] = grafanaDashboardProvider();
+    files["config/grafana/provisioning/dashboards/json/orion.json"] = grafanaDashboard();
+  }
+  // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
+  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
   return files;
 }
 
@@ -36,10 +48,14 @@ export interface StackSecrets {
   grafanaPassword: string;
   registryUsername?: string;
   registryPassword?: string;
+  smtpPassword?: string;
+  alertWebhookUrl?: string;
 }
 
-/** Characters a secret may not contain: they would end the single-quoted env value or the URL's userinfo. */
-const UNSAFE_SECRET = /['\n\r@:/?#]/;
+/** Characters no secret may contain: they would end its single-quoted env value. */
+const UNSAFE_SECRET = /['\n\r]/;
+/** The database password also goes into connection URLs, where these would end the userinfo. */
+const UNSAFE_IN_URL = /[@:/?#]/;
 
 /**
  * The env file behind `${...}` in the compose file. It is the only place
@@ -47,8 +63,9 @@ const UNSAFE_SECRET = /['\n\r@:/?#]/;
  */
 export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets): string {
   for (const [name, value] of Object.entries(secrets)) {
-    if (value !== undefined && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains one of ' @ : / ? # or a line break; choose a password without them (e.g. openssl rand -hex 24)`);
+    if (value !== undefined && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
   }
+  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error("orion:dbPassword contains one of @ : / ? #, which would break the database URLs; choose one without them (e.g. openssl rand -hex 24)");
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
   const url = (host: string, port: number) => `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
   const pool = endpoint(plan, "pgbouncer", server);
@@ -64,6 +81,10 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
   env.FLOWER_BASIC_AUTH = `admin:${secrets.flowerPassword}`;
   env.GRAFANA_ADMIN_PASSWORD = secrets.grafanaPassword;
+  if (server.services.some((s) => s.name === "alertmanager")) {
+    if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
+    if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
+  }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";
     env.REGISTRY_PASSWORD = secrets.registryPassword;

@@ -126,23 +126,9 @@ export function prometheusConfigFor(plan: Plan, server: PlannedServer): string {
     .filter((j) => j.static_configs.length > 0);
   return stringify({
     global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stage: plan.stage } },
-    rule_files: ["/etc/prometheus/rules/*.yml"],
+    // Relative to this file: /etc/prometheus/rules in the container, beside the file in a check.
+    rule_files: ["rules/*.yml"],
     alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager:${SERVICES.alertmanager.port}`] }] }] },
     scrape_configs: [{ job_name: "prometheus", static_configs: [{ targets: [`localhost:${SERVICES.prometheus.port}`], labels: { server: server.name, role: server.role, stage: plan.stage } }] }, ...scrapeConfigs],
-  });
-}
-
-export function grafanaDatasource(): string {
-  return stringify({
-    apiVersion: 1,
-    datasources: [{ name: "Prometheus", type: "prometheus", access: "proxy", url: `http://prometheus:${SERVICES.prometheus.port}`, isDefault: true, editable: false }],
-  });
-}
-
-/** Until receivers are configured, alerts are kept in Alertmanager's UI and sent nowhere. */
-export function alertmanagerConfig(): string {
-  return stringify({
-    route: { receiver: "default", group_by: ["alertname", "server"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
-    receivers: [{ name: "default" }],
   });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { renderCloudInit } from "../../model/render/cloud-init";
 import { MOUNT_HELPER, renderDeployScript, renderReleasePgdataScript } from "../../model/render/deploy-script";
@@ -64,6 +65,23 @@ describe("the env file", () => {
   });
 
   it("refuses a password that would break the env file or a URL", () => {
-    expect(errorOf(() => renderEnvFile(planned, app, { ...secrets, dbPassword: "it's@bad" }))).toMatch(/orion:dbPassword contains one of/);
+    expect(errorOf(() => renderEnvFile(planned, app, { ...secrets, dbPassword: "p@ss:word" }))).toMatch(/orion:dbPassword contains one of @ : \/ \? #/);
+  });
+});
+
+describe("a webhook receiver", () => {
+  const planned = planFor("launch");
+  const app = planned.servers[0];
+  const files = renderServerFiles(planned, app, {}, { webhook: true });
+  const script = renderDeployScript(files, { mountsPgdata: false, sshPublicKeys: [] });
+
+  it("ships the Alertmanager config as a template and fills in the URL from the env file on the server", () => {
+    expect(Object.keys(files)).toContain("config/alertmanager/alertmanager.yml.tmpl");
+    const line = script.split("\n").find((l) => l.includes("envsubst"))!;
+    const url = "https://hooks.example.com/services/T0/B0/s3cr&t?x=1";
+    const dir = writeTree({ ".env": `ALERT_WEBHOOK_URL='${url}'\nDB_PASSWORD='unused'\n`, "config/alertmanager/alertmanager.yml.tmpl": files["config/alertmanager/alertmanager.yml.tmpl"] });
+    expect(run("bash", ["-c", `set -eu; cd ${dir}; ${line}`])).toEqual({ status: 0, output: "" });
+    const rendered = parse(readFileSync(`${dir}/config/alertmanager/alertmanager.yml`, "utf8"));
+    expect(rendered.receivers[0].webhook_configs[0].url).toBe(url);
   });
 });

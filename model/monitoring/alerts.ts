@@ -1,0 +1,39 @@
+import { METRICS, type MetricId } from "./metrics";
+import { THRESHOLDS } from "./thresholds";
+
+export type Severity = "info" | "warning" | "critical";
+
+export interface AlertRule {
+  alert: string;
+  metric: MetricId;
+  /** `expr > threshold` */
+  threshold: number;
+  for: string;
+  severity: Severity;
+  summary: string;
+  /** The guide's scaling action, or what to do. */
+  action: string;
+}
+
+const T = THRESHOLDS;
+
+/** Every threshold in the guide's "Key Metrics to Watch", and two for the memory limits themselves. */
+export const ALERTS: AlertRule[] = [
+  { alert: "HostMemoryHigh", metric: "hostRamPercent", threshold: T.hostRamAlertPercent, for: "5m", severity: "warning", summary: `Host RAM above ${T.hostRamAlertPercent}%`, action: "Find the container that grew (Grafana: Container memory); if it is load, not a leak, plan the next stage." },
+  { alert: "HostMemoryScaleSignal", metric: "hostRamPercent", threshold: T.hostRamScalePercent, for: T.sustainedFor, severity: "info", summary: `Host RAM sustained above ${T.hostRamScalePercent}%`, action: "Guide: upgrade the server (CAX11 -> CAX21): `pulumi config set orion:stage early-growth`, or a larger orion:serverTypes entry, then `pulumi up`." },
+  { alert: "HostCpuHigh", metric: "hostCpuPercent", threshold: T.hostCpuAlertPercent, for: T.hostCpuAlertFor, severity: "warning", summary: `Host CPU above ${T.hostCpuAlertPercent}% for ${T.hostCpuAlertFor}`, action: "Check Container CPU for the busiest service." },
+  { alert: "HostCpuScaleSignal", metric: "hostCpuPercent", threshold: T.hostCpuScalePercent, for: T.sustainedFor, severity: "info", summary: `Host CPU sustained above ${T.hostCpuScalePercent}%`, action: "Guide: add Uvicorn workers or upgrade the CPU (a larger server type)." },
+  { alert: "DiskUsageWarning", metric: "diskPercent", threshold: T.diskWarningPercent, for: "10m", severity: "warning", summary: `Disk above ${T.diskWarningPercent}%`, action: "Guide: clean logs/backups or upgrade the disk (orion:pgdataVolumeGb for the database)." },
+  { alert: "DiskUsageCritical", metric: "diskPercent", threshold: T.diskCriticalPercent, for: "5m", severity: "critical", summary: `Disk above ${T.diskCriticalPercent}%`, action: "Free space now: docker system prune, old backups and logs; PostgreSQL stops writing on a full disk." },
+  { alert: "ApiLatencyHigh", metric: "apiP95Seconds", threshold: T.apiP95AlertSeconds, for: "5m", severity: "warning", summary: `API P95 latency above ${T.apiP95AlertSeconds}s`, action: "Guide: if DB queries are slow, add PgBouncer or increase the pool size (orion:stage growth); otherwise add Uvicorn workers or upgrade the CPU." },
+  { alert: "ApiLatencyInvestigate", metric: "apiP95Seconds", threshold: T.apiP95InvestigateSeconds, for: "15m", severity: "info", summary: `API P95 latency above ${T.apiP95InvestigateSeconds}s`, action: "Guide: investigate: slow queries (pg_stat_statements), slow endpoints." },
+  { alert: "PostgresConnectionsHigh", metric: "postgresActiveConnections", threshold: T.postgresActiveConnections, for: "5m", severity: "warning", summary: `More than ${T.postgresActiveConnections} active PostgreSQL connections`, action: "Guide: add PgBouncer for connection pooling (orion:stage growth)." },
+  { alert: "RedisMemoryHigh", metric: "redisMemoryBytes", threshold: T.redisMemoryBytes, for: "5m", severity: "warning", summary: "Redis memory above 100 MB", action: "Guide: scale the Redis limit (orion:memoryLimits.redis) or check for cache keys without a TTL; the queue may be backing up." },
+  { alert: "CeleryQueueBacklog", metric: "celeryQueueLength", threshold: T.celeryQueueLength, for: T.celeryQueueFor, severity: "warning", summary: `Celery queue above ${T.celeryQueueLength} tasks for ${T.celeryQueueFor}`, action: "Guide: add celery-worker replicas (orion:replicas.celery-worker)." },
+  { alert: "ContainerNearMemoryLimit", metric: "containerMemoryOfLimit", threshold: T.containerMemoryOfLimit, for: "5m", severity: "warning", summary: "A container uses more than 90% of its memory limit", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits) or find the leak." },
+  { alert: "ContainerOomKilled", metric: "containerOomKills", threshold: 0, for: "0m", severity: "critical", summary: "A container was OOM-killed", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits); the guide bumped celery-beat and flower to 256 MB after one." },
+];
+
+export function alertExpr(rule: AlertRule): string {
+  return `${METRICS[rule.metric].expr} > ${rule.threshold}`;
+}

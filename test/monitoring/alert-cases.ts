@@ -1,0 +1,68 @@
+/**
+ * Synthetic series for every alert: `above` crosses the alert's threshold,
+ * `below` stays under it. One sample a minute for an hour; counters grow by
+ * the per-minute step given (`0+6x60` is a rate of 0.1/s).
+ */
+export interface Series {
+  series: string;
+  values: string;
+}
+
+export interface AlertCase {
+  above: Series[];
+  below: Series[];
+  /** Labels the alert carries besides `severity`. */
+  labels: Record<string, string>;
+  /** When the above series cross the threshold, for alerts that start later than the data. */
+  startsAt?: number;
+}
+
+const flat = (value: number) => `${value}x60`;
+const counter = (perMinute: number) => `0+${perMinute}x60`;
+const ram = (percent: number): Series[] => [
+  { series: 'node_memory_MemAvailable_bytes{server="app"}', values: flat(100 - percent) },
+  { series: 'node_memory_MemTotal_bytes{server="app"}', values: flat(100) },
+];
+// Two CPUs idle at the given share of each second.
+const cpu = (busyPercent: number): Series[] => ["0", "1"].map((c) => ({ series: `node_cpu_seconds_total{server="app",cpu="${c}",mode="idle"}`, values: counter(((100 - busyPercent) / 100) * 60) }));
+const disk = (percent: number): Series[] => [
+  { series: 'node_filesystem_avail_bytes{server="app",mountpoint="/"}', values: flat(100 - percent) },
+  { series: 'node_filesystem_size_bytes{server="app",mountpoint="/"}', values: flat(100) },
+];
+// Requests fall into the bucket whose upper bound is given; P95 lands inside that bucket.
+const latency = (bucket: "1" | "2.5" | "5"): Series[] =>
+  ["0.5", "1", "2.5", "5", "+Inf"].map((le) => ({ series: `http_request_duration_seconds_bucket{server="app",le="${le}"}`, values: Number(le) >= Number(bucket) || le === "+Inf" ? counter(60) : flat(0) }));
+const pg = (active: number): Series[] => [
+  { series: 'pg_stat_activity_count{server="db",datname="orion",state="active"}', values: flat(active) },
+  // Idle connections do not count against the guide's ">20 active".
+  { series: 'pg_stat_activity_count{server="db",datname="orion",state="idle"}', values: flat(50) },
+];
+const MB = 1024 * 1024;
+const workingSet = (share: number): Series[] => [
+  { series: 'container_memory_working_set_bytes{name="orion-api-1"}', values: flat(share * 1000) },
+  { series: 'container_spec_memory_limit_bytes{name="orion-api-1"}', values: flat(1000) },
+  // A container without a limit (0) is left out rather than dividing by zero.
+  { series: 'container_memory_working_set_bytes{name="orion-unlimited-1"}', values: flat(5000) },
+  { series: 'container_spec_memory_limit_bytes{name="orion-unlimited-1"}', values: flat(0) },
+];
+
+export const ALERT_CASES: Record<string, AlertCase> = {
+  HostMemoryHigh: { above: ram(90), below: ram(82), labels: { server: "app" } },
+  HostMemoryScaleSignal: { above: ram(82), below: ram(75), labels: { server: "app" } },
+  HostCpuHigh: { above: cpu(90), below: cpu(75), labels: { server: "app" } },
+  HostCpuScaleSignal: { above: cpu(75), below: cpu(65), labels: { server: "app" } },
+  DiskUsageWarning: { above: disk(85), below: disk(70), labels: { server: "app", mountpoint: "/" } },
+  DiskUsageCritical: { above: disk(95), below: disk(85), labels: { server: "app", mountpoint: "/" } },
+  ApiLatencyHigh: { above: latency("5"), below: latency("1"), labels: { server: "app" } },
+  ApiLatencyInvestigate: { above: latency("2.5"), below: latency("1"), labels: { server: "app" } },
+  PostgresConnectionsHigh: { above: pg(25), below: pg(5), labels: { server: "db" } },
+  RedisMemoryHigh: { above: [{ series: 'redis_memory_used_bytes{server="app"}', values: flat(110 * MB) }], below: [{ series: 'redis_memory_used_bytes{server="app"}', values: flat(90 * MB) }], labels: { server: "app" } },
+  CeleryQueueBacklog: { above: [{ series: 'redis_key_size{server="app",db="db0",key="celery"}', values: flat(150) }], below: [{ series: 'redis_key_size{server="app",db="db0",key="celery"}', values: flat(50) }], labels: { server: "app" } },
+  ContainerNearMemoryLimit: { above: workingSet(0.95), below: workingSet(0.8), labels: { name: "orion-api-1" } },
+  ContainerOomKilled: {
+    above: [{ series: 'container_oom_events_total{name="orion-celery-worker-1"}', values: "0x9 1x50" }],
+    below: [{ series: 'container_oom_events_total{name="orion-celery-worker-1"}', values: flat(0) }],
+    labels: { name: "orion-celery-worker-1" },
+    startsAt: 10,
+  },
+};
