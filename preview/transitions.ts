@@ -95,16 +95,7 @@ export function renderTransitionsDoc(transitions: Transition[]): string {
     ]);
   }
   out.push(markdownTable(rows), "");
-  out.push("## Forward moves", "");
-  for (const [from, to] of FORWARD_MOVES) {
-    const t = transitions.find((x) => x.from === from && x.to === to)!;
-    out.push(`### ${from} → ${to}`, "");
-    out.push(`- Rescaled in place: ${list(t.rescaled.map((r) => `${r.server} from ${r.from.toUpperCase()} to ${r.to.toUpperCase()} (Hetzner powers it off for about 2 minutes; the disk is kept)`))}.`);
-    out.push(`- New servers: ${list(t.addedServers)}.`);
-    out.push(`- Volumes moved: ${list(t.volumesMoved.map((v) => `${v.volume} from ${v.from} to ${v.to} (a step on ${v.from} stops its old database and unmounts the volume, the volume attaches to ${v.to}, then the deploy on ${v.to} starts PostgreSQL on the same data; writes pause from the first step to the last)`))}.`);
-    out.push(`- Servers whose compose project is redeployed: ${list(t.redeployed)}.`);
-    out.push(`- Replaced or lost: ${t.replaced.length + t.statefulLost.length === 0 ? "nothing" : list([...t.replaced.map((r) => r.name), ...t.statefulLost.map((r) => r.name)])}.`, "");
-  }
+  out.push("## Forward moves", "", renderRunbook(transitions), "");
   out.push(
     "Moves down a stage remove servers that hold data. Pulumi refuses to delete them while they are protected; " +
       "move their data first, then lift the protection on purpose (`pulumi state unprotect`).",
@@ -112,4 +103,35 @@ export function renderTransitionsDoc(transitions: Transition[]): string {
   );
   out.push("");
   return out.join("\n");
+}
+
+/** Expected downtime of a move, from what it does. */
+function downtime(t: Transition): string {
+  const parts: string[] = [];
+  for (const r of t.rescaled) parts.push(`${r.server} is off for about 2 minutes while Hetzner rescales it (everything on it stops)`);
+  for (const v of t.volumesMoved) parts.push(`database writes pause from the release on ${v.from} until the deploy on ${v.to} has started PostgreSQL (a few minutes)`);
+  if (parts.length === 0) parts.push("seconds: compose recreates only the containers whose settings changed");
+  return parts.join("; ");
+}
+
+/** A runbook per forward move: what changes, the downtime to expect, what to check afterwards. */
+export function renderRunbook(transitions: Transition[]): string {
+  const out: string[] = [];
+  for (const [from, to] of FORWARD_MOVES) {
+    const t = transitions.find((x) => x.from === from && x.to === to)!;
+    out.push(`#### ${from} → ${to}`, "");
+    out.push("```sh", `pulumi config set orion:stage ${to}`, "pulumi preview --diff --policy-pack policies", "pulumi up", "```", "");
+    out.push(`- Rescaled in place: ${list(t.rescaled.map((r) => `${r.server} ${r.from.toUpperCase()} → ${r.to.toUpperCase()} (disk kept)`))}.`);
+    out.push(`- New servers: ${list(t.addedServers)}.`);
+    out.push(`- Volumes moved: ${list(t.volumesMoved.map((v) => `${v.volume} from ${v.from} to ${v.to}: a step on ${v.from} stops its old database and unmounts the volume, the volume attaches to ${v.to}, and the deploy there starts PostgreSQL on the same data`))}.`);
+    out.push(`- Compose projects redeployed: ${list(t.redeployed)}.`);
+    out.push(`- Replaced or deleted: ${t.replaced.length + t.statefulLost.length === 0 ? "nothing" : list([...t.replaced.map((r) => r.name), ...t.statefulLost.map((r) => r.name)])}.`);
+    out.push(`- Expected downtime: ${downtime(t)}.`);
+    out.push(
+      `- Check afterwards: \`pulumi stack output servers\`; on each server \`docker compose -p orion ps\` shows every service healthy; ` +
+        `the API answers on /health; Grafana's "Orion: Key Metrics" has data from ${list([...new Set([...t.addedServers, ...t.rescaled.map((r) => r.server)])]) === "none" ? "every server" : list([...new Set([...t.addedServers, ...t.rescaled.map((r) => r.server)])])}; \`npm run advise\` answers without missing metrics.`,
+      "",
+    );
+  }
+  return out.join("\n").trimEnd();
 }
