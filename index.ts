@@ -7,4 +7,5 @@ export const stage = outputs.stage;
 export const monthlyCostEur = outputs.monthlyCostEur;
 export const servers = outputs.servers;
 export const loadBalancerIpv4 = outputs.loadBalancerIpv4;
+export const database = outputs.database;
 export const findings = outputs.findings;

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig } from "../model/config";
-import { plan } from "../model/plan";
+import { endpoints } from "../model/addresses";
+import { plan, type Plan } from "../model/plan";
+import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { OrionPlatform } from "./platform";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
@@ -9,7 +11,17 @@ export interface OrionOutputs {
   monthlyCostEur: number;
   servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
   loadBalancerIpv4?: pulumi.Output<string>;
+  /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
+  database: { pooled: string; direct: string; readonly?: string };
   findings: string[];
+}
+
+function databaseUrls(planned: Plan): OrionOutputs["database"] {
+  const url = (e: { host: string; port: number } | undefined) => (e ? `postgresql://${DB_USER}@${e.host}:${e.port}/${DB_NAME}` : "");
+  const [db] = endpoints(planned, "db");
+  const [pool] = endpoints(planned, "pgbouncer");
+  const [replica] = endpoints(planned, "db-replica");
+  return { pooled: url(pool ?? db), direct: url(db), ...(replica ? { readonly: url(replica) } : {}) };
 }
 
 function planOrExplain(raw: Record<string, unknown>) {
@@ -58,6 +70,7 @@ export function orionProgram(): OrionOutputs {
       ]),
     ),
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
+    database: databaseUrls(planned),
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };
 }

@@ -6,7 +6,7 @@ import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, registryHostOf, renderDeployScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
@@ -120,7 +120,17 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
-    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [...this.readyForDeploy, ...(attachment ? [attachment] : []), ...(this.pgdataRelease ? [this.pgdataRelease] : []), ...others]);
+    // Public images only: a private app image needs the registry login the deploy script does.
+    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
+    const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
+
+    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [
+      ...this.readyForDeploy,
+      pull,
+      ...(attachment ? [attachment] : []),
+      ...(this.pgdataRelease ? [this.pgdataRelease] : []),
+      ...others,
+    ]);
     this.deploy = new command.remote.Command(
       `${name}-deploy`,
       {

@@ -93,9 +93,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "db-replica": {
       const slot = server.name.replace(/-/g, "_");
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
+      // A fast checkpoint starts the copy at once; a spread one would hold it for minutes.
       const init =
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
-        `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot}; fi; ` +
+        `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },

@@ -88,3 +88,12 @@ export function renderReleasePgdataScript(): string {
     `sudo ${MOUNT_HELPER} release ${PGDATA_MOUNT_PATH}`,
   ].join("\n").concat("\n");
 }
+
+/**
+ * Pulls a server's public images before its deploy, while other steps run
+ * (on the db server: while the app server releases the pgdata volume), so
+ * that starting the containers is not held up by downloads.
+ */
+export function renderPullScript(images: string[]): string {
+  return ["set -eu", ...[...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)}`)].join("\n").concat("\n");
+}

@@ -128,3 +128,10 @@ describe("a preview before any server exists", () => {
     expect(deploy.inputs.triggers).toEqual([expect.objectContaining({ kind: "orion:ServerBudget", server: "db", serverType: "cax21" })]);
   });
 });
+
+describe("stack outputs", () => {
+  it("export the database URLs without the password, with a read-only one in enterprise", () => {
+    expect(runs.scale.outputs.database).toEqual({ pooled: "postgresql://orion@10.0.1.20:6432/orion", direct: "postgresql://orion@10.0.1.20:5432/orion" });
+    expect(runs.enterprise.outputs.database).toMatchObject({ readonly: "postgresql://orion@10.0.1.21:5432/orion" });
+  });
+});

@@ -4,16 +4,27 @@ import { freePort, POSTGRES_BIN, requireBinary, runAsServiceUser, serviceDir, st
 
 export const TEST_DB_PASSWORD = "test-db-password-4e1f";
 
-/** PostgreSQL 15 started with a generated postgresql.conf; only port, socket, data and hba paths are moved. */
-export async function startPostgres(postgresqlConf: string, pgHba: string): Promise<RunningServer & { socketDir: string; superuser: () => Client }> {
-  requireBinary(join(POSTGRES_BIN, "postgres"));
+export type PostgresServer = RunningServer & { socketDir: string; data: string; superuser: () => Client; client: () => Client };
+
+/** A new, empty cluster in its own directory, with the role and database the app uses (as the postgres image creates them). */
+export function initCluster(): { dir: string; data: string } {
+  requireBinary(join(POSTGRES_BIN, "initdb"));
   const dir = serviceDir("orion-pg-");
   const data = join(dir, "data");
   const init = runAsServiceUser(join(POSTGRES_BIN, "initdb"), ["-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"]);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.output}`);
-  const conf = writeServiceFile(dir, "postgresql.conf", postgresqlConf);
+  return { dir, data };
+}
+
+/**
+ * PostgreSQL 15 on an existing data directory with a generated
+ * postgresql.conf and pg_hba.conf; only port, socket and file paths move.
+ */
+export async function startCluster(cluster: { dir: string; data: string }, postgresqlConf: string, pgHba: string, name = "main"): Promise<PostgresServer> {
+  const { dir, data } = cluster;
+  const conf = writeServiceFile(dir, `${name}.conf`, postgresqlConf);
   // The generated pg_hba lets in the compose backend and the app servers; the test connects from loopback.
-  const hba = writeServiceFile(dir, "pg_hba.conf", `${pgHba}host    all          all       127.0.0.1/32     scram-sha-256\n`);
+  const hba = writeServiceFile(dir, `${name}_hba.conf`, `${pgHba}host    all          all       127.0.0.1/32     scram-sha-256\nhost    replication  all       127.0.0.1/32     scram-sha-256\n`);
   const port = await freePort();
   const server = startProcess(
     join(POSTGRES_BIN, "postgres"),
@@ -21,21 +32,32 @@ export async function startPostgres(postgresqlConf: string, pgHba: string): Prom
     { serviceUser: true, port, dir },
   );
   const superuser = () => new Client({ host: dir, port, user: "postgres", database: "postgres" });
+  const client = () => new Client({ host: "127.0.0.1", port, user: "orion", password: TEST_DB_PASSWORD, database: "orion" });
   await waitFor(
-    "PostgreSQL",
+    `PostgreSQL (${name})`,
     async () => {
       const c = superuser();
       await c.connect();
       await c.end();
       return true;
     },
-    30_000,
+    60_000,
     server,
   );
-  const c = superuser();
+  return { ...server, socketDir: dir, data, superuser, client };
+}
+
+export async function createAppRole(server: PostgresServer): Promise<void> {
+  const c = server.superuser();
   await c.connect();
-  await c.query(`CREATE ROLE orion LOGIN PASSWORD '${TEST_DB_PASSWORD}'`);
+  // The postgres image makes POSTGRES_USER a superuser, which can also stream to replicas.
+  await c.query(`CREATE ROLE orion LOGIN SUPERUSER REPLICATION PASSWORD '${TEST_DB_PASSWORD}'`);
   await c.query("CREATE DATABASE orion OWNER orion");
   await c.end();
-  return { ...server, socketDir: dir, superuser };
+}
+
+export async function startPostgres(postgresqlConf: string, pgHba: string): Promise<PostgresServer> {
+  const server = await startCluster(initCluster(), postgresqlConf, pgHba);
+  await createAppRole(server);
+  return server;
 }

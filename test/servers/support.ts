@@ -84,7 +84,8 @@ export function startProcess(command: string, args: string[], options: { service
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGINT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      // As `docker stop --time 60` does: the stop signal (SIGINT for PostgreSQL: a fast, clean shutdown), then a kill after 60 s.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
       await exited;
       clearTimeout(timer);
     },
