@@ -58,7 +58,7 @@ export function orionProgram(): OrionOutputs {
     config,
     secrets: pulumi.secret(secrets),
     sshPrivateKey: cfg.getSecret("sshPrivateKey"),
-    alertWebhook: cfg.get("alertWebhookUrl") !== undefined,
+    alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
   });
   return {
     stage: planned.stage,

@@ -228,6 +228,23 @@ const scale: StageSpec = {
   ],
 };
 
+/** A Redis server of the enterprise stage: the master or its replica, each with a Sentinel. */
+function redisServer(role: "redis" | "redis-replica"): ServerSpec {
+  return {
+    name: role,
+    role,
+    type: "cax11",
+    allowedTypes: ["cax11", "cax21"],
+    services: [
+      // Same 100:128 ratio as the guide, leaving room for the fork of an AOF rewrite.
+      svc(role, 1024, { settings: { redis: { maxmemoryMb: 800, maxmemoryPolicy: "volatile-lru" } } }),
+      SENTINEL,
+      svc("redis-exporter", 24),
+      ...HOST_EXPORTERS,
+    ],
+  };
+}
+
 /**
  * Enterprise: app, API, DB, Redis and worker servers (guide: "Multi-server
  * architecture"). Monitoring stays on the app server: it already runs Caddy
@@ -277,31 +294,8 @@ const enterprise: StageSpec = {
       count: { configKey: "dbReplicas", default: 1, min: 1, max: 5, alreadyCounted: 0 },
       services: [svc("db-replica", { cax21: 4096, cax31: 8192, cax41: 16384 }), svc("postgres-exporter", 32), ...HOST_EXPORTERS],
     },
-    {
-      name: "redis",
-      role: "redis",
-      type: "cax11",
-      allowedTypes: ["cax11", "cax21"],
-      services: [
-        // Same 100:128 ratio as the guide, leaving room for the fork of an AOF rewrite.
-        svc("redis", 1024, { settings: { redis: { maxmemoryMb: 800, maxmemoryPolicy: "volatile-lru" } } }),
-        SENTINEL,
-        svc("redis-exporter", 24),
-        ...HOST_EXPORTERS,
-      ],
-    },
-    {
-      name: "redis-replica",
-      role: "redis-replica",
-      type: "cax11",
-      allowedTypes: ["cax11", "cax21"],
-      services: [
-        svc("redis-replica", 1024, { settings: { redis: { maxmemoryMb: 800, maxmemoryPolicy: "volatile-lru" } } }),
-        SENTINEL,
-        svc("redis-exporter", 24),
-        ...HOST_EXPORTERS,
-      ],
-    },
+    redisServer("redis"),
+    redisServer("redis-replica"),
     {
       name: "worker",
       role: "worker",
