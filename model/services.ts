@@ -42,6 +42,15 @@ export interface ServiceInfo {
   stateful: boolean;
   /** Started only with `docker compose --profile full`, as in the guide's commands. */
   profile?: "full";
+  /**
+   * Who must reach the service from outside its compose project. `caddy`: the
+   * host's Caddy, so it is published on loopback. `servers`: other servers,
+   * so in multi-server stages it is published on the private IP. Never on a
+   * public interface: Docker would open it past the firewall.
+   */
+  reachedBy?: ("caddy" | "servers")[];
+  /** Talks to the internet or to other servers on its own (store APIs, mail, a primary to stream from). */
+  egress?: boolean;
 }
 
 // Images are pinned to a version so that a redeploy never pulls something new
@@ -51,25 +60,25 @@ const POSTGRES_IMAGE = "postgres:15.13-bookworm";
 const REDIS_IMAGE = "redis:7.2.7-bookworm";
 
 export const SERVICES: Record<ServiceName, ServiceInfo> = {
-  db: { name: "db", group: "app", purpose: "PostgreSQL 15", image: POSTGRES_IMAGE, port: 5432, stateful: true },
-  "db-replica": { name: "db-replica", group: "app", purpose: "PostgreSQL 15 streaming read replica", image: POSTGRES_IMAGE, port: 5432, stateful: true },
-  pgbouncer: { name: "pgbouncer", group: "app", purpose: "PostgreSQL connection pooling", image: "edoburu/pgbouncer:v1.23.1-p2", port: 6432, stateful: false },
-  redis: { name: "redis", group: "app", purpose: "Task broker + cache", image: REDIS_IMAGE, port: 6379, stateful: true },
-  "redis-replica": { name: "redis-replica", group: "app", purpose: "Redis replica, promoted by Sentinel", image: REDIS_IMAGE, port: 6379, stateful: true },
-  "redis-sentinel": { name: "redis-sentinel", group: "app", purpose: "Redis failover (quorum of 3)", image: REDIS_IMAGE, port: 26379, stateful: false },
-  api: { name: "api", group: "app", purpose: "FastAPI (Uvicorn)", image: "app", port: 8000, stateful: false },
-  "celery-worker": { name: "celery-worker", group: "app", purpose: "Background tasks", image: "app", stateful: false, profile: "full" },
+  db: { name: "db", group: "app", purpose: "PostgreSQL 15", image: POSTGRES_IMAGE, port: 5432, stateful: true, reachedBy: ["servers"] },
+  "db-replica": { name: "db-replica", group: "app", purpose: "PostgreSQL 15 streaming read replica", image: POSTGRES_IMAGE, port: 5432, stateful: true, reachedBy: ["servers"], egress: true },
+  pgbouncer: { name: "pgbouncer", group: "app", purpose: "PostgreSQL connection pooling", image: "edoburu/pgbouncer:v1.23.1-p2", port: 6432, stateful: false, reachedBy: ["servers"] },
+  redis: { name: "redis", group: "app", purpose: "Task broker + cache", image: REDIS_IMAGE, port: 6379, stateful: true, reachedBy: ["servers"] },
+  "redis-replica": { name: "redis-replica", group: "app", purpose: "Redis replica, promoted by Sentinel", image: REDIS_IMAGE, port: 6379, stateful: true, reachedBy: ["servers"], egress: true },
+  "redis-sentinel": { name: "redis-sentinel", group: "app", purpose: "Redis failover (quorum of 3)", image: REDIS_IMAGE, port: 26379, stateful: false, reachedBy: ["servers"], egress: true },
+  api: { name: "api", group: "app", purpose: "FastAPI (Uvicorn)", image: "app", port: 8000, stateful: false, reachedBy: ["caddy", "servers"], egress: true },
+  "celery-worker": { name: "celery-worker", group: "app", purpose: "Background tasks", image: "app", stateful: false, profile: "full", egress: true },
   "celery-beat": { name: "celery-beat", group: "app", purpose: "Task scheduler", image: "app", stateful: false, profile: "full" },
-  flower: { name: "flower", group: "app", purpose: "Celery monitoring", image: "mher/flower:2.0.1", port: 5555, stateful: false, profile: "full" },
-  prometheus: { name: "prometheus", group: "monitoring", purpose: "Metrics (15-day retention)", image: "prom/prometheus:v2.55.1", port: 9090, stateful: true, profile: "full" },
-  grafana: { name: "grafana", group: "monitoring", purpose: "Dashboards", image: "grafana/grafana:11.4.0", port: 3000, stateful: true, profile: "full" },
-  "node-exporter": { name: "node-exporter", group: "monitoring", purpose: "Host metrics", image: "prom/node-exporter:v1.8.2", port: 9100, stateful: false, profile: "full" },
-  cadvisor: { name: "cadvisor", group: "monitoring", purpose: "Container metrics", image: "gcr.io/cadvisor/cadvisor:v0.49.1", port: 8080, stateful: false, profile: "full" },
-  alertmanager: { name: "alertmanager", group: "monitoring", purpose: "Alert routing", image: "prom/alertmanager:v0.27.0", port: 9093, stateful: true, profile: "full" },
-  "postgres-exporter": { name: "postgres-exporter", group: "exporters", purpose: "pg_stat_activity_count for the connection alert", image: "prometheuscommunity/postgres-exporter:v0.16.0", port: 9187, stateful: false, profile: "full" },
+  flower: { name: "flower", group: "app", purpose: "Celery monitoring", image: "mher/flower:2.0.1", port: 5555, stateful: false, profile: "full", reachedBy: ["caddy"] },
+  prometheus: { name: "prometheus", group: "monitoring", purpose: "Metrics (15-day retention)", image: "prom/prometheus:v2.55.1", port: 9090, stateful: true, profile: "full", reachedBy: ["caddy"] },
+  grafana: { name: "grafana", group: "monitoring", purpose: "Dashboards", image: "grafana/grafana:11.4.0", port: 3000, stateful: true, profile: "full", reachedBy: ["caddy"] },
+  "node-exporter": { name: "node-exporter", group: "monitoring", purpose: "Host metrics", image: "prom/node-exporter:v1.8.2", port: 9100, stateful: false, profile: "full", reachedBy: ["servers"] },
+  cadvisor: { name: "cadvisor", group: "monitoring", purpose: "Container metrics", image: "gcr.io/cadvisor/cadvisor:v0.49.1", port: 8080, stateful: false, profile: "full", reachedBy: ["servers"] },
+  alertmanager: { name: "alertmanager", group: "monitoring", purpose: "Alert routing", image: "prom/alertmanager:v0.27.0", port: 9093, stateful: true, profile: "full", egress: true },
+  "postgres-exporter": { name: "postgres-exporter", group: "exporters", purpose: "pg_stat_activity_count for the connection alert", image: "prometheuscommunity/postgres-exporter:v0.16.0", port: 9187, stateful: false, profile: "full", reachedBy: ["servers"] },
   // redis_exporter also reads the length of the Celery queue (a Redis list), so
   // no separate Celery exporter is needed for the guide's queue threshold.
-  "redis-exporter": { name: "redis-exporter", group: "exporters", purpose: "redis_memory_used_bytes and the Celery queue length", image: "oliver006/redis_exporter:v1.67.0", port: 9121, stateful: false, profile: "full" },
+  "redis-exporter": { name: "redis-exporter", group: "exporters", purpose: "redis_memory_used_bytes and the Celery queue length", image: "oliver006/redis_exporter:v1.67.0", port: 9121, stateful: false, profile: "full", reachedBy: ["servers"] },
 };
 
 export function isServiceName(value: string): value is ServiceName {

@@ -15,27 +15,6 @@ export type ImageDigests = Record<string, string>;
 
 type ComposeService = Record<string, unknown>;
 
-/** Services that reach the internet or other servers, besides those that publish a port. */
-const EGRESS: ReadonlySet<ServiceName> = new Set(["api", "celery-worker", "alertmanager", "db-replica", "redis-replica", "redis-sentinel"]);
-
-/** Services the host's Caddy proxies to, published on loopback only. */
-const CADDY_UPSTREAMS: ReadonlySet<ServiceName> = new Set(["api", "grafana", "flower", "prometheus"]);
-
-/** Services other servers connect to, published on this server's private IP when the stage has several servers. */
-const PRIVATE_SERVICES: ReadonlySet<ServiceName> = new Set([
-  "db",
-  "db-replica",
-  "pgbouncer",
-  "redis",
-  "redis-replica",
-  "redis-sentinel",
-  "api",
-  "node-exporter",
-  "cadvisor",
-  "postgres-exporter",
-  "redis-exporter",
-]);
-
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
 const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
 
@@ -47,8 +26,9 @@ export function publishedPorts(plan: Plan, server: PlannedServer): Record<string
 function ports(plan: Plan, server: PlannedServer, name: ServiceName): string[] {
   const port = SERVICES[name].port;
   if (port === undefined) return [];
-  if (isMultiServer(plan) && PRIVATE_SERVICES.has(name)) return [`${privateIp(server)}:${port}:${port}`];
-  if (CADDY_UPSTREAMS.has(name)) return [`127.0.0.1:${port}:${port}`];
+  const reachedBy = SERVICES[name].reachedBy ?? [];
+  if (isMultiServer(plan) && reachedBy.includes("servers")) return [`${privateIp(server)}:${port}:${port}`];
+  if (reachedBy.includes("caddy")) return [`127.0.0.1:${port}:${port}`];
   return [];
 }
 
@@ -210,7 +190,7 @@ function ordered(service: ComposeService): ComposeService {
 
 function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
   const published = ports(plan, server, s.name);
-  const networks = ["backend", ...(published.length > 0 || EGRESS.has(s.name) || isMultiServer(plan) ? ["edge"] : [])];
+  const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
   const digest = digests[s.image];
   const body = serviceBody(plan, server, s);
   return ordered({
