@@ -43,35 +43,72 @@ export interface ConnectionBudget {
 }
 
 
-const servicesNamed = (servers: PlannedServer[], name: string) =>
-  servers.flatMap((server) => server.services.filter((s) => s.name === name).map((service) => ({ server, service })));
+/** A service as far as connections go: from the plan, or from a server budget the policy pack reads. */
+export interface ConnectingService {
+  server: string;
+  name: string;
+  replicas: number;
+  uvicornWorkers?: number;
+  dbPoolSize?: number;
+  dbMaxOverflow?: number;
+  celeryConcurrency?: number;
+}
+
+/** What the app side can open: API processes x pool, Celery children, celery-beat. */
+export function clientSources(services: ConnectingService[]): ConnectionSource[] {
+  const sources: ConnectionSource[] = [];
+  for (const s of services) {
+    if (s.uvicornWorkers !== undefined) {
+      const processes = s.uvicornWorkers * s.replicas;
+      const perProcess = (s.dbPoolSize ?? 0) + (s.dbMaxOverflow ?? 0);
+      sources.push({ source: `api on ${s.server}: ${processes} processes x (${s.dbPoolSize} + ${s.dbMaxOverflow})`, server: s.server, processes, perProcess, total: processes * perProcess });
+    }
+    if (s.celeryConcurrency !== undefined) {
+      // A prefork child runs one task at a time and holds one connection while it does.
+      const processes = s.celeryConcurrency * s.replicas;
+      sources.push({ source: `celery-worker on ${s.server}: ${s.replicas} x concurrency ${s.celeryConcurrency}`, server: s.server, processes, perProcess: 1, total: processes });
+    }
+    if (s.name === "celery-beat") sources.push({ source: `celery-beat on ${s.server}`, server: s.server, processes: s.replicas, perProcess: 1, total: s.replicas });
+  }
+  return sources;
+}
+
+/** Connections that bypass PgBouncer: the primary's exporter and the direct sessions. */
+export function directSources(servers: { server: string; services: string[] }[]): ConnectionSource[] {
+  const direct: ConnectionSource[] = servers
+    .filter((s) => s.services.includes("db") && s.services.includes("postgres-exporter"))
+    .map((s) => ({ source: `postgres-exporter on ${s.server}`, server: s.server, processes: 1, perProcess: 1, total: 1 }));
+  direct.push({ source: "migrations, advisory locks and operator sessions", server: "-", processes: DIRECT_SESSION_CONNECTIONS, perProcess: 1, total: DIRECT_SESSION_CONNECTIONS });
+  return direct;
+}
+
+export const totalOf = (sources: ConnectionSource[]) => sources.reduce((sum, c) => sum + c.total, 0);
+
+/** "120 api on app: 4 processes x (10 + 20), ..., 5 headroom": the sum spelled out in messages. */
+export function describeClients(clients: ConnectionSource[]): string {
+  return `${clients.map((c) => `${c.total} ${c.source}`).join(", ")}, ${CLIENT_HEADROOM} headroom`;
+}
 
 /** Counts what the plan's processes can open and derives PostgreSQL's max_connections from it. */
 export function connectionBudget(servers: PlannedServer[]): ConnectionBudget {
-  const clients: ConnectionSource[] = [];
-  for (const { server, service } of servicesNamed(servers, "api")) {
-    const api = service.api!;
-    const processes = api.uvicornWorkers * service.replicas;
-    const perProcess = api.dbPoolSize + api.dbMaxOverflow;
-    clients.push({ source: `api on ${server.name}: ${processes} processes x (${api.dbPoolSize} + ${api.dbMaxOverflow})`, server: server.name, processes, perProcess, total: processes * perProcess });
-  }
-  for (const { server, service } of servicesNamed(servers, "celery-worker")) {
-    // A prefork child runs one task at a time and holds one connection while it does.
-    const processes = service.celery!.concurrency * service.replicas;
-    clients.push({ source: `celery-worker on ${server.name}: ${service.replicas} x concurrency ${service.celery!.concurrency}`, server: server.name, processes, perProcess: 1, total: processes });
-  }
-  for (const { server } of servicesNamed(servers, "celery-beat")) {
-    clients.push({ source: `celery-beat on ${server.name}`, server: server.name, processes: 1, perProcess: 1, total: 1 });
-  }
-  const clientTotal = clients.reduce((sum, c) => sum + c.total, 0) + CLIENT_HEADROOM;
+  const clients = clientSources(
+    servers.flatMap((server) =>
+      server.services.map((s) => ({
+        server: server.name,
+        name: s.name,
+        replicas: s.replicas,
+        uvicornWorkers: s.api?.uvicornWorkers,
+        dbPoolSize: s.api?.dbPoolSize,
+        dbMaxOverflow: s.api?.dbMaxOverflow,
+        celeryConcurrency: s.celery?.concurrency,
+      })),
+    ),
+  );
+  const clientTotal = totalOf(clients) + CLIENT_HEADROOM;
+  const direct = directSources(servers.map((s) => ({ server: s.name, services: s.services.map((x) => x.name) })));
+  const directTotal = totalOf(direct);
 
-  const direct: ConnectionSource[] = servicesNamed(servers, "postgres-exporter")
-    .filter(({ server }) => server.services.some((s) => s.name === "db"))
-    .map(({ server }) => ({ source: `postgres-exporter on ${server.name}`, server: server.name, processes: 1, perProcess: 1, total: 1 }));
-  direct.push({ source: "migrations, advisory locks and operator sessions", server: "-", processes: DIRECT_SESSION_CONNECTIONS, perProcess: 1, total: DIRECT_SESSION_CONNECTIONS });
-  const directTotal = direct.reduce((sum, c) => sum + c.total, 0);
-
-  const [pool] = servicesNamed(servers, "pgbouncer");
+  const pool = servers.flatMap((server) => server.services.filter((s) => s.pgbouncer).map((service) => ({ server, service })))[0];
   if (pool) {
     const settings = pool.service.pgbouncer!;
     // One database and one user, so one pool: at most default_pool_size server connections.

@@ -1,7 +1,7 @@
 import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } from "./catalog";
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
-import { connectionBudget } from "./connections";
+import { connectionBudget, describeClients } from "./connections";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
@@ -193,7 +193,7 @@ function checkConnections(connections: Plan["connections"], config: OrionConfig,
       key: config.uvicornWorkers !== undefined ? key("uvicornWorkers") : `pgbouncer on ${pool.server}`,
       value: config.uvicornWorkers,
       message:
-        `makes the app open up to ${connections.clientTotal} client connections (${connections.clients.map((c) => `${c.total} ${c.source}`).join(", ")}, ${connections.headroom} headroom), ` +
+        `makes the app open up to ${connections.clientTotal} client connections (${describeClients(connections.clients)}), ` +
         `above PgBouncer's max_client_conn ${pool.maxClientConn}; use fewer Uvicorn workers or Celery replicas`,
     });
   }

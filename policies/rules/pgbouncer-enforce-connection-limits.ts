@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CLIENT_HEADROOM, DIRECT_SESSION_CONNECTIONS, SUPERUSER_RESERVED_CONNECTIONS } from "../../model/connections";
+import { CLIENT_HEADROOM, clientSources, describeClients, directSources, SUPERUSER_RESERVED_CONNECTIONS, totalOf } from "../../model/connections";
 import { budgetsIn } from "../lib/records";
 
 /**
@@ -14,21 +14,12 @@ export const pgbouncerEnforceConnectionLimits: StackValidationPolicy = {
   validateStack: (args, report) => {
     const budgets = budgetsIn(args.resources);
     const services = budgets.flatMap(({ resource, budget }) => budget.services.map((service) => ({ resource, server: budget.server, service })));
-    const sources: { label: string; count: number }[] = [];
-    for (const { server, service: s } of services) {
-      if (s.uvicornWorkers !== undefined) {
-        const perProcess = (s.dbPoolSize ?? 0) + (s.dbMaxOverflow ?? 0);
-        sources.push({ label: `api on ${server}: ${s.uvicornWorkers * s.replicas} processes x (${s.dbPoolSize} + ${s.dbMaxOverflow})`, count: s.uvicornWorkers * s.replicas * perProcess });
-      }
-      if (s.celeryConcurrency !== undefined) sources.push({ label: `celery-worker on ${server}: ${s.replicas} x concurrency ${s.celeryConcurrency}`, count: s.celeryConcurrency * s.replicas });
-      if (s.name === "celery-beat") sources.push({ label: `celery-beat on ${server}`, count: s.replicas });
-    }
-    const clients = sources.reduce((sum, x) => sum + x.count, 0) + CLIENT_HEADROOM;
+    const sources = clientSources(services.map(({ server, service }) => ({ ...service, server })));
+    const clients = totalOf(sources) + CLIENT_HEADROOM;
     const pool = services.find((x) => x.service.pgbouncerMaxClientConn !== undefined);
     const db = services.find((x) => x.service.name === "db" && x.service.postgresMaxConnections !== undefined);
-    const exporters = budgets.filter(({ budget }) => budget.services.some((s) => s.name === "db") && budget.services.some((s) => s.name === "postgres-exporter")).length;
-    const direct = DIRECT_SESSION_CONNECTIONS + exporters + SUPERUSER_RESERVED_CONNECTIONS;
-    const breakdown = `${sources.map((x) => `${x.count} ${x.label}`).join(", ")}, ${CLIENT_HEADROOM} headroom`;
+    const direct = totalOf(directSources(budgets.map(({ budget }) => ({ server: budget.server, services: budget.services.map((s) => s.name) })))) + SUPERUSER_RESERVED_CONNECTIONS;
+    const breakdown = describeClients(sources);
 
     if (pool) {
       const maxClient = pool.service.pgbouncerMaxClientConn!;
