@@ -1,9 +1,12 @@
 import { z } from "zod";
-import { ARM_LOCATIONS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "./catalog";
+import { ARM_LOCATIONS, HETZNER_EXTRAS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "./catalog";
 import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+
+/** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
+export const DEFAULT_PGDATA_VOLUME_GB = 20;
 
 /** The Pulumi config namespace: every key is `orion:<key>`. */
 export const CONFIG_NAMESPACE = "orion";
@@ -163,7 +166,7 @@ export const configSchema = z.object({
   clients: wholeNumber("a whole number of clients, 0 or more", 0).optional(),
   stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
   backups: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
-  pgdataVolumeGb: wholeNumber("a whole number of GB, 10 (Hetzner's smallest volume) to 10240", 10, 10240).default(20),
+  pgdataVolumeGb: wholeNumber(`a whole number of GB, ${HETZNER_EXTRAS.minVolumeGb} (Hetzner's smallest volume) to 10240`, HETZNER_EXTRAS.minVolumeGb, 10240).default(DEFAULT_PGDATA_VOLUME_GB),
   alertEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
@@ -182,6 +185,9 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   workerServers: 0,
   dbReplicas: 0,
   monthlyBudgetEur: 0,
+  // 0 clients or stores calls for no stage; as "not given" the load checks stay quiet.
+  clients: 0,
+  stores: 0,
   domain: "",
   registryUsername: "",
   alertEmail: "",

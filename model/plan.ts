@@ -12,17 +12,11 @@ export * from "./plan-types";
 /** Where the pgdata volume is mounted on every server that holds a database: the same path in every stage. */
 export const PGDATA_MOUNT_PATH = "/mnt/pgdata";
 
-/** Options for callers that must see a plan even when it breaks a rule (policy tests feed such plans to the pack). */
-export interface PlanOptions {
-  /** Throw on overflowing servers and connection counts that do not fit. Defaults to true. */
-  enforceLimits?: boolean;
-}
-
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 const round2 = (eur: number) => Math.round(eur * 100) / 100;
 
 /** Turns validated config into servers, services, limits, volumes and costs. Throws ConfigError listing every problem. */
-export function plan(config: OrionConfig, options: PlanOptions = {}): Plan {
+export function plan(config: OrionConfig): Plan {
   const stage = STAGES[config.stage];
   const problems: ConfigProblem[] = [];
   checkOverridesApply(stage, config, problems);
@@ -35,10 +29,8 @@ export function plan(config: OrionConfig, options: PlanOptions = {}): Plan {
     }
   }
 
-  if (options.enforceLimits ?? true) {
-    checkBudgets(servers, stage, problems);
-    checkConnections(connections, config, problems);
-  }
+  checkBudgets(servers, stage, problems);
+  checkConnections(connections, config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const volumes = planVolumes(servers, config);

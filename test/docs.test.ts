@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../model/config";
+import { CONFIG_KEYS, parseConfig } from "../model/config";
 import { ALL_GENERATED_DOCS as GENERATED_DOCS } from "../preview/docs";
 
 const ROOT = join(__dirname, "..");
@@ -17,6 +17,13 @@ describe("Pulumi.yaml", () => {
   it("declares every orion:* key the program reads, and no other", () => {
     expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
   });
+  it("declares the same defaults as the config schema, so `pulumi up` and `npm run plan` agree", () => {
+    const declared = Object.fromEntries(Object.entries<Record<string, unknown>>(project.config).map(([k, v]) => [k, "default" in v ? v.default : v.value]));
+    const fromYaml = parseConfig(declared);
+    const fromSchema = parseConfig({});
+    expect(fromYaml).toEqual(fromSchema);
+  });
+
   it("gives every typed key a default and a description", () => {
     for (const [key, entry] of Object.entries<Record<string, unknown>>(project.config)) {
       if ("type" in entry) expect({ key, hasDefault: "default" in entry, hasDescription: typeof entry.description === "string" }).toEqual({ key, hasDefault: true, hasDescription: true });

@@ -88,7 +88,7 @@ function largerTypes(current: Plan, serverName: string): string[] {
   return spec.allowedTypes.filter((t) => SERVER_TYPES[t].ramMb > server.ramMb).sort((a, b) => SERVER_TYPES[a].ramMb - SERVER_TYPES[b].ramMb);
 }
 
-function candidatesFor(leaf: Leaf, current: Plan, raw: Raw, over: string[]): Change[] {
+function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
   const next = laterStages(current.stage);
   const worst = over[0] ?? current.servers[0].name;
   switch (leaf) {
@@ -111,7 +111,8 @@ function candidatesFor(leaf: Leaf, current: Plan, raw: Raw, over: string[]): Cha
       return [...more, ...largerTypes(current, apiServer.name).map((t) => ({ [`serverTypes.${apiServer.role}`]: t })), ...next.map((stage) => ({ stage }))];
     }
     case "disk":
-      return [{ pgdataVolumeGb: Math.max(20, (Number(raw.pgdataVolumeGb) || 20) * 2) }];
+      // Volumes grow, never shrink: double the one the stage has.
+      return [{ pgdataVolumeGb: current.volumes[0].sizeGb * 2 }];
     case "celery-replicas": {
       const worker = current.servers.flatMap((s) => s.services).find((x) => x.name === "celery-worker")!;
       return [{ "replicas.celery-worker": worker.replicas + 1 }, ...next.map((stage) => ({ stage, "replicas.celery-worker": worker.replicas + 1 })), ...next.map((stage) => ({ stage }))];
@@ -166,7 +167,7 @@ export function advise(measurements: Measurements, raw: Raw, load?: { clients?: 
     }
   }
 
-  const found = firstFitting(raw, candidatesFor(leaf, current, raw, over));
+  const found = firstFitting(raw, candidatesFor(leaf, current, over));
   const commands = found ? Object.entries(found.change).map(([key, value]) => `pulumi config set orion:${key} ${value}`) : [];
   const detail =
     leaf === "none"
