@@ -1,5 +1,6 @@
 import type { PlannedServer } from "../plan-types";
 import type { ServiceGroup } from "../services";
+import { formatMb } from "../units";
 
 export const GROUP_TITLES: Record<ServiceGroup, string> = {
   app: "App subtotal",
@@ -25,4 +26,22 @@ export function ramBar(server: PlannedServer, width = 40): string {
   const containers = Math.min(width, cells(server.containersMb));
   const reserve = Math.min(width - containers, cells(server.hostReserveMb));
   return `[${"█".repeat(containers)}${"▒".repeat(reserve)}${"░".repeat(width - containers - reserve)}]`;
+}
+
+/** The rows under a server's containers, as the guide's table ends: subtotals, total, host reserve, headroom. */
+export interface SummaryRow {
+  label: string;
+  text: string;
+  /** A subtotal or total, shown in bold where the format has it. */
+  total: boolean;
+}
+
+export function summaryRows(server: PlannedServer): SummaryRow[] {
+  return [
+    ...groupSubtotals(server).map((g) => ({ label: g.title, text: formatMb(g.mb), total: true })),
+    ...(server.services.some((s) => s.group === "exporters") ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }] : []),
+    { label: "Total containers", text: formatMb(server.containersMb), total: true },
+    { label: `Host reserve: ${server.hostReserveCovers}`, text: `~${formatMb(server.hostReserveMb)}`, total: false },
+    { label: "Headroom", text: formatMb(server.headroomMb), total: false },
+  ];
 }

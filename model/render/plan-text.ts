@@ -3,7 +3,7 @@ import { SERVER_TYPES } from "../catalog";
 import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
-import { groupSubtotals, guideTableTotalMb, ramBar } from "./budget";
+import { ramBar, summaryRows } from "./budget";
 
 /** The plan for a terminal, in the spirit of the guide's budget tables. */
 export function renderPlanText(plan: Plan): string {
@@ -41,11 +41,7 @@ function renderServer(server: PlannedServer): string {
   for (const s of server.services) {
     table.push([s.name, formatMb(s.memoryLimitMb), String(s.replicas), formatMb(s.totalMb), s.purpose + (s.overridden ? " (overridden)" : "")]);
   }
-  for (const g of groupSubtotals(server)) table.push([g.title, "", "", formatMb(g.mb), ""]);
-  if (server.services.some((s) => s.group === "exporters")) table.push(["App + monitoring (the guide's table)", "", "", formatMb(guideTableTotalMb(server)), ""]);
-  table.push(["Total containers", "", "", formatMb(server.containersMb), ""]);
-  table.push([`Host reserve: ${server.hostReserveCovers}`, "", "", `~${formatMb(server.hostReserveMb)}`, ""]);
-  table.push([server.headroomMb >= 0 ? "Headroom" : "OVERFLOW", "", "", formatMb(Math.abs(server.headroomMb)), ""]);
+  for (const row of summaryRows(server)) table.push([row.label, "", "", row.text, ""]);
   const legend = `${ramBar(server)} █ containers ▒ host reserve ░ headroom`;
   return [header, table.toString(), legend].join("\n");
 }
