@@ -1,11 +1,10 @@
-import * as hcloud from "@pulumi/hcloud";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { STAGE_NAMES } from "../model/stages";
 import { criticalPath } from "../preview/graph";
-import { runUnderMocks } from "../preview/mock-run";
 import { runOrion } from "../preview/offline";
+import { runOneResourceProgram } from "../preview/one-resource";
 
 /**
  * Evaluates the program under mocks for each stage and, side by side, a
@@ -46,7 +45,7 @@ async function warm(run: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const oneCold = cold("one");
-  const oneWarm = await warm(() => runUnderMocks(() => void new hcloud.SshKey("one", { publicKey: "ssh-ed25519 AAAA one" }), { config: {} }));
+  const oneWarm = await warm(runOneResourceProgram);
   const rows = [["program", "resources", "cold ms", "x one", "warm ms", "x one", "critical path"]];
   rows.push(["one resource", "1", oneCold.toFixed(0), "1.00", oneWarm.toFixed(1), "1.00", "1"]);
   for (const stage of STAGE_NAMES) {

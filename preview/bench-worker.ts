@@ -1,13 +1,12 @@
-import * as hcloud from "@pulumi/hcloud";
-import { runUnderMocks } from "./mock-run";
 import { runOrion } from "./offline";
+import { runOneResourceProgram } from "./one-resource";
 
 /**
  * One evaluation in a fresh process, as `pulumi preview` starts one: module
  * loading included. `one` is a program with a single resource.
  */
 async function main(which: string): Promise<void> {
-  if (which === "one") await runUnderMocks(() => void new hcloud.SshKey("one", { publicKey: "ssh-ed25519 AAAA one" }), { config: {} });
+  if (which === "one") await runOneResourceProgram();
   else await runOrion({ stage: which });
 }
 
