@@ -1,10 +1,31 @@
-/** Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast. */
+/**
+ * Tests by kind, one jest project each, so that a kind runs alone:
+ * `npm run test:unit` (model and program, seconds), `npx jest --selectProjects servers`.
+ * A new test goes in the folder of its kind; test/README.md says which is which.
+ *
+ * Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast.
+ */
+const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
+
+/** @param {string} displayName @param {string[]} testMatch */
+const project = (displayName, testMatch) => ({ displayName, testEnvironment: "node", transform, roots: ["<rootDir>/test"], testMatch: testMatch.map((glob) => `<rootDir>/test/${glob}`) });
+
 module.exports = {
-  testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
-  transform: {
-    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
-  },
+  projects: [
+    // The pure model and renderers: plain function calls, no Pulumi, no process, no tool.
+    project("model", ["model/**/*.test.ts"]),
+    // The Pulumi program under mocks, the policies it must pass, and the docs generated from both.
+    project("program", ["program/**/*.test.ts", "policies/**/*.test.ts", "docs.test.ts"]),
+    // Rendered files and the CLIs checked by the tools their users run (dclint, docker-compose, promtool, cloud-init, actionlint).
+    project("tools", ["render/**/*.test.ts", "monitoring/**/*.test.ts", "cli/**/*.test.ts", "readme.test.ts", "workflows.test.ts"]),
+    // Real servers on 127.0.0.1 (PostgreSQL, PgBouncer, Redis, Sentinel, Prometheus), each on a free port in its own directory.
+    project("servers", ["servers/**/*.test.ts", "advisor/**/*.test.ts"]),
+    // Real hosts: one Docker Engine per simulated server in its own network namespace.
+    project("hosts", ["hosts/**/*.test.ts"]),
+  ],
+  // Every core: test files share no port, directory or process (servers take free ports and temporary directories).
+  maxWorkers: "100%",
+  // Builds the CLI bundles once, before the workers start, instead of in the first test that runs a CLI.
+  globalSetup: "<rootDir>/test/global-setup.js",
   testTimeout: 60000,
 };
