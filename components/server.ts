@@ -31,6 +31,8 @@ export interface OrionServerArgs {
   sshPrivateKey?: pulumi.Output<string>;
   backups: boolean;
   appImage: string;
+  /** The app image needs the registry login that the deploy script does (`orion:registryUsername` is set), so it is not pulled ahead. */
+  privateAppImage?: boolean;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
   /** Resources the deploy waits for on other servers: their private network attachments. */
@@ -120,8 +122,8 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
-    // Public images only: a private app image needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
+    // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
+    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => !args.privateAppImage || s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
     const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [

@@ -1,6 +1,7 @@
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { COMPOSE_PROJECT } from "./compose";
 import { DEPLOY_DIR, TEMPLATE_SUFFIX } from "./server-files";
+import { dropStartIntervalOnOldEngines } from "./start-interval";
 
 export const MOUNT_HELPER = "/usr/local/sbin/orion-mount-volume";
 export const DEPLOY_USER = "deploy";
@@ -64,6 +65,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
   if (options.registryHost) {
     lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)}); fi`);
   }
+  lines.push(dropStartIntervalOnOldEngines("compose.yaml"));
   lines.push(`docker compose -p ${COMPOSE_PROJECT} --profile full up -d --wait --remove-orphans`);
   return lines.join("\n").concat("\n");
 }
@@ -92,8 +94,12 @@ export function renderReleasePgdataScript(): string {
 /**
  * Pulls a server's public images before its deploy, while other steps run
  * (on the db server: while the app server releases the pgdata volume), so
- * that starting the containers is not held up by downloads.
+ * that starting the containers is not held up by downloads. All at once: the
+ * engine shares the layers they have in common, and the step takes as long
+ * as the largest image rather than the sum. It fails if any pull fails,
+ * after every pull has ended, so its output names each image that failed.
  */
 export function renderPullScript(images: string[]): string {
-  return ["set -eu", ...[...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)}`)].join("\n").concat("\n");
+  const pulls = [...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)} & pids="$pids $!"`);
+  return ["set -eu", 'pids=""', ...pulls, "failed=0", 'for pid in $pids; do wait "$pid" || failed=1; done', 'exit "$failed"'].join("\n").concat("\n");
 }
