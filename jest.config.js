@@ -25,7 +25,8 @@ module.exports = {
   ],
   // Every core: test files share no port, directory or process (servers take free ports and temporary directories).
   maxWorkers: "100%",
-  // Builds the CLI bundles once, before the workers start, instead of in the first test that runs a CLI.
+  // Builds the CLI bundles once, before the workers start, and a directory for runs the test files share.
   globalSetup: "<rootDir>/test/global-setup.js",
+  globalTeardown: "<rootDir>/test/global-teardown.js",
   testTimeout: 60000,
 };

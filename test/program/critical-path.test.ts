@@ -1,7 +1,7 @@
 import { dependencyEdges, pairedRatios, spread } from "../../preview/bench-stats";
 import { criticalPath } from "../../preview/graph";
 import type { RecordedResource } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
+import { sharedRun } from "./support";
 
 /** A registered resource with only what the graph reads. */
 function resource(name: string, options: { custom?: boolean; parent?: string; dependsOn?: string[]; inputsFrom?: Record<string, string[]> } = {}): RecordedResource {
@@ -38,7 +38,7 @@ describe("the critical path: the longest chain of provider operations that must 
   });
 
   it("in scale, runs through the release of the pgdata volume on app before the db server's deploy", async () => {
-    expect(criticalPath((await runOrion({ stage: "scale" })).resources)).toEqual(["ssh", "app", "app-release-pgdata", "pgdata", "db-deploy"]);
+    expect(criticalPath((await sharedRun({ stage: "scale" })).resources)).toEqual(["ssh", "app", "app-release-pgdata", "pgdata", "db-deploy"]);
   });
 });
 

@@ -1,13 +1,12 @@
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
 import { fakeDigest } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
-import { DEPLOY } from "./support";
+import { DEPLOY, sharedRun } from "./support";
 
 /** The images a server's pull step fetches, read back from its script. */
 async function pulledImages(raw: Record<string, unknown>, server: string): Promise<string[]> {
-  const run = await runOrion(raw);
+  const run = await sharedRun(raw);
   const pull = run.resources.find((r) => r.type === DEPLOY && r.name === `${server}-pull`);
   if (!pull) throw new Error(`no pull step on ${server}`);
   return [...String(unwrap(pull.inputs.create)).matchAll(/^docker pull --quiet '([^']+)'/gm)].map((m) => m[1]);
