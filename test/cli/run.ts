@@ -9,6 +9,6 @@ export const ROOT = join(__dirname, "..", "..");
  * TypeScript. `script` is the CLI's source file, e.g. "plan.ts".
  */
 export function runCli(script: string, args: string[], cwd = ROOT): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(ROOT, "cli", "launch.js"), script.replace(/\.ts$/, ""), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(ROOT, "cli", "launch.js"), script.replace(/\.ts$/, ""), ...args], { cwd, encoding: "utf8", timeout: 180_000 });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
