@@ -3,7 +3,6 @@ import { runOrion } from "../../preview/offline";
 import { formatDiagnostics, PolicyPackProcess } from "../../preview/policy-check";
 import { POLICIES } from "../../policies/rules";
 import { tamperService } from "./support";
-import { sharedRun } from "../program/support";
 
 /** These go through the pack as the Pulumi CLI runs it: its own process, over the Analyzer protocol. */
 let pack: PolicyPackProcess;
@@ -23,12 +22,12 @@ describe("the policy pack process", () => {
   });
 
   it.each(STAGE_NAMES)("passes the %s stage with no diagnostic at all", async (stage) => {
-    const run = await sharedRun({ stage });
+    const run = await runOrion({ stage });
     expect(await pack.analyze(run.resources)).toEqual([]);
   });
 
   it("blocks a program that passes the model but deploys celery-worker at 3 GB on the launch CAX11", async () => {
-    const run = tamperService(await sharedRun({ stage: "launch" }), "app", "celery-worker", { memoryLimitMb: 3072 });
+    const run = tamperService(await runOrion({ stage: "launch" }), "app", "celery-worker", { memoryLimitMb: 3072 });
     const diagnostics = await pack.analyze(run.resources);
     expect(diagnostics.map((d) => [d.policyName, d.enforcementLevel, d.urn.split("::").pop()])).toEqual([
       ["server-enforce-memory-budget", "mandatory", "app-deploy"],
@@ -39,14 +38,14 @@ describe("the policy pack process", () => {
   });
 
   it("still judges what is knowable while server IPs and IDs are unknown, and crashes on nothing", async () => {
-    const run = tamperService(await sharedRun({ stage: "enterprise" }, { preview: true }), "redis", "redis", { redisMaxmemoryPolicy: "allkeys-lru" });
+    const run = tamperService(await runOrion({ stage: "enterprise" }, { preview: true }), "redis", "redis", { redisMaxmemoryPolicy: "allkeys-lru" });
     expect(JSON.stringify(run.resources)).toContain("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
     const diagnostics = await pack.analyze(run.resources);
     expect(diagnostics.map((d) => d.policyName)).toEqual(["redis-configure-maxmemory"]);
   });
 
   it("checks PgBouncer against the app's connections across servers in AnalyzeStack", async () => {
-    const run = tamperService(await sharedRun({ stage: "scale" }), "app", "api", { dbPoolSize: 10, dbMaxOverflow: 20 }, false);
+    const run = tamperService(await runOrion({ stage: "scale" }), "app", "api", { dbPoolSize: 10, dbMaxOverflow: 20 }, false);
     const diagnostics = await pack.analyze(run.resources);
     expect(diagnostics.map((d) => d.policyName)).toEqual(["pgbouncer-enforce-connection-limits"]);
     expect(diagnostics[0].message).toContain("pgbouncer accepts max_client_conn 200, but the app can open 254 client connections");
@@ -63,7 +62,7 @@ describe("the policy pack process", () => {
 
   it("takes policy config as `pulumi preview` passes it", async () => {
     await pack.configure({ "service-disallow-oversized-limit": { maxShareOfRamPct: 40 } });
-    const diagnostics = await pack.analyze((await sharedRun({ stage: "scale" })).resources);
+    const diagnostics = await pack.analyze((await runOrion({ stage: "scale" })).resources);
     await pack.configure({ "service-disallow-oversized-limit": { maxShareOfRamPct: 50 } });
     expect(diagnostics.map((d) => d.message.split("\n").pop())).toEqual(["server db (cax21, 8,192 MB RAM): db has a limit of 4,096 MB, above 40% of RAM (3,276 MB)"]);
   });

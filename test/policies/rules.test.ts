@@ -15,14 +15,13 @@ import { STAGE_NAMES, type StageName } from "../../model/stages";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_SECRETS, runOrion } from "../../preview/offline";
 import { stackViolations, tamper, tamperService, violations } from "./support";
-import { sharedRun } from "../program/support";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 const SERVER = "hcloud:index/server:Server";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
-  for (const stage of STAGE_NAMES) runs[stage] = await sharedRun({ stage });
+  for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage });
 });
 
 const all = (run: MockRun) =>
