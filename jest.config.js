@@ -1,6 +1,6 @@
 /**
  * Tests by kind, one jest project each, so that a kind runs alone:
- * `npm run test:unit` (model and program, seconds), `npx jest --selectProjects servers`.
+ * `npm run test:unit` (the model and its renderers, seconds), `npx jest --selectProjects program`.
  * A new test goes in the folder of its kind; test/README.md says which is which.
  *
  * Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast.
