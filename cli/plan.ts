@@ -42,10 +42,10 @@ async function main(): Promise<number> {
   if (!options.policy) return 0;
 
   // Loaded only here: the Pulumi SDK and the pack cost seconds that a plain plan does not need.
-  const { runOrion } = await import("../preview/offline");
+  const { runOrion, pulumiConfigMap } = await import("../preview/offline");
   const { checkPolicies } = await import("../preview/policy-check");
-  const run = await runOrion(raw);
-  const check = await checkPolicies(run.resources);
+  // The pack starts while the program runs, and gets the stack's config as the CLI passes it.
+  const check = await checkPolicies(runOrion(raw).then((run) => run.resources), { stackConfig: pulumiConfigMap(raw) });
   (options.json ? process.stderr : process.stdout).write(`\n${check.report}\n`);
   return check.blocked ? 1 : 0;
 }
