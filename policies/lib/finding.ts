@@ -3,7 +3,7 @@
  * line, key), what is wrong, and what to change.
  */
 export interface Finding {
-  /** The server the violation is about; `resource` names what it is about otherwise. */
+  /** The server the violation is about; `resource` names what it is about otherwise, with its kind ("volume pgdata"). */
   server?: string;
   resource?: string;
   /** A file as the deploy writes it, relative to the compose project's folder. */
@@ -18,7 +18,7 @@ export interface Finding {
 }
 
 export function formatFinding(f: Finding): string {
-  const where = [f.server ? `server ${f.server}` : `resource ${f.resource}`, f.file ? `${f.file}${f.line ? ` line ${f.line}` : ""}` : undefined].filter(Boolean).join(", ");
+  const where = [f.server ? `server ${f.server}` : f.resource, f.file ? `${f.file}${f.line ? ` line ${f.line}` : ""}` : undefined].filter(Boolean).join(", ");
   return `${where}${f.key ? ` (${f.key})` : ""}: ${f.problem}. Fix: ${f.fix}.`;
 }
 

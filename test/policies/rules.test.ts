@@ -10,6 +10,7 @@ import { monthlyCostOf } from "../../policies/lib/cost";
 import { stackView } from "../../policies/lib/stack";
 import { apiEnforceUvicornWorkers } from "../../policies/rules/api-enforce-uvicorn-workers";
 import { deployEnforceBudgetMatch } from "../../policies/rules/deploy-enforce-budget-match";
+import { deployEnforceReadableFiles } from "../../policies/rules/deploy-enforce-readable-files";
 import { pgbouncerEnforceConnectionLimits } from "../../policies/rules/pgbouncer-enforce-connection-limits";
 import { redisConfigureMaxmemory } from "../../policies/rules/redis-configure-maxmemory";
 import { serverEnforceMemoryBudget } from "../../policies/rules/server-enforce-memory-budget";
@@ -91,6 +92,20 @@ describe("the pack reads the files, not the declared budget", () => {
       `server app, compose.yaml line ${lineOf(deployedFile(run, "app", "compose.yaml"), "  flower:")} (services.flower): runs flower, which the declared budget does not list. Fix: declare every service the compose file runs.`,
     ]);
     expect(violations(serverEnforceMemoryBudget, run)).toEqual([]);
+  });
+});
+
+describe("deploy-enforce-readable-files", () => {
+  it("fails closed on a deploy script preview cannot know: the files it writes are unseen", () => {
+    const run = tamper2(runs.launch, () => "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    expect(violations(deployEnforceReadableFiles, run)).toEqual([
+      "server app (create): the deploy script is not known at preview, so the files it writes cannot be checked. Fix: render the deploy's files from values known at preview (no server IP or ID in them).",
+    ]);
+  });
+
+  it("blocks a deploy that starts a compose file it does not write", () => {
+    const run = tamper2(runs.launch, (s) => s.replace("cat > 'compose.yaml'", "cat > 'other.yaml'"));
+    expect(violations(deployEnforceReadableFiles, run)[0]).toContain("the deploy runs docker compose with a compose file that it does not write");
   });
 });
 
