@@ -50,3 +50,26 @@ export function commandLines(script: string): { line: number; text: string }[] {
   }
   return script.split("\n").flatMap((text, i) => (body.has(i + 1) ? [] : [{ line: i + 1, text }]));
 }
+
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Command lines that change a file after its heredoc wrote it (`>`, `>>`,
+ * `sed -i`, `tee`, the target of `mv` or `cp`...). The pack reads each file
+ * as its heredoc carries it, so such a change would go unseen.
+ */
+export function rewrites(script: string): { path: string; line: number }[] {
+  const dir = deployDirOf(script);
+  const written = [...filesWritten(script, dir).keys()];
+  const found: { path: string; line: number }[] = [];
+  for (const { line, text } of commandLines(script)) {
+    if (/^\s*cat\s*>[^>]/.test(text) && /<<-?\s*['"]?\w+['"]?\s*$/.test(text)) continue; // a heredoc's own first line
+    for (const path of written) {
+      const spelled = [path, `./${path}`, ...(dir ? [`${dir}/${path}`] : [])].map((p) => `(?:'${escapeRe(p)}'|"${escapeRe(p)}"|${escapeRe(p)})(?=$|[\\s;&|)])`).join("|");
+      const target = `(?:${spelled})`;
+      const patterns = [`>>?\\s*${target}`, `\\b(?:sed|perl)\\b[^;&|]*\\s-i\\S*[^;&|]*\\s${target}`, `\\btee\\b[^;&|]*\\s${target}`, `\\b(?:mv|cp|install|ln|rsync|truncate|dd)\\b[^;&|]*\\s(?:of=)?${target}\\s*(?:$|[;&|)])`];
+      if (patterns.some((p) => new RegExp(p).test(text))) found.push({ path, line });
+    }
+  }
+  return found;
+}

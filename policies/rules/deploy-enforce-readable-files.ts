@@ -1,4 +1,5 @@
 import { keyOf } from "../files/compose";
+import { rewrites } from "../lib/heredocs";
 import { UNKNOWN } from "../lib/props";
 import { stackCheck, type OrionStackPolicy } from "../lib/policy";
 
@@ -11,7 +12,7 @@ import { stackCheck, type OrionStackPolicy } from "../lib/policy";
  */
 export const deployEnforceReadableFiles: OrionStackPolicy = {
   name: "deploy-enforce-readable-files",
-  description: "A deploy's script must be known at preview and write its compose file in full: valid YAML, no include or extends, no ${VAR} in images, limits, ports, commands or mounts.",
+  description: "A deploy's script must be known at preview, write each file once in full (no later `>>`, `sed -i`, `mv` onto it), and write a compose file Compose reads: no include or extends, no ${VAR} in images, limits, ports, commands or mounts.",
   enforcementLevel: "mandatory",
   reads: ["command:remote:Command `create` (the deploy script) and the compose file it writes"],
   validateStack: stackCheck((view, report) => {
@@ -28,6 +29,9 @@ export const deployEnforceReadableFiles: OrionStackPolicy = {
       if (d.compose.error) {
         report({ ...base, file: d.composePath, problem: `Compose cannot read it: ${d.compose.error.split("\n")[0].replace(/:$/, "")}`, fix: "write valid YAML" });
         continue;
+      }
+      for (const r of rewrites(d.script)) {
+        report({ ...base, file: `${d.command.name} script`, line: r.line, key: r.path, problem: `changes ${r.path} after writing it, so the file that runs is not the one the policies read`, fix: `write ${r.path} once, in full, with its heredoc` });
       }
       for (const u of d.compose.unsupported) report({ ...base, file: d.composePath, line: d.compose.lineOf(u.path), key: keyOf(u.path), problem: `uses ${u.what}, which brings in settings from files the policy pack does not see`, fix: `write the services out in ${d.composePath}` });
       for (const path of d.compose.interpolated) {

@@ -103,6 +103,13 @@ describe("deploy-enforce-readable-files", () => {
     ]);
   });
 
+  it("blocks a script that changes a file after its heredoc wrote it", () => {
+    const appended = tamper2(runs.growth, (s) => s.replace("docker compose -p", "cat >> config/redis/redis.conf <<'X'\nmaxmemory-policy allkeys-lru\nX\nsed -i s/volatile/allkeys/ 'config/redis/redis.conf'\ndocker compose -p"));
+    const messages = violations(deployEnforceReadableFiles, appended);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^server app, app-deploy script line \d+ \(config\/redis\/redis\.conf\): changes config\/redis\/redis\.conf after writing it/);
+  });
+
   it("blocks a deploy that starts a compose file it does not write", () => {
     const run = tamper2(runs.launch, (s) => s.replace("cat > 'compose.yaml'", "cat > 'other.yaml'"));
     expect(violations(deployEnforceReadableFiles, run)[0]).toContain("the deploy runs docker compose with a compose file that it does not write");
