@@ -33,7 +33,9 @@ async function main(): Promise<number> {
   for (const assignment of options.set) applySetting(raw, assignment);
 
   const result = plan(parseConfig(raw));
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result)}\n`);
+  // With --policy the pack reports the advisory findings (budget, load) from what is deployed: say each once.
+  const shown = options.policy ? { ...result, findings: result.findings.filter((f) => f.severity !== "advisory") } : result;
+  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(shown)}\n`);
   if (options.out) {
     const config = parseConfig(raw);
     const written = writeRenderedFiles(result, options.out, { email: config.alertEmail, webhook: false });
@@ -42,10 +44,16 @@ async function main(): Promise<number> {
   if (!options.policy) return 0;
 
   // Loaded only here: the Pulumi SDK and the pack cost seconds that a plain plan does not need.
-  const { runOrion } = await import("../preview/offline");
+  const { runOrion, pulumiConfigMap } = await import("../preview/offline");
   const { checkPolicies } = await import("../preview/policy-check");
-  const run = await runOrion(raw);
-  const check = await checkPolicies(run.resources);
+  // The program logs its findings again as it runs; the plan above has printed them once already.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => (String(args[0]).startsWith("warning: [runtime] ") ? undefined : warn(...args));
+  // The pack starts while the program runs, and gets the stack's config as the CLI passes it.
+  const check = await checkPolicies(
+    runOrion(raw).then((run) => run.resources),
+    { stackConfig: pulumiConfigMap(raw) },
+  ).finally(() => (console.warn = warn));
   (options.json ? process.stderr : process.stdout).write(`\n${check.report}\n`);
   return check.blocked ? 1 : 0;
 }

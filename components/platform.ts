@@ -7,8 +7,6 @@ import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
 import type { StackSecrets } from "../model/render/server-files";
-import { stageSummary } from "../model/budget-record";
-import { StageSummary } from "./stage-summary";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
@@ -41,7 +39,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
     const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
     const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);

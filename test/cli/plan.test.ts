@@ -51,6 +51,14 @@ describe("npm run plan", () => {
     expect(stdout).toContain("✅ orion@v0.1.0 (local: policies)");
   });
 
+  it("--policy says each finding once: the pack's advisory, without the plan's and the program's copies", () => {
+    const { status, stdout, stderr } = runCli("plan.ts", ["--stage", "scale", "--set", "monthlyBudgetEur=20", "--policy"]);
+    expect(status).toBe(0);
+    expect(`${stdout}${stderr}`.match(/27\.28 EUR a month/g)).toHaveLength(1);
+    expect(`${stdout}${stderr}`).not.toContain("[runtime]");
+    expect(stdout).toContain("- [advisory]  stage-enforce-monthly-budget\n");
+  });
+
   it("plans every stage", () => {
     for (const stage of ["launch", "early-growth", "growth", "scale", "enterprise"]) {
       expect(runCli("plan.ts", ["--stage", stage, "--json"]).status).toBe(0);
