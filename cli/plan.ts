@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../model/config";
 import { plan } from "../model/plan";
 import { renderPlanText } from "../model/render/plan-text";
 import { STAGE_NAMES } from "../model/stages";
-import { applySetting, readStackConfig } from "./stack-config";
+import { applySetting, readStackConfig, StackFileError } from "./stack-config";
 import { writeRenderedFiles } from "./write-files";
 
 interface PlanOptions {
@@ -54,7 +54,7 @@ main().then(
   (code) => (process.exitCode = code),
   (error) => {
     // Config and stack-file errors are for the operator; anything else is a bug, so keep its stack.
-    const known = error instanceof ConfigError || (error instanceof Error && error.message.startsWith("--"));
+    const known = error instanceof ConfigError || error instanceof StackFileError || (error instanceof Error && error.message.startsWith("--"));
     process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 1;
   },

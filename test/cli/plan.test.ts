@@ -42,7 +42,7 @@ describe("npm run plan", () => {
   it("exits non-zero on a stack without a stack file", () => {
     const { status, stderr } = runCli("plan.ts", ["--stack", "staging"]);
     expect(status).toBe(1);
-    expect(stderr).toContain("there is no Pulumi.staging.yaml");
+    expect(stderr).toBe("error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are prod; create it with `pulumi stack init staging`\n");
   });
 
   it("--policy runs the program offline through the policy pack and passes the default stack", () => {
