@@ -25,6 +25,13 @@ const program = new Command("npm run plan --")
   .option("--policy", "also run the Pulumi program offline and check it with the policy pack, as `pulumi preview --policy-pack policies` would")
   .showHelpAfterError();
 
+/** `COLUMNS` when set, else the terminal's width, else the plan's default of 80. */
+function terminalWidth(): number | undefined {
+  const columns = Number(process.env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return process.stdout.isTTY ? process.stdout.columns : undefined;
+}
+
 async function main(): Promise<number> {
   program.parse();
   const options = program.opts<PlanOptions>();
@@ -33,7 +40,7 @@ async function main(): Promise<number> {
   for (const assignment of options.set) applySetting(raw, assignment);
 
   const result = plan(parseConfig(raw));
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result, { width: terminalWidth() })}\n`);
   if (options.out) {
     const config = parseConfig(raw);
     const written = writeRenderedFiles(result, options.out, { email: config.alertEmail, webhook: false });
