@@ -93,6 +93,17 @@ export function readStackConfig(projectDir: string, stack?: string): Record<stri
   return raw;
 }
 
+/** Secret keys (`orion:dbPassword: {secure: ...}`) the stack file sets: their names only, for checks that need to know one is there. */
+export function readStackSecretKeys(projectDir: string, stack?: string): string[] {
+  if (stack === undefined) return [];
+  const values = readYaml(join(projectDir, `Pulumi.${stack}.yaml`)).config;
+  if (!isMap(values)) return [];
+  return Object.entries(values).flatMap(([key, value]) => {
+    const name = projectKey(key);
+    return name && isMap(value) && "secure" in value ? [name] : [];
+  });
+}
+
 /**
  * Applies `--set key=value`: `stage=growth`, `orion:memoryLimits.celery-worker=3g`,
  * `adminCidrs=["203.0.113.7/32"]`. Values stay text, as `pulumi config set` stores them.

@@ -35,6 +35,12 @@ export interface OrionConfig {
   pgdataVolumeGb: number;
   /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
   alertEmail?: { to: string; from: string; smarthost: string; username?: string };
+  /** The secret `orion:alertWebhookUrl` is set (its value stays with the program). */
+  alertWebhook?: boolean;
+  /** The secret `orion:watchdogUrl` is set: Alertmanager's Watchdog alert goes there. */
+  watchdogWebhook?: boolean;
+  /** The operator deploys without an alert receiver on purpose. */
+  noAlertReceiver: boolean;
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -192,6 +198,7 @@ export const configSchema = z.object({
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
+  noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -221,7 +228,8 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl"] as const;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -235,9 +243,10 @@ export function configKeyPath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates raw config (keys without the `orion:` prefix, values as Pulumi
- * gives them) and reports every problem at once.
+ * gives them) and reports every problem at once. `secrets` names the secret
+ * keys the stack has set; their values never come here.
  */
-export function parseConfig(given: Record<string, unknown>): OrionConfig {
+export function parseConfig(given: Record<string, unknown>, options: { secrets?: readonly string[] } = {}): OrionConfig {
   const raw = withoutUnsetMarkers(given);
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(raw)) {
@@ -283,5 +292,8 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
+    alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
+    watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
+    noAlertReceiver: c.noAlertReceiver,
   };
 }

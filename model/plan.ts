@@ -6,6 +6,7 @@ import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, Pl
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
 import { memoryFloor } from "./floors";
+import { readinessFindings } from "./readiness";
 import { formatComposeMemory, formatEur, formatMb } from "./units";
 
 export * from "./plan-types";
@@ -247,6 +248,7 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
   if (config.sshPublicKeys.length === 0) {
     out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
   }
+  out.push(...readinessFindings(config));
   if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
     out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });
   }

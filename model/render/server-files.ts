@@ -2,7 +2,7 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { renderCompose, type ImageDigests } from "./compose";
-import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
 import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
@@ -37,7 +37,7 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/grafana/provisioning/dashboards/json/orion.json"] = grafanaDashboard();
   }
   // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
-  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
+  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook || receivers.watchdog ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
   return files;
 }
 
@@ -50,6 +50,7 @@ export interface StackSecrets {
   registryPassword?: string;
   smtpPassword?: string;
   alertWebhookUrl?: string;
+  watchdogUrl?: string;
 }
 
 /** Characters no secret may contain: they would end its single-quoted env value. */
@@ -84,6 +85,7 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (server.services.some((s) => s.name === "alertmanager")) {
     if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
+    if (secrets.watchdogUrl) env[WATCHDOG_URL_ENV] = secrets.watchdogUrl;
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";
