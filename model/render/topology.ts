@@ -32,11 +32,13 @@ function boxes(plan: Plan): Box[] {
   return out;
 }
 
-/** What a server is for, in a few words: its main containers, not its exporters. */
+/** What a server is for, in a few words: its main containers, not its exporters; two to a line, so boxes stay narrow. */
 function roleLine(server: PlannedServer): string {
   const main = server.services.filter((s) => s.group === "app").map((s) => (s.replicas > 1 ? `${s.name} ×${s.replicas}` : s.name));
   if (has(server, "prometheus")) main.push("monitoring");
-  return main.join(", ");
+  const lines: string[] = [];
+  for (let i = 0; i < main.length; i += 2) lines.push(main.slice(i, i + 2).join(", "));
+  return lines.join(",<br/>");
 }
 
 function boxLabel(plan: Plan, box: Box): string {
@@ -44,7 +46,7 @@ function boxLabel(plan: Plan, box: Box): string {
   const names = box.servers.length === 1 ? first.name : `${first.name} … ${box.servers[box.servers.length - 1].name}`;
   const count = box.servers.length === 1 ? "" : ` ×${box.servers.length}`;
   const volume = plan.volumes.find((v) => v.server === first.name);
-  const disk = volume ? `<br/><small>+ ${volume.name} volume, ${volume.sizeGb} GB</small>` : "";
+  const disk = volume ? `<br/><small>+ ${volume.sizeGb} GB volume</small>` : "";
   return `"<b>${names}</b><br/>${first.type.toUpperCase()}${count}, ${formatMb(first.ramMb)}<br/><small>${roleLine(first)}</small>${disk}"`;
 }
 
@@ -114,11 +116,12 @@ function merged(all: Box[], list: Edge[]): Edge[] {
 export function renderTopology(plan: Plan): string {
   const all = boxes(plan);
   const byServer = new Map(all.flatMap((b) => b.servers.map((s) => [s.name, b] as const)));
-  const lines = ["flowchart TB", '  internet(("Internet"))'];
+  // Closer boxes keep enterprise within GitHub's column at full size.
+  const lines = ["---", "config:", "  flowchart:", "    nodeSpacing: 30", "---", "flowchart TB", '  internet(("Internet"))'];
   if (plan.loadBalancer) lines.push(`  lb{{"load balancer<br/>${plan.loadBalancer.type.toUpperCase()}"}}`);
   const tiers = all.length > 2;
   const group = (tier: string, title: string, members: Box[]) => {
-    if (tiers) lines.push(`  subgraph ${tier}["${title}"]`, "    direction LR");
+    if (tiers) lines.push(`  subgraph ${tier}["${title}"]`);
     for (const box of members) lines.push(`${tiers ? "    " : "  "}${box.id}[${boxLabel(plan, box)}]`);
     if (tiers) lines.push("  end");
   };
