@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { renderTopology, renderTopologyDoc } from "../model/render/topology";
 import { defaultPlans } from "../model/render/stages-doc";
