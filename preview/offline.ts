@@ -28,9 +28,10 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
 }
 
 /** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean } = {}): Promise<MockRun> {
-  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
-  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview });
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; secrets?: Record<string, string> } = {}): Promise<MockRun> {
+  const secrets = options.secrets ?? OFFLINE_SECRETS;
+  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...secrets };
+  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(secrets), preview: options.preview });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {
