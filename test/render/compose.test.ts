@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderServerFiles } from "../../model/render/server-files";
+import { renderServerFiles, TEMPLATE_SUFFIX } from "../../model/render/server-files";
 import { STAGE_NAMES } from "../../model/stages";
 import { planFor } from "../helpers";
 import { ROOT } from "../cli/run";
@@ -63,7 +63,8 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
       .flatMap((s) => s.volumes ?? [])
       .filter((v) => v.startsWith("./"))
       .map((v) => v.split(":")[0].slice(2));
-    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f.startsWith(`${path}/`))).toBe(true);
+    // A `.tmpl` file becomes the mounted file on the server, filled in from the env file by the deploy.
+    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f === `${path}${TEMPLATE_SUFFIX}` || f.startsWith(`${path}/`))).toBe(true);
   });
 });
 
