@@ -32,13 +32,20 @@ function boxes(plan: Plan): Box[] {
   return out;
 }
 
-/** What a server is for, in a few words: its main containers, not its exporters; two to a line, so boxes stay narrow. */
+/** Characters on one line of a box: Mermaid wraps wider labels at their hyphens (celery- / beat). */
+const BOX_LINE_CHARS = 26;
+
+/** What a server is for, in a few words: its main containers, not its exporters, in lines short enough for a narrow box. */
 function roleLine(server: PlannedServer): string {
   const main = server.services.filter((s) => s.group === "app").map((s) => (s.replicas > 1 ? `${s.name} ×${s.replicas}` : s.name));
   if (has(server, "prometheus")) main.push("monitoring");
-  const lines: string[] = [];
-  for (let i = 0; i < main.length; i += 2) lines.push(main.slice(i, i + 2).join(", "));
-  return lines.join(",<br/>");
+  const lines: string[][] = [[]];
+  for (const item of main) {
+    const line = lines[lines.length - 1];
+    if (line.length > 0 && [...line, item].join(", ").length + 1 > BOX_LINE_CHARS) lines.push([item]);
+    else line.push(item);
+  }
+  return lines.map((l) => l.join(", ")).join(",<br/>");
 }
 
 function boxLabel(plan: Plan, box: Box): string {
