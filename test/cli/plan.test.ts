@@ -49,7 +49,7 @@ describe("npm run plan", () => {
     const { status, stdout } = runCli("plan.ts", ["--stack", "prod", "--policy"]);
     expect(status).toBe(0);
     expect(stdout).toContain("✅ orion@v0.1.0 (local: policies)");
-  });
+  }, 300_000);
 
   it("plans every stage", () => {
     for (const stage of ["launch", "early-growth", "growth", "scale", "enterprise"]) {

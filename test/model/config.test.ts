@@ -61,7 +61,7 @@ describe("plan errors", () => {
 
 describe("findings", () => {
   it("warns when SSH is closed or open to the world", () => {
-    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys"]);
+    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:alertEmail"]);
     expect(planFor("launch", { adminCidrs: ["0.0.0.0/0"] }).findings[0].message).toMatch(/whole internet/);
   });
   it("advises when the stage costs more than the monthly budget", () => {

@@ -8,7 +8,7 @@ import { tamperService } from "./support";
 let pack: PolicyPackProcess;
 beforeAll(async () => {
   pack = await PolicyPackProcess.start();
-}, 60_000);
+}, 180_000); // starting the pack takes seconds alone, minutes on a loaded machine
 afterAll(async () => {
   await pack.stop();
 });
