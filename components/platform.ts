@@ -6,6 +6,7 @@ import { NETWORK_ZONE } from "../model/catalog";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
+import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
@@ -66,7 +67,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
     // Until scale the database and its volume live on the app server. Where they live elsewhere, the
     // volume attaches only after the app server has stopped its old database and released the volume.
-    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     for (const server of plan.servers) {
@@ -88,10 +89,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
-          releasesPgdata: dbLeftApp && server.role === "app",
+          releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );

@@ -8,7 +8,7 @@ import { caseConfig, deployedFile, lineOf, POLICY_CASES, runCase, tamperFile } f
 let pack: PolicyPackProcess;
 beforeAll(async () => {
   pack = await PolicyPackProcess.start();
-}, 120_000);
+}, 180_000); // starting the pack takes seconds alone, minutes on a loaded machine
 afterAll(async () => {
   await pack.stop();
 });
