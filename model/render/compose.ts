@@ -1,4 +1,5 @@
 import { toYaml } from "./yaml";
+import { caddyComposeService } from "./caddy";
 import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
@@ -17,6 +18,11 @@ type ComposeService = Record<string, unknown>;
 
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
 const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
+
+/** An image as compose pulls it: pinned to its digest where the program resolved one. */
+export function imageRef(image: string, digests: ImageDigests): string {
+  return digests[image] ? `${image}@${digests[image]}` : image;
+}
 
 /** Published ports per service on one server, as the compose file has them. */
 export function publishedPorts(plan: Plan, server: PlannedServer): Record<string, string[]> {
@@ -181,7 +187,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
 }
 
 /** The key order dclint checks (service-keys-order); keys it does not list follow in alphabetical order. */
-const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "command", "restart", "healthcheck", "logging"];
+const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "network_mode", "command", "restart", "healthcheck", "logging", "labels"];
 
 function ordered(service: ComposeService): ComposeService {
   const rank = (key: string) => (KEY_ORDER.includes(key) ? KEY_ORDER.indexOf(key) : KEY_ORDER.length);
@@ -191,10 +197,9 @@ function ordered(service: ComposeService): ComposeService {
 function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
   const published = ports(plan, server, s.name);
   const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
-  const digest = digests[s.image];
   const body = serviceBody(plan, server, s);
   return ordered({
-    image: digest ? `${s.image}@${digest}` : s.image,
+    image: imageRef(s.image, digests),
     ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
     restart: "unless-stopped",
     mem_limit: formatComposeMemory(s.memoryLimitMb),
@@ -209,7 +214,9 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
 /** The compose file for one server: exactly the plan's services, with its memory limits. */
 export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): string {
   const sorted = [...server.services].sort((a, b) => a.name.localeCompare(b.name));
-  const services = Object.fromEntries(sorted.map((s) => [s.name, composeService(plan, server, s, digests)]));
+  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests)]);
+  if (server.caddy) entries.push(["caddy", ordered(caddyComposeService(server, imageRef(server.caddy.image, digests)))]);
+  const services = Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
   const namedVolumes = [...new Set(Object.values(services).flatMap((s) => ((s.volumes as string[] | undefined) ?? []).map((v) => v.split(":")[0]).filter((v) => /^[a-z][a-z-]*$/.test(v))))];
   return toYaml(
     {

@@ -15,6 +15,8 @@ export interface DeployScriptOptions {
   sshPublicKeys: string[];
   /** Files a service reads a secret from (Alertmanager's SMTP password), written from env file variables. */
   secretFiles?: { file: string; env: string }[];
+  /** Checks run on the staged files before anything is switched (Caddy validating its new Caddyfile). */
+  checks?: string[];
   /** Commands run once compose is up, in DEPLOY_DIR (Caddy's reload). */
   afterUp?: string[];
 }
@@ -85,6 +87,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
   }
   lines.push("# The compose file and every ${...} in it, checked against the new env file before anything runs.");
   lines.push(`${compose} config --quiet`);
+  lines.push(...(options.checks ?? []));
   if (options.mountsPgdata) lines.push(`sudo ${MOUNT_HELPER} mount ${PGDATA_MOUNT_PATH}`);
   if (options.registryHost) {
     lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then`);

@@ -1,7 +1,8 @@
 import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
-import { renderCompose, type ImageDigests } from "./compose";
+import { publishedPorts, renderCompose, type ImageDigests } from "./compose";
+import { CADDYFILE, renderCaddyfile } from "./caddy";
 import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
 import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
 
@@ -20,6 +21,7 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
   }
+  if (server.caddy) files[CADDYFILE] = renderCaddyfile(plan, server, publishedPorts(plan, server));
   if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
   const redis = has("redis");
   if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
