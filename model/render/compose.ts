@@ -1,5 +1,9 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
+import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
+
+/** Shell text inside a compose file: `$` is compose's interpolation sign, so it is doubled. */
+const composeShell = (script: string) => script.replace(/\$/g, "$$$$");
 import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
@@ -71,8 +75,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "db":
       return {
         environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
-        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        // The mount check first (see pgdata-check.ts); then the image's own entrypoint, as its default command would run it.
+        command: ["bash", "-c", `${composeShell(pgdataMountCheck())}; exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
@@ -81,13 +86,14 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
       // A fast checkpoint starts the copy at once; a spread one would hold it for minutes.
       const init =
+        `${composeShell(pgdataMountCheck())}; ` +
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
         command: ["bash", "-c", init],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
