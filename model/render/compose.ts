@@ -1,6 +1,7 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
 import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
+import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
 
 /** Shell text inside a compose file: `$` is compose's interpolation sign, so it is doubled. */
 const composeShell = (script: string) => script.replace(/\$/g, "$$$$");
@@ -200,10 +201,14 @@ function ordered(service: ComposeService): ComposeService {
   return Object.fromEntries(Object.entries(service).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
 }
 
-function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
+function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests, files: Record<string, string>): ComposeService {
   const published = ports(plan, server, s.name);
   const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
   const body = serviceBody(plan, server, s);
+  const hash = configHash((body.volumes as string[] | undefined) ?? [], files);
+  // Files the server fills in from secrets (Alertmanager's webhook URL) change with the env file, which carries their hash.
+  const secrets = s.name === "alertmanager" ? { [SECRET_FILES_HASH_LABEL]: `\${${SECRET_FILES_HASH_ENV}:-none}` } : {};
+  const labels = { ...(hash ? { [CONFIG_HASH_LABEL]: hash } : {}), ...secrets };
   return ordered({
     image: imageRef(s.image, digests),
     ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
@@ -214,13 +219,22 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
     ...(published.length > 0 ? { ports: published } : {}),
     networks,
     logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
   });
 }
 
-/** The compose file for one server: exactly the plan's services, with its memory limits. */
-export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): string {
+/** Label and env file variable that carry the hash of the secrets Alertmanager reads from files. */
+export const SECRET_FILES_HASH_LABEL = "orion.secret-files-hash";
+export const SECRET_FILES_HASH_ENV = "ALERTMANAGER_SECRET_FILES_HASH";
+
+/**
+ * The compose file for one server: exactly the plan's services, with its
+ * memory limits. `files` are the config files it mounts (renderServerFiles),
+ * hashed into each service's labels.
+ */
+export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, files: Record<string, string> = {}): string {
   const sorted = [...server.services].sort((a, b) => a.name.localeCompare(b.name));
-  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests)]);
+  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests, files)]);
   if (server.caddy) entries.push(["caddy", ordered(caddyComposeService(server, imageRef(server.caddy.image, digests)))]);
   const services = Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
   const namedVolumes = [...new Set(Object.values(services).flatMap((s) => ((s.volumes as string[] | undefined) ?? []).map((v) => v.split(":")[0]).filter((v) => /^[a-z][a-z-]*$/.test(v))))];
