@@ -47,8 +47,11 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
   }
   if (plan.loadBalancer) {
     const lb = plan.loadBalancer;
-    out.push(wrap(`Load balancer ${lb.name} (${lb.type}): :${lb.listenPort} -> api :${lb.destinationPort} on ${lb.targets.join(", ")}, health check ${lb.healthCheckPath}`, width), "");
+    const services = lb.services.map((s) => `${s.protocol} :${s.listenPort} -> :${s.destinationPort}`).join(", ");
+    const check = `${lb.healthCheck.protocol} :${lb.healthCheck.port}${lb.healthCheck.path ?? ""}`;
+    out.push(wrap(`Load balancer ${lb.name} (${lb.type}, TLS: ${lb.tls}): ${services} on ${lb.targets.join(", ")} over the private network, health check ${check}`, width), "");
   }
+  out.push(wrap(`API: ${plan.ingress.howReached}`, width), "");
   out.push(renderConnections(plan, width), "");
   const c = plan.cost;
   out.push(

@@ -76,7 +76,12 @@ function edges(plan: Plan, byServer: Map<string, Box>): Edge[] {
   const boxOf = (server: string) => byServer.get(server)!.id;
   if (plan.loadBalancer) {
     add("internet", "lb", "HTTPS");
-    for (const target of plan.loadBalancer.targets) add("lb", boxOf(target), `HTTP :${plan.loadBalancer.destinationPort}`);
+    const passThrough = plan.loadBalancer.tls === "caddy";
+    for (const target of plan.loadBalancer.targets) add("lb", boxOf(target), passThrough ? "TCP to Caddy" : "HTTP to Caddy");
+    // Passed through to one Caddy, which spreads requests over every API server.
+    for (const server of plan.servers.filter((s) => s.caddy)) {
+      for (const upstream of server.caddy!.upstreamServers) add(boxOf(server.name), boxOf(upstream), "API via Caddy");
+    }
   } else {
     for (const s of plan.servers.filter((x) => x.servesHttp)) add("internet", boxOf(s.name), "HTTPS via Caddy");
   }
