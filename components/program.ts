@@ -40,9 +40,12 @@ export function orionProgram(): OrionOutputs {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
   const { config, planned } = planOrExplain(raw);
+  // No deploy without a backup off the server: the database lives on a volume that nothing else copies.
+  if (!config.databaseBackups.bucket) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:backupBucket is not set; create a bucket in Hetzner Object Storage and set it, with the secrets ${CONFIG_NAMESPACE}:backupAccessKey, backupSecretKey and backupPassphrase (README: Backups and restore)`);
+  const backupSecrets = pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")]);
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), backupSecrets])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, [backupAccessKey, backupSecretKey, backupPassphrase]]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -50,6 +53,9 @@ export function orionProgram(): OrionOutputs {
       registryUsername: config.registryUsername,
       smtpPassword,
       alertWebhookUrl,
+      backupAccessKey,
+      backupSecretKey,
+      backupPassphrase,
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
 

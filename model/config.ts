@@ -4,6 +4,7 @@ import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { BACKUP_DEFAULTS } from "./backup";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -34,6 +35,8 @@ export interface OrionConfig {
   pgdataVolumeGb: number;
   /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
   alertEmail?: { to: string; from: string; smarthost: string; username?: string };
+  /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
+  databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -171,6 +174,18 @@ export const configSchema = z.object({
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
+  // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
+  backupBucket: z
+    .string()
+    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), { error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups" })
+    .optional(),
+  backupEndpoint: z
+    .string()
+    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), { error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)" })
+    .optional(),
+  backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
+  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
+  archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -194,13 +209,16 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  backupBucket: "",
+  backupEndpoint: "",
+  backupCaCert: "",
 };
 
 /**
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase"] as const;
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -261,5 +279,6 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
+    databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
   };
 }

@@ -21,7 +21,7 @@ export interface PlannedService {
   redis?: RedisSettings;
   sentinel?: SentinelSettings;
   celery?: CelerySettings;
-  postgres?: { maxConnections: number };
+  postgres?: { maxConnections: number; archiveTimeoutSeconds: number; maxSlotWalKeepSizeMb: number; archiveQueueMaxMb: number };
 }
 
 export interface PlannedServer {
@@ -39,6 +39,8 @@ export interface PlannedServer {
   headroomMb: number;
   /** Holds data on its disk or volume: delete- and rebuild-protected, never replaced. */
   holdsData: boolean;
+  /** Hetzner's server backups are bought for it: `orion:backups` is on and it keeps data on its own disk (they never include volumes). */
+  serverBackups: boolean;
   /** Answers HTTP(S) from the internet. */
   servesHttp: boolean;
   priceEurMonthly: number;
@@ -71,11 +73,38 @@ export interface Finding {
   message: string;
 }
 
+/** PostgreSQL's backups with pgBackRest (model/backup.ts). */
+export interface PlannedBackup {
+  bucket?: string;
+  /** S3 endpoint, host or host:port. */
+  endpoint: string;
+  /** CA certificate (PEM) of a self-hosted endpoint; Hetzner's certificates need none. */
+  caCert?: string;
+  /** Hetzner's endpoints take the bucket in the host name; other S3 servers get it in the path. */
+  uriStyle: "host" | "path";
+  region: string;
+  stanza: string;
+  repositoryPath: string;
+  /** Servers where pgBackRest runs: every server with PostgreSQL. Base backups come from the primary's. */
+  servers: string[];
+  primary: string;
+  /** archive_timeout: at most this many seconds of commits are not yet in the bucket (the RPO, plus one upload). */
+  archiveTimeoutSeconds: number;
+  retentionDays: number;
+  fullEveryDays: number;
+  dailyAtHourUtc: number;
+  cipher: "aes-256-cbc";
+  priceEurMonthly: number;
+}
+
 export interface MonthlyCost {
   serversEur: number;
   volumesEur: number;
   loadBalancerEur: number;
+  /** Hetzner's server backups (`orion:backups`). */
   backupsEur: number;
+  /** Object Storage's base price, for the database's backups. */
+  objectStorageEur: number;
   totalEur: number;
 }
 
@@ -85,6 +114,7 @@ export interface Plan {
   servers: PlannedServer[];
   volumes: PlannedVolume[];
   loadBalancer?: PlannedLoadBalancer;
+  backup: PlannedBackup;
   connections: ConnectionBudget;
   cost: MonthlyCost;
   findings: Finding[];

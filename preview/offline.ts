@@ -7,12 +7,16 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
+  [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",
 };
 
 /** A key and admin address so that offline runs deploy as a configured stack would. */
 export const OFFLINE_DEFAULTS: Record<string, unknown> = {
   sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9mZmxpbmUtcGxhbi1rZXk offline@orion"],
   adminCidrs: ["203.0.113.7/32"],
+  backupBucket: "orion-offline-backups",
 };
 
 /** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */

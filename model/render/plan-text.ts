@@ -4,6 +4,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
 import { ramBar, summaryRows } from "./budget";
+import { renderBackupText } from "./backup-text";
 
 /** The plan for a terminal, in the spirit of the guide's budget tables. */
 export function renderPlanText(plan: Plan): string {
@@ -23,9 +24,10 @@ export function renderPlanText(plan: Plan): string {
     out.push(`Load balancer ${lb.name} (${lb.type}): :${lb.listenPort} -> api :${lb.destinationPort} on ${lb.targets.join(", ")}, health check ${lb.healthCheckPath}`, "");
   }
   out.push(renderConnections(plan), "");
+  out.push(renderBackupText(plan), "");
   const c = plan.cost;
   out.push(
-    `Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + backups ${formatEur(c.backupsEur)} = ${formatEur(c.totalEur)} (excl. VAT)`,
+    `Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + server backups ${formatEur(c.backupsEur)} + object storage ${formatEur(c.objectStorageEur)} = ${formatEur(c.totalEur)} (excl. VAT)`,
   );
   if (plan.findings.length > 0) {
     out.push("");

@@ -3,6 +3,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { renderCompose, type ImageDigests } from "./compose";
 import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { PGBACKREST_SECRET_ENV, pgbackrestFiles } from "./pgbackrest";
 import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
@@ -19,6 +20,8 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   if (db) {
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
+    // The Dockerfile names the base image by digest, as compose would pull it.
+    Object.assign(files, pgbackrestFiles(plan, server, digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image, plan.backup.caCert));
   }
   if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
   const redis = has("redis");
@@ -50,6 +53,10 @@ export interface StackSecrets {
   registryPassword?: string;
   smtpPassword?: string;
   alertWebhookUrl?: string;
+  /** The backup bucket's S3 keys and the repository's encryption passphrase. */
+  backupAccessKey: string;
+  backupSecretKey: string;
+  backupPassphrase: string;
 }
 
 /** Characters no secret may contain: they would end its single-quoted env value. */
@@ -79,6 +86,11 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     env.POSTGRES_EXPORTER_DSN = `${url(server.services.some((s) => s.name === "db") ? "db" : db.host, SERVICES.db.port!)}?sslmode=disable`;
   }
   if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
+  if (server.services.some((s) => s.name === "pgbackrest")) {
+    env[PGBACKREST_SECRET_ENV.accessKey] = secrets.backupAccessKey;
+    env[PGBACKREST_SECRET_ENV.secretKey] = secrets.backupSecretKey;
+    env[PGBACKREST_SECRET_ENV.passphrase] = secrets.backupPassphrase;
+  }
   env.FLOWER_BASIC_AUTH = `admin:${secrets.flowerPassword}`;
   env.GRAFANA_ADMIN_PASSWORD = secrets.grafanaPassword;
   if (server.services.some((s) => s.name === "alertmanager")) {

@@ -25,7 +25,7 @@ describe("every stage", () => {
     const p = planFor(stage);
     const guidePrice = p.servers.reduce((sum, s) => sum + SERVER_TYPES[s.type].priceEurMonthly, 0);
     expect(p.cost.serversEur).toBeCloseTo(guidePrice, 2);
-    expect(p.cost.totalEur).toBeCloseTo(p.cost.serversEur + p.cost.volumesEur + p.cost.loadBalancerEur + p.cost.backupsEur, 2);
+    expect(p.cost.totalEur).toBeCloseTo(p.cost.serversEur + p.cost.volumesEur + p.cost.loadBalancerEur + p.cost.backupsEur + p.cost.objectStorageEur, 2);
   });
 
   it.each(STAGE_NAMES)("%s runs node-exporter and cAdvisor on every server", (stage) => {

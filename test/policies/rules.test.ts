@@ -36,12 +36,12 @@ describe("the compliant baseline", () => {
 describe("server-enforce-memory-budget", () => {
   it("blocks celery-worker at 3 GB on the launch CAX11, naming server, service, figures and RAM", () => {
     expect(violations(serverEnforceMemoryBudget, tamperService(runs.launch, "app", "celery-worker", { memoryLimitMb: 3072 }))).toEqual([
-      "server app (cax11, 4,096 MB RAM): containers 5,464 MB + host reserve 1,150 MB = 6,614 MB, 2,518 MB over; largest is celery-worker at 3,072 MB x 1",
+      "server app (cax11, 4,096 MB RAM): containers 5,496 MB + host reserve 1,150 MB = 6,646 MB, 2,550 MB over; largest is celery-worker at 3,072 MB x 1",
     ]);
   });
   it("counts replicas", () => {
     expect(violations(serverEnforceMemoryBudget, tamperService(runs.launch, "app", "celery-worker", { replicas: 2 }, false))).toEqual([
-      "server app (cax11, 4,096 MB RAM): containers 3,416 MB + host reserve 1,150 MB = 4,566 MB, 470 MB over; largest is celery-worker at 512 MB x 2",
+      "server app (cax11, 4,096 MB RAM): containers 3,448 MB + host reserve 1,150 MB = 4,598 MB, 502 MB over; largest is celery-worker at 512 MB x 2",
     ]);
   });
 });
@@ -175,7 +175,7 @@ describe("resource-disallow-plain-secret", () => {
 describe("advisory policies", () => {
   it("stage-enforce-monthly-budget warns above orion:monthlyBudgetEur", async () => {
     const run = await runOrion({ stage: "scale", monthlyBudgetEur: 20 });
-    expect(violations(stageEnforceMonthlyBudget, run)).toEqual(["stage scale costs 27.28 EUR a month, above the budget of 20.00 EUR (servers: app, db)"]);
+    expect(violations(stageEnforceMonthlyBudget, run)).toEqual(["stage scale costs 30.78 EUR a month, above the budget of 20.00 EUR (servers: app, db)"]);
     expect(stageEnforceMonthlyBudget.enforcementLevel).toBe("advisory");
   });
   it("stage-enforce-load-fit warns when clients and stores call for a bigger stage", async () => {
