@@ -34,6 +34,15 @@ export const METRICS = {
   // The working set is what the kernel weighs against the limit before an OOM kill.
   containerMemoryOfLimit: { title: "Container memory of its limit", expr: 'container_memory_working_set_bytes{name=~"orion.*"} / (container_spec_memory_limit_bytes{name=~"orion.*"} > 0)', unit: "ratio", job: "cadvisor" },
   containerOomKills: { title: "Container OOM kills", expr: 'increase(container_oom_events_total{name=~"orion.*"}[5m])', unit: "count", job: "cadvisor" },
+  // The backup scheduler reads the repository itself and writes the newest backup's time for node-exporter's textfile collector.
+  backupAgeSeconds: { title: "Age of the newest database backup", expr: "time() - max by (server) (orion_backup_last_success_timestamp_seconds)", unit: "seconds", job: "node-exporter" },
+  // pg_stat_archiver through postgres-exporter (its pg_stat_archiver map): failures and no success in the window.
+  walArchiveFailures: {
+    title: "WAL archiving failures without a success",
+    expr: "(increase(pg_stat_archiver_failed_count[2m]) unless on (server) increase(pg_stat_archiver_archived_count[2m]) > 0)",
+    unit: "count",
+    job: "postgres-exporter",
+  },
 } satisfies Record<string, Metric>;
 
 export type MetricId = keyof typeof METRICS;
