@@ -77,12 +77,14 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
       // A fast checkpoint starts the copy at once; a spread one would hold it for minutes. A copy that fails
       // drops the slot it created (pg_basebackup removes its partial copy itself): a slot nobody consumes holds
-      // WAL on the primary, and the next attempt's -C would fail on it.
-      const dropSlot = `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}' AND NOT active`;
+      // WAL on the primary, and the next attempt's -C would fail on it. The primary may not have noticed the
+      // copy's end yet, so its WAL sender goes first (waiting up to 10 s for it to exit).
+      const inSlot = `FROM pg_replication_slots WHERE slot_name = '${slot}'`;
+      const cleanup = [`SELECT pg_terminate_backend(active_pid, 10000) ${inSlot} AND active_pid IS NOT NULL`, `SELECT pg_drop_replication_slot(slot_name) ${inSlot}`];
       const init =
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast || ` +
-        `{ gosu postgres psql -h ${primary.host} -p ${primary.port} -U ${DB_USER} -d ${DB_NAME} -XAtc "${dropSlot}"; exit 1; }; fi; ` +
+        `{ gosu postgres psql -h ${primary.host} -p ${primary.port} -U ${DB_USER} -d ${DB_NAME} -XAt ${cleanup.map((q) => `-c "${q}"`).join(" ")}; exit 1; }; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
