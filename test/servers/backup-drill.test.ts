@@ -222,6 +222,14 @@ describe("the restore drill on loopback", () => {
     db.postgres = undefined;
   }, 600_000);
 
+  it("keeps PostgreSQL from creating an empty database on a new volume while the bucket holds backups of it", async () => {
+    const refused = await runScript(setup, db, "orion-guard");
+    expect(refused.status).toBe(1);
+    expect(refused.output).toMatch(/refusing to create an empty database: the repository holds \d+ backups of this one \(newest \d{8}-\d{6}F_\d{8}-\d{6}D, finished 20\d\d-/);
+    // A new stack's empty bucket: the first start may create the database.
+    expect(await runScript(setup, db, "orion-guard", [], { PGBACKREST_REPO1_PATH: "/new-stack" })).toEqual({ status: 0, output: "" });
+  }, 120_000);
+
   it("refuses to restore from a repository that holds no backup, saying so", async () => {
     const r = await runScript(setup, db, "orion-restore", ["--overwrite"], { PGBACKREST_REPO1_PATH: "/empty" });
     expect(r.status).toBe(5);
