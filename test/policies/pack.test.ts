@@ -33,7 +33,7 @@ describe("the policy pack process", () => {
       ["server-enforce-memory-budget", "mandatory", "app-deploy"],
       ["service-disallow-oversized-limit", "mandatory", "app-deploy"],
     ]);
-    expect(diagnostics[0].message).toContain("server app (cax11, 4,096 MB RAM): containers 5,464 MB + host reserve 1,150 MB = 6,614 MB, 2,518 MB over");
+    expect(diagnostics[0].message).toContain("server app (cax11, 4,096 MB RAM): containers 5,496 MB + host reserve 1,150 MB = 6,646 MB, 2,550 MB over");
     expect(formatDiagnostics(diagnostics, { name: "orion", version: "0.1.0" })).toMatch(/❌ orion@v0\.1\.0[\s\S]*\[mandatory\]  server-enforce-memory-budget  \(app-deploy: command:remote:Command\)/);
   });
 
