@@ -45,9 +45,13 @@ export function orionProgram(): OrionOutputs {
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
   );
+  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops below (a blocking finding).
+  const backupSecrets = config.databaseBackups.bucket
+    ? pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")])
+    : pulumi.output([undefined, undefined, undefined] as (string | undefined)[]);
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl"), backupSecrets])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl, [backupAccessKey, backupSecretKey, backupPassphrase]]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -56,6 +60,9 @@ export function orionProgram(): OrionOutputs {
       smtpPassword,
       alertWebhookUrl,
       watchdogUrl,
+      backupAccessKey,
+      backupSecretKey,
+      backupPassphrase,
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
   // A preview shows what the placeholders would build; an update must not build it.

@@ -76,7 +76,8 @@ export class OrionServer extends pulumi.ComponentResource {
         placementGroupId: args.placementGroupId,
         // Keep the disk at its original size on rescale, so a later downgrade stays possible.
         keepDisk: true,
-        backups: args.backups && server.holdsData,
+        // Hetzner's backups skip volumes; the plan buys them only where data sits on the server's own disk.
+        backups: server.serverBackups,
         deleteProtection: server.holdsData,
         rebuildProtection: server.holdsData,
         labels: { "orion-role": server.role, "orion-server": server.name },

@@ -6,6 +6,7 @@ import { closestName, suggestion } from "./suggest";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { BACKUP_DEFAULTS } from "./backup";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -48,6 +49,8 @@ export interface OrionConfig {
   watchdogWebhook?: boolean;
   /** The operator deploys without an alert receiver on purpose. */
   noAlertReceiver: boolean;
+  /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
+  databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -215,6 +218,18 @@ export const configSchema = z.object({
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
   noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
+  // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
+  backupBucket: z
+    .string()
+    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), { error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups" })
+    .optional(),
+  backupEndpoint: z
+    .string()
+    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), { error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)" })
+    .optional(),
+  backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
+  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
+  archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -239,13 +254,16 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  backupBucket: "",
+  backupEndpoint: "",
+  backupCaCert: "",
 };
 
 /**
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
@@ -315,5 +333,6 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
     watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
     noAlertReceiver: c.noAlertReceiver,
+    databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
   };
 }

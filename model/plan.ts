@@ -1,4 +1,6 @@
 import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } from "./catalog";
+import { keepsDataOnDisk } from "./backup";
+import { planBackup, postgresArchiving } from "./backup-plan";
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
@@ -28,7 +30,7 @@ export function plan(config: OrionConfig): Plan {
   const connections = connectionBudget(servers);
   for (const server of servers) {
     for (const service of server.services) {
-      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections };
+      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections, ...postgresArchiving(config) };
     }
   }
 
@@ -44,8 +46,9 @@ export function plan(config: OrionConfig): Plan {
   const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers, config.loadBalancerTls) : undefined;
   for (const server of servers) server.caddy = planCaddy(server, servers, loadBalancer?.tls);
   const ingress = planIngress(config, loadBalancer);
-  const cost = monthlyCost(servers, volumes, loadBalancer, config);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, connections, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
+  const backup = planBackup(servers, config);
+  const cost = monthlyCost(servers, volumes, loadBalancer, backup.priceEurMonthly);
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, backup, connections, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
 }
 
 function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
@@ -110,6 +113,7 @@ function planServer(spec: ServerSpec, name: string, config: OrionConfig, problem
     containersMb,
     headroomMb: type.ramMb - containersMb - reserve.mb,
     holdsData: STATEFUL_ROLES.includes(spec.role),
+    serverBackups: config.backups && keepsDataOnDisk({ services }),
     servesHttp: HTTP_ROLES.includes(spec.role),
     priceEurMonthly: type.priceEurMonthly,
   };
@@ -222,13 +226,13 @@ function planVolumes(servers: PlannedServer[], config: OrionConfig): PlannedVolu
     }));
 }
 
-function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, config: OrionConfig): MonthlyCost {
+function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, objectStorageEur: number): MonthlyCost {
   const serversEur = round2(servers.reduce((sum, s) => sum + s.priceEurMonthly, 0));
   const volumesEur = round2(volumes.reduce((sum, v) => sum + v.priceEurMonthly, 0));
   const loadBalancerEur = loadBalancer?.priceEurMonthly ?? 0;
-  // Backups only where data lives; stateless servers are rebuilt from this code.
-  const backupsEur = config.backups ? round2(servers.filter((s) => s.holdsData).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0)) : 0;
-  return { serversEur, volumesEur, loadBalancerEur, backupsEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur) };
+  // Server backups only where data lives on the server's own disk; volumes are never in them.
+  const backupsEur = round2(servers.filter((s) => s.serverBackups).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0));
+  return { serversEur, volumesEur, loadBalancerEur, backupsEur, objectStorageEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur + objectStorageEur) };
 }
 
 function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Finding[] {
@@ -243,6 +247,9 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
     out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
   }
   out.push(...readinessFindings(config));
+  if (!config.databaseBackups.bucket) {
+    out.push({ severity: "warning", blocksUp: true, key: key("backupBucket"), message: "is not set, so `pulumi up` refuses to deploy: the database has no backup off the server; create a bucket in Hetzner Object Storage and set it (README: Backups and restore)" });
+  }
   if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
     out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });
   }

@@ -7,6 +7,9 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
+  [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",
 };
 
 /**
@@ -20,6 +23,7 @@ export const OFFLINE_DEFAULTS: Record<string, unknown> = {
   alertEmail: "ops@orion.invalid",
   smtpFrom: "alerts@orion.invalid",
   smtpSmarthost: "smtp.orion.invalid:587",
+  backupBucket: "orion-offline-backups",
 };
 
 /** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */

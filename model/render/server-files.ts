@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
 import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { PGBACKREST_SECRET_ENV, pgbackrestFiles } from "./pgbackrest";
 import { DB_NAME, DB_USER, pgbouncerIniFor, pgbouncerUserlist, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor } from "./service-configs";
 import { redisHaLayout, redisStartScript, sentinelSeedConf, sentinelStartScript } from "./redis-ha";
 
@@ -23,6 +24,8 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   if (db) {
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
+    // The Dockerfile names the base image by digest, as compose would pull it.
+    Object.assign(files, pgbackrestFiles(plan, server, digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image, plan.backup.caCert));
   }
   if (server.caddy) files[CADDYFILE] = renderCaddyfile(plan, server, publishedPorts(plan, server));
   if (has("pgbouncer")) {
@@ -63,6 +66,10 @@ export interface StackSecrets {
   smtpPassword?: string;
   alertWebhookUrl?: string;
   watchdogUrl?: string;
+  /** The backup bucket's S3 keys and the repository's encryption passphrase; unset only where `pulumi up` stops (no orion:backupBucket). */
+  backupAccessKey?: string;
+  backupSecretKey?: string;
+  backupPassphrase?: string;
 }
 
 /** Characters no secret may contain: they would end its single-quoted env value. */
@@ -92,6 +99,11 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     env.POSTGRES_EXPORTER_DSN = `${url(server.services.some((s) => s.name === "db") ? "db" : db.host, SERVICES.db.port!)}?sslmode=disable`;
   }
   if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
+  if (server.services.some((s) => s.name === "pgbackrest")) {
+    env[PGBACKREST_SECRET_ENV.accessKey] = secrets.backupAccessKey ?? "";
+    env[PGBACKREST_SECRET_ENV.secretKey] = secrets.backupSecretKey ?? "";
+    env[PGBACKREST_SECRET_ENV.passphrase] = secrets.backupPassphrase ?? "";
+  }
   env.FLOWER_BASIC_AUTH = `admin:${secrets.flowerPassword}`;
   env.GRAFANA_ADMIN_PASSWORD = secrets.grafanaPassword;
   if (server.services.some((s) => s.name === "alertmanager")) {

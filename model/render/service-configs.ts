@@ -4,6 +4,7 @@ import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { postgresSettings } from "../postgres";
 import { SERVICES } from "../services";
 import { pgbouncerIni, postgresqlConf, redisConf } from "./conf-files";
+import { archivingSettings } from "./postgres-archiving";
 
 /** The database and role the app uses; PgBouncer, the exporters and the app URLs all name them. */
 export const DB_NAME = "orion";
@@ -36,6 +37,7 @@ export function postgresConfFor(db: PlannedService): string {
     wal_keep_size: "1024MB",
     hot_standby: true,
     log_min_duration_statement: 1000,
+    ...archivingSettings(db),
   });
 }
 

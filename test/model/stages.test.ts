@@ -31,15 +31,16 @@ describe("every stage", () => {
   });
 
   it.each([
-    // Servers at the guide's prices + 20 GB volumes at 0.044 EUR/GB + 20% backups of the servers that hold data + the lb11 at 5.39 EUR.
-    ["launch", 4.5, 0.88, 0, 0.9, 6.28],
-    ["early-growth", 7.5, 0.88, 0, 1.5, 9.88],
-    ["growth", 7.5, 0.88, 0, 1.5, 9.88],
-    ["scale", 14.5 + 7.5, 0.88, 0, 2.9 + 1.5, 27.28],
-    ["enterprise", 14.5 + 7.5 + 14.5 + 7.5 + 4.5 + 4.5 + 7.5 + 7.5, 1.76, 5.39, 2.9 + 2.9 + 1.5 + 0.9 + 0.9, 84.25],
-  ] as const)("%s costs %f EUR in servers, %f in volumes, %f for the load balancer, %f in backups: %f EUR a month", (stage, servers, volumes, lb, backups, total) => {
+    // Servers at the guide's prices + 20 GB volumes at 0.044 EUR/GB + 20% Hetzner backups of the servers that keep data on their own
+    // disk (never the db servers: their data is on a volume) + the lb11 at 5.39 EUR + Object Storage's 5.00 EUR base price.
+    ["launch", 4.5, 0.88, 0, 0.9, 5, 11.28],
+    ["early-growth", 7.5, 0.88, 0, 1.5, 5, 14.88],
+    ["growth", 7.5, 0.88, 0, 1.5, 5, 14.88],
+    ["scale", 14.5 + 7.5, 0.88, 0, 2.9, 5, 30.78],
+    ["enterprise", 14.5 + 7.5 + 14.5 + 7.5 + 4.5 + 4.5 + 7.5 + 7.5, 1.76, 5.39, 2.9 + 0.9 + 0.9, 5, 84.85],
+  ] as const)("%s costs %f EUR in servers, %f in volumes, %f for the load balancer, %f in server backups, %f in Object Storage: %f EUR a month", (stage, servers, volumes, lb, backups, objectStorage, total) => {
     const { cost } = planFor(stage);
-    expect([cost.serversEur, cost.volumesEur, cost.loadBalancerEur, cost.backupsEur, cost.totalEur].map((x) => Math.round(x * 100))).toEqual([servers, volumes, lb, backups, total].map((x) => Math.round(x * 100)));
+    expect([cost.serversEur, cost.volumesEur, cost.loadBalancerEur, cost.backupsEur, cost.objectStorageEur, cost.totalEur].map((x) => Math.round(x * 100))).toEqual([servers, volumes, lb, backups, objectStorage, total].map((x) => Math.round(x * 100)));
   });
 
   it.each(STAGE_NAMES)("%s runs node-exporter and cAdvisor on every server", (stage) => {

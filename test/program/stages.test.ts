@@ -6,7 +6,7 @@ import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
 import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
-import { deployedCompose, deployOf, DEPLOY, ofType, SERVER } from "./support";
+import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
@@ -32,9 +32,18 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     }
   });
 
-  it("pins every image to a digest", () => {
+  it("pins every image to a digest, and builds the database image from a base pinned by digest", () => {
     for (const server of planned.servers) {
-      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+      const files = deployedFiles(deployOf(runs[stage], server.name));
+      for (const [name, s] of Object.entries(deployedCompose(runs[stage], server.name).services)) {
+        if (!["db", "db-replica", "pgbackrest"].includes(name)) {
+          expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+          continue;
+        }
+        // Built on the server: the tag is the Dockerfile's hash, and the Dockerfile names its base by digest.
+        expect(s.image).toMatch(/^orion-postgres:15\.\d+-pgbackrest[\d.]+-[0-9a-f]{12}$/);
+        expect(files["build/postgres/Dockerfile"]).toMatch(/^FROM postgres:15\.\d+-bookworm@sha256:[0-9a-f]{64}$/m);
+      }
     }
   });
 

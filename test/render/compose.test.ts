@@ -10,7 +10,7 @@ const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server)
 const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
 
 /** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN"].map((k) => `${k}=x`).join("\n");
+const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"].map((k) => `${k}=x`).join("\n");
 
 interface DclintReport {
   filePath: string;
