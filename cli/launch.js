@@ -2,7 +2,7 @@
 // @ts-check
 "use strict";
 /**
- * Starts a user-facing CLI (`npm run plan`, `npm run advise`) from one
+ * Starts a user-facing CLI (`npm run plan`, `advise`, `restore`) from one
  * JavaScript bundle instead of compiling its TypeScript on every call: tsx
  * spends about a second per start, the bundle a fraction of that. The bundle
  * is built by `npm ci` (the `prepare` script) and again here whenever one of
@@ -18,7 +18,7 @@ const vm = require("node:vm");
 
 const ROOT = join(__dirname, "..");
 /** The CLIs that users start, by the name `npm run <name>` gives them. */
-const CLIS = { plan: "cli/plan.ts", advise: "cli/advise.ts" };
+const CLIS = { plan: "cli/plan.ts", advise: "cli/advise.ts", restore: "cli/restore.ts" };
 /** Beside the dependencies it is built from: `rm -rf node_modules` or `npm ci` clears both. */
 const OUT_DIR = join(ROOT, "node_modules", ".cache", "orion-infra", "cli");
 /**

@@ -3,20 +3,17 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
+import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
+import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
-import { stageSummary } from "../model/budget-record";
-import { StageSummary } from "./stage-summary";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
-
-/** The load balancer's address in the subnet, below the servers' range. */
-const LOAD_BALANCER_IP = "10.0.1.5";
 
 export interface OrionPlatformArgs {
   plan: Plan;
@@ -41,7 +38,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
     const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
     const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
@@ -61,7 +57,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
       registry && config.registryUsername
         ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
         : undefined;
-    const digests = resolveDigests(plan.servers.flatMap((s) => s.services.map((x) => x.image)), dockerProvider, this);
+    const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
 
     // Deploys start once every server is on the private network and has its volume,
     // since services connect across servers from their first start.
@@ -69,7 +65,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
     // Until scale the database and its volume live on the app server. Where they live elsewhere, the
     // volume attaches only after the app server has stopped its old database and released the volume.
-    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     for (const server of plan.servers) {
@@ -92,10 +88,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
           backups: config.backups,
           appImage: config.appImage,
           privateAppImage: Boolean(config.registryUsername),
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
-          releasesPgdata: dbLeftApp && server.role === "app",
+          releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );

@@ -5,9 +5,10 @@ import { privateIp } from "../model/addresses";
 import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
-import { publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
-import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
+import { imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
+import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import type { AlertReceivers } from "../model/render/monitoring";
+import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
 
@@ -77,7 +78,8 @@ export class OrionServer extends pulumi.ComponentResource {
         placementGroupId: args.placementGroupId,
         // Keep the disk at its original size on rescale, so a later downgrade stays possible.
         keepDisk: true,
-        backups: args.backups && server.holdsData,
+        // Hetzner's backups skip volumes; the plan buys them only where data sits on the server's own disk.
+        backups: server.serverBackups,
         deleteProtection: server.holdsData,
         rebuildProtection: server.holdsData,
         labels: { "orion-role": server.role, "orion-server": server.name },
@@ -116,14 +118,15 @@ export class OrionServer extends pulumi.ComponentResource {
     this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
-    const secretFiles = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles }));
+    const script = pulumi
+      .all([files, pulumi.output(args.digests)])
+      .apply(([f, digests]) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests)));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
     // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => !args.privateAppImage || s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
     const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [

@@ -13,8 +13,9 @@ async function pulledImages(raw: Record<string, unknown>, server: string): Promi
 }
 
 describe("the pull step ahead of each deploy", () => {
-  it("fetches every image of the launch server, the public app image among them, pinned by digest", async () => {
-    const expected = plan(parseConfig({ stage: "launch" })).servers[0].services.map((s) => `${s.image}@${fakeDigest(s.image)}`);
+  it("fetches every image of the launch server, the public app image and Caddy among them, pinned by digest", async () => {
+    const server = plan(parseConfig({ stage: "launch" })).servers[0];
+    const expected = [...server.services.map((s) => s.image), server.caddy!.image].map((image) => `${image}@${fakeDigest(image)}`);
     expect((await pulledImages({ stage: "launch" }, "app")).sort()).toEqual([...new Set(expected)].sort());
     expect(await pulledImages({ stage: "launch" }, "app")).toContain(`orion/orion:1.0.0@${fakeDigest("orion/orion:1.0.0")}`);
   });
