@@ -147,6 +147,7 @@ export function renderReleasePgdataScript(): string {
  * after every pull has ended, so its output names each image that failed.
  */
 export function renderPullScript(images: string[]): string {
-  const pulls = [...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)} & pids="$pids $!"`);
+  // Each pull alone on its line, as the policy pack reads `docker pull` arguments line by line.
+  const pulls = [...new Set(images)].sort().flatMap((image) => [`docker pull --quiet ${shellQuote(image)} &`, 'pids="$pids $!"']);
   return ["set -euo pipefail", 'pids=""', ...pulls, "failed=0", 'for pid in $pids; do wait "$pid" || failed=1; done', 'exit "$failed"'].join("\n").concat("\n");
 }
