@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGDATA_IN_CONTAINER } from "../../model/render/pgdata-check";
-import { renderEnvFile, renderServerFiles } from "../../model/render/server-files";
+import { envFileKeys } from "../../model/render/server-deployment";
+import { renderServerFiles } from "../../model/render/server-files";
 import { planFor } from "../helpers";
 import { run, writeTree } from "./tools";
 
@@ -19,9 +20,9 @@ import { run, writeTree } from "./tools";
 function startCommand(stage: "launch" | "enterprise", serverName: string, service: "db" | "db-replica"): string {
   const plan = planFor(stage);
   const server = plan.servers.find((s) => s.name === serverName)!;
-  // The env file as the deploy writes it, so that compose warns of no unset variable and prints the JSON alone.
-  const env = renderEnvFile(plan, server, { dbPassword: "x", flowerPassword: "x", grafanaPassword: "x" });
-  const dir = writeTree({ ...renderServerFiles(plan, server), ".env": env });
+  // Every variable the env file of this server carries, so compose warns of none on stderr.
+  const env = envFileKeys(plan, server, {}).map((k) => `${k}=x`).join("\n");
+  const dir = writeTree({ ...renderServerFiles(plan, server), ".env": `${env}\n` });
   const { status, output } = run("docker", ["compose", "-p", "orion", "--profile", "full", "config", "--format", "json"], { cwd: dir });
   expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
   const command: string[] = JSON.parse(output).services[service].command;
