@@ -61,8 +61,9 @@ function isFresh(name) {
 }
 
 /**
- * A bundle runs from OUT_DIR, so `__dirname` in a bundled source would name
- * OUT_DIR instead of the source's folder: give each source its own again.
+ * A bundle runs from OUT_DIR, so `__dirname` and `__filename` in a bundled
+ * source would name OUT_DIR and the bundle: give each source its own again
+ * (the policy pack's freshness check finds the pack from its own file name).
  * @type {import("esbuild").Plugin}
  */
 const sourceDirname = {
@@ -70,9 +71,9 @@ const sourceDirname = {
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
       const contents = readFileSync(args.path, "utf8");
-      if (args.path.includes(`${join("node_modules", "")}`) || !contents.includes("__dirname")) return undefined;
-      const dir = relative(OUT_DIR, dirname(args.path));
-      return { contents: contents.replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(dir)})`), loader: "ts" };
+      if (args.path.includes(`${join("node_modules", "")}`) || !/\b__(dirname|filename)\b/.test(contents)) return undefined;
+      const own = { dirname: relative(OUT_DIR, dirname(args.path)), filename: relative(OUT_DIR, args.path) };
+      return { contents: contents.replace(/\b__(dirname|filename)\b/g, (_, which) => `require("node:path").join(__dirname, ${JSON.stringify(own[/** @type {"dirname" | "filename"} */ (which)])})`), loader: "ts" };
     });
   },
 };
