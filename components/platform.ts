@@ -87,6 +87,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
+          privateAppImage: Boolean(config.registryUsername),
           receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,

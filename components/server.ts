@@ -32,6 +32,8 @@ export interface OrionServerArgs {
   sshPrivateKey?: pulumi.Output<string>;
   backups: boolean;
   appImage: string;
+  /** The app image needs the registry login that the deploy script does (`orion:registryUsername` is set), so it is not pulled ahead. */
+  privateAppImage?: boolean;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
   /** Resources the deploy waits for on other servers: their private network attachments. */
@@ -123,8 +125,8 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
-    // Public images only: a private app image needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => image !== args.appImage).map((image) => imageRef(image, digests)));
+    // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
     const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [

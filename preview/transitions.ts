@@ -60,10 +60,10 @@ function compare(from: StageName, a: MockRun, to: StageName, b: MockRun): Transi
   };
 }
 
-/** Runs the program once per stage (as `pulumi up` would see it) and compares every ordered pair. */
-export async function computeTransitions(): Promise<Transition[]> {
+/** Runs the program once per stage (as `pulumi up` would see it) and compares every ordered pair; tests pass the runs they share. */
+export async function computeTransitions(run: typeof runOrion = runOrion): Promise<Transition[]> {
   const runs = {} as Record<StageName, MockRun>;
-  for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage }, { preview: false });
+  for (const stage of STAGE_NAMES) runs[stage] = await run({ stage }, { preview: false });
   return STAGE_NAMES.flatMap((from) => STAGE_NAMES.filter((to) => to !== from).map((to) => compare(from, runs[from], to, runs[to])));
 }
 

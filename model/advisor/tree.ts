@@ -66,11 +66,11 @@ function tryPlan(raw: Raw, change: Change): Plan | undefined {
   }
 }
 
-/** The first change that the model accepts, with its plan. */
-function firstFitting(raw: Raw, candidates: Change[]): { change: Change; plan: Plan } | undefined {
+/** The first change that the model accepts (and that does what the leaf asks, where `helps` says), with its plan. */
+function firstFitting(raw: Raw, candidates: Change[], helps: (p: Plan) => boolean = () => true): { change: Change; plan: Plan } | undefined {
   for (const change of candidates) {
     const p = tryPlan(raw, change);
-    if (p) return { change, plan: p };
+    if (p && helps(p)) return { change, plan: p };
   }
   return undefined;
 }
@@ -94,7 +94,9 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
   switch (leaf) {
     case "upgrade-server": {
       const role = serverOf(current, worst).role;
-      return [...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })), ...next.map((stage) => ({ stage }))];
+      // A later stage may keep the server's type (early-growth and growth both run a CAX21): offer it with the larger types it allows too.
+      const laterTypes = (stage: StageName) => (STAGES[stage].servers.find((s) => s.role === role)?.allowedTypes.slice(1) ?? []).map((t) => ({ stage, [`serverTypes.${role}`]: t }));
+      return [...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })), ...next.flatMap((stage) => [{ stage }, ...laterTypes(stage)])];
     }
     case "pgbouncer-or-pool": {
       if (!current.connections.viaPgBouncer) return [{ stage: "growth" }, ...next.map((stage) => ({ stage }))];
@@ -167,7 +169,10 @@ export function advise(measurements: Measurements, raw: Raw, load?: { clients?: 
     }
   }
 
-  const found = firstFitting(raw, candidatesFor(leaf, current, over));
+  // More RAM is only an answer if the server ends up with more room than it has now.
+  const worst = serverOf(current, over[0] ?? current.servers[0].name);
+  const relieves = (p: Plan) => leaf !== "upgrade-server" || (p.servers.find((s) => s.name === worst.name)?.headroomMb ?? -Infinity) > worst.headroomMb;
+  const found = firstFitting(raw, candidatesFor(leaf, current, over), relieves);
   const commands = found ? Object.entries(found.change).map(([key, value]) => `pulumi config set orion:${key} ${value}`) : [];
   const detail =
     leaf === "none"

@@ -6,11 +6,11 @@ import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
 import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
-import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER } from "./support";
+import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER, sharedRun } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
-  for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage }, { preview: false });
+  for (const stage of STAGE_NAMES) runs[stage] = await sharedRun({ stage }, { preview: false });
 });
 
 describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
@@ -142,7 +142,7 @@ describe("enterprise", () => {
 
 describe("a preview before any server exists", () => {
   it("knows every budget figure while server IPs are still unknown", async () => {
-    const run = await runOrion({ stage: "scale" });
+    const run = await sharedRun({ stage: "scale" });
     const deploy = deployOf(run, "db");
     expect(JSON.stringify(deploy.inputs.connection)).toContain(UNKNOWN);
     expect(JSON.stringify(deploy.inputs.triggers)).not.toContain(UNKNOWN);

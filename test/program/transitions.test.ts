@@ -2,6 +2,7 @@ import { STAGE_NAMES } from "../../model/stages";
 import type { MockRun } from "../../preview/mock-run";
 import { runOrion } from "../../preview/offline";
 import { computeTransitions, FORWARD_MOVES, type Transition } from "../../preview/transitions";
+import { sharedRun } from "./support";
 
 const inputsByUrn = (run: MockRun) => Object.fromEntries(run.resources.map((r) => [r.urn, r.inputs]));
 
@@ -15,7 +16,7 @@ function changedResources(a: MockRun, b: MockRun): string[] {
 describe("stage transitions", () => {
   let transitions: Transition[];
   beforeAll(async () => {
-    transitions = await computeTransitions();
+    transitions = await computeTransitions(sharedRun);
   });
 
   it("covers all 20 ordered pairs of stages", () => {
@@ -52,13 +53,13 @@ describe("idempotence", () => {
 
 describe("blast radius", () => {
   it("changing the celery-worker limit in growth changes the app server's deploy and nothing else", async () => {
-    const before = await runOrion({ stage: "growth" });
+    const before = await sharedRun({ stage: "growth" });
     const after = await runOrion({ stage: "growth", memoryLimits: { "celery-worker": "768m" } });
     expect(changedResources(before, after)).toEqual(["app-deploy"]);
   });
 
   it("changing the db limit in scale changes the db server's deploy and nothing else", async () => {
-    const before = await runOrion({ stage: "scale" });
+    const before = await sharedRun({ stage: "scale" });
     const after = await runOrion({ stage: "scale", memoryLimits: { db: "3g" } });
     expect(changedResources(before, after)).toEqual(["db-deploy"]);
   });
