@@ -1,5 +1,6 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
+import { hetznerName } from "../model/names";
 import type { PlannedLoadBalancer } from "../model/plan";
 import { LOAD_BALANCER_TYPE } from "./tokens";
 
@@ -13,6 +14,8 @@ export interface ApiLoadBalancerArgs {
   targets: { name: string; serverId: pulumi.Input<string>; attachment: pulumi.Resource }[];
   /** With a domain, HTTPS with a Hetzner managed certificate; HTTP then redirects. */
   domain?: string;
+  /** Start of every Hetzner name (model/names.ts). */
+  namePrefix: string;
 }
 
 /** The enterprise stage's load balancer in front of the API servers, over the private network. */
@@ -23,13 +26,13 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
   constructor(name: string, args: ApiLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOAD_BALANCER_TYPE, name, {}, opts);
     const lb = args.balancer;
-    this.loadBalancer = new hcloud.LoadBalancer(name, { name: `orion-${name}`, loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
+    this.loadBalancer = new hcloud.LoadBalancer(name, { name: hetznerName(args.namePrefix, name), loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
     const lbId = this.loadBalancer.id.apply(Number);
     const network = new hcloud.LoadBalancerNetwork(`${name}-private`, { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp }, { parent: this });
 
     const healthCheck = { protocol: "http", port: lb.destinationPort, interval: 10, timeout: 5, retries: 3, http: { path: lb.healthCheckPath, statusCodes: ["2??"] } };
     if (args.domain) {
-      const certificate = new hcloud.ManagedCertificate(`${name}-certificate`, { name: `orion-${name}`, domainNames: [args.domain] }, { parent: this });
+      const certificate = new hcloud.ManagedCertificate(`${name}-certificate`, { name: hetznerName(args.namePrefix, name), domainNames: [args.domain] }, { parent: this });
       new hcloud.LoadBalancerService(
         `${name}-https`,
         { loadBalancerId: this.loadBalancer.id, protocol: "https", listenPort: 443, destinationPort: lb.destinationPort, healthCheck, http: { certificates: [certificate.id.apply(Number)], redirectHttp: true } },

@@ -1,15 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig } from "../model/config";
 import { endpoints } from "../model/addresses";
+import { unlockedWarning } from "../model/images";
+import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
+import { readDeployed, type Deployed } from "./deployed";
 import { OrionPlatform } from "./platform";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
 export interface OrionOutputs {
   stage: string;
   monthlyCostEur: number;
-  servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
+  servers: Record<
+    string,
+    {
+      type: string;
+      ipv4Address: pulumi.Output<string>;
+      privateIp: string;
+      containersMb: number;
+      hostReserveMb: number;
+      ramMb: number;
+      headroomMb: number;
+      /** The root disk Hetzner reports: with keepDisk, the size the server was created with. */
+      diskGb: pulumi.Output<number>;
+    }
+  >;
+  /** Start of every Hetzner name; its presence also tells a later update that this stack has prefixes. */
+  namePrefix: string;
   loadBalancerIpv4?: pulumi.Output<string>;
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
@@ -35,8 +53,12 @@ function planOrExplain(raw: Record<string, unknown>) {
   }
 }
 
-/** Reads `orion:*` config, plans the stage and builds it. `index.ts` exports what this returns. */
-export function orionProgram(): OrionOutputs {
+/**
+ * Reads `orion:*` config, plans the stage and builds it. `index.ts` exports
+ * what this returns. `deployed` says what exists already (this stack's last
+ * outputs, the project's SSH keys); it is read before any resource is registered.
+ */
+export async function orionProgram(read: () => Promise<Deployed> = readDeployed): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
   const { config, planned } = planOrExplain(raw);
@@ -52,6 +74,17 @@ export function orionProgram(): OrionOutputs {
       alertWebhookUrl,
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
+  const images = unlockedWarning();
+  if (images) pulumi.log.warn(images);
+
+  const deployed = await read();
+  const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
+  if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
+    pulumi.log.warn(
+      `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Existing one-server stacks"); ` +
+        `servers created from now on are in the group from the start`,
+    );
+  }
 
   const platform = new OrionPlatform("orion", {
     plan: planned,
@@ -59,6 +92,8 @@ export function orionProgram(): OrionOutputs {
     secrets: pulumi.secret(secrets),
     sshPrivateKey: cfg.getSecret("sshPrivateKey"),
     alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
+    namePrefix,
+    deployed,
   });
   return {
     stage: planned.stage,
@@ -66,9 +101,19 @@ export function orionProgram(): OrionOutputs {
     servers: Object.fromEntries(
       planned.servers.map((s) => [
         s.name,
-        { type: s.type, ipv4Address: platform.servers[s.name].ipv4Address, privateIp: platform.servers[s.name].privateIp, containersMb: s.containersMb, hostReserveMb: s.hostReserveMb, ramMb: s.ramMb, headroomMb: s.headroomMb },
+        {
+          type: s.type,
+          ipv4Address: platform.servers[s.name].ipv4Address,
+          privateIp: platform.servers[s.name].privateIp,
+          containersMb: s.containersMb,
+          hostReserveMb: s.hostReserveMb,
+          ramMb: s.ramMb,
+          headroomMb: s.headroomMb,
+          diskGb: platform.servers[s.name].server.primaryDiskSize,
+        },
       ]),
     ),
+    namePrefix,
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
     database: databaseUrls(planned),
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),

@@ -4,6 +4,7 @@ import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { NAME_PREFIX_HELP, NAME_PREFIX_PATTERN } from "./names";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -34,6 +35,10 @@ export interface OrionConfig {
   pgdataVolumeGb: number;
   /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
   alertEmail?: { to: string; from: string; smarthost: string; username?: string };
+  /** Start of every Hetzner name; the program defaults it to project and stack (`orion-prod`). */
+  namePrefix?: string;
+  /** Servers whose next rescale grows the root disk (`orion:keepDisk.<server>: false`); every other server keeps its disk. */
+  keepDisk: Record<string, boolean>;
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -171,6 +176,16 @@ export const configSchema = z.object({
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
+  namePrefix: z
+    .string()
+    .refine((v) => NAME_PREFIX_PATTERN.test(v), { error: `is not a name prefix Hetzner accepts; use ${NAME_PREFIX_HELP}` })
+    .optional(),
+  keepDisk: pulumiValue(
+    z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a server name; use one such as app, db or worker-1" }), pulumiValue(z.boolean({ error: "is not true or false" })), {
+        error: 'is not a map; use server names as keys and true or false, e.g. {"app": false}',
+      }),
+  ).default({}),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -194,6 +209,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  namePrefix: "",
 };
 
 /**
@@ -261,5 +277,7 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
+    namePrefix: c.namePrefix,
+    keepDisk: c.keepDisk as Record<string, boolean>,
   };
 }

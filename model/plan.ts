@@ -2,6 +2,8 @@ import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } 
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
+import { serverDisk } from "./disk";
+import { planPlacementGroups } from "./placement";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
@@ -31,12 +33,14 @@ export function plan(config: OrionConfig): Plan {
 
   checkBudgets(servers, stage, problems);
   checkConnections(connections, config, problems);
+  checkKeepDisk(servers, stage, config, problems);
+  const placementGroups = planPlacementGroups(servers, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const volumes = planVolumes(servers, config);
   const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers) : undefined;
   const cost = monthlyCost(servers, volumes, loadBalancer, config);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, connections, cost, findings: findings(config, stage, cost) };
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, connections, cost, findings: findings(config, stage, cost) };
 }
 
 function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
@@ -88,13 +92,15 @@ function planServer(spec: ServerSpec, name: string, config: OrionConfig, problem
   const reserve = HOST_RESERVE_MB[spec.role];
   const services = spec.services.map((s) => planService(s, name, type.name, config, problems));
   const containersMb = services.reduce((sum, s) => sum + s.totalMb, 0);
+  const disk = serverDisk(config.stage, spec.role, type.name, config.keepDisk[name] ?? true);
   return {
     name,
     role: spec.role,
     type: type.name,
     vcpu: type.vcpu,
     ramMb: type.ramMb,
-    diskGb: type.diskGb,
+    diskGb: disk.diskGb,
+    disk,
     hostReserveMb: reserve.mb,
     hostReserveCovers: reserve.covers,
     services,
@@ -175,6 +181,15 @@ function checkBudgets(servers: PlannedServer[], stage: StageSpec, problems: Conf
         `(${server.type}, ${formatMb(server.ramMb)} RAM) overflows by ${formatMb(-server.headroomMb)}: ` +
         `containers ${formatMb(server.containersMb)} + host reserve ${formatMb(server.hostReserveMb)} = ${formatMb(server.containersMb + server.hostReserveMb)}; ${fixes.join(" or ")}`,
     });
+  }
+}
+
+function checkKeepDisk(servers: PlannedServer[], stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
+  const names = servers.map((s) => s.name);
+  for (const server of Object.keys(config.keepDisk)) {
+    if (!names.includes(server)) {
+      problems.push({ key: key(`keepDisk.${server}`), value: config.keepDisk[server], message: `names a server the ${stage.name} stage does not have; its servers are ${names.join(", ")}` });
+    }
   }
 }
 

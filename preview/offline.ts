@@ -1,6 +1,6 @@
 import { orionProgram } from "../components/program";
 import { CONFIG_NAMESPACE } from "../model/config";
-import { runUnderMocks, type MockRun, type RecordedResource } from "./mock-run";
+import { runUnderMocks, type ExistingState, type MockRun, type RecordedResource } from "./mock-run";
 
 /** Stand-ins for the stack's secrets in offline runs; tests look for them to prove no secret leaks. */
 export const OFFLINE_SECRETS: Record<string, string> = {
@@ -20,10 +20,14 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-/** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean } = {}): Promise<MockRun> {
+/**
+ * Runs the Orion program offline for a config, as `pulumi preview` (default)
+ * or `pulumi up` would see it: on a new stack in an empty Hetzner project, or
+ * over `existing` (the outputs of the stack's last update, the project's SSH keys).
+ */
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; existing?: ExistingState } = {}): Promise<MockRun> {
   const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
-  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview });
+  return runUnderMocks(async () => (await orionProgram()) as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview, existing: options.existing });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {

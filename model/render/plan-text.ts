@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import { SERVER_TYPES } from "../catalog";
+import { describeDisk } from "../disk";
 import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
@@ -36,7 +37,7 @@ export function renderPlanText(plan: Plan): string {
 
 function renderServer(server: PlannedServer): string {
   const type = SERVER_TYPES[server.type];
-  const header = `${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${type.diskGb} GB disk, ${formatEur(type.priceEurMonthly)}/month`;
+  const header = `${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${describeDisk(server.disk)}, ${formatEur(type.priceEurMonthly)}/month`;
   const table = new Table({ head: ["Container", "Limit", "Replicas", "Total", "Purpose"], colAligns: ["left", "right", "right", "right", "left"], style: { head: [], border: [], compact: true } });
   for (const s of server.services) {
     table.push([s.name, formatMb(s.memoryLimitMb), String(s.replicas), formatMb(s.totalMb), s.purpose + (s.overridden ? " (overridden)" : "")]);

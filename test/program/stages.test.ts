@@ -2,6 +2,7 @@ import { SERVER_TYPES } from "../../model/catalog";
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
 import { STAGE_NAMES, type StageName } from "../../model/stages";
+import { lockedDigests } from "../../model/images";
 import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
@@ -31,10 +32,15 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     }
   });
 
-  it("pins every image to a digest", () => {
+  it("deploys every platform image as images.lock.json has it and asks no registry", () => {
+    const locked = lockedDigests();
     for (const server of planned.servers) {
-      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) {
+        const [name] = s.image.split("@");
+        expect(s.image).toBe(name === "orion/orion:1.0.0" ? "orion/orion:1.0.0" : locked[name] ? `${name}@${locked[name]}` : name);
+      }
     }
+    expect(runs[stage].calls.filter((c) => !c.startsWith("hcloud:"))).toEqual([]);
   });
 
   it("keeps secrets out of every plain property, and sends the env file as a secret", () => {
@@ -71,7 +77,7 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     for (const server of ofType(runs[stage], SERVER)) {
       const holdsData = planned.servers.find((s) => s.name === server.name)!.holdsData;
       expect([server.name, server.protect, server.inputs.deleteProtection, server.inputs.rebuildProtection]).toEqual([server.name, holdsData, holdsData, holdsData]);
-      expect(server.ignoreChanges.sort()).toEqual(["image", "location", "sshKeys", "userData"]);
+      expect(server.ignoreChanges.sort()).toEqual(["image", "location", "placementGroupId", "sshKeys", "userData"]);
     }
     for (const volume of ofType(runs[stage], "hcloud:index/volume:Volume")) expect([volume.name, volume.protect, volume.inputs.deleteProtection]).toEqual([volume.name, true, true]);
   });
@@ -113,9 +119,15 @@ describe("enterprise", () => {
     ]);
   });
 
-  it("spreads its servers over hosts with a placement group", () => {
-    expect(ofType(runs.enterprise, "hcloud:index/placementGroup:PlacementGroup")[0].inputs.type).toBe("spread");
-    expect(ofType(runs.launch, "hcloud:index/placementGroup:PlacementGroup")).toEqual([]);
+  it("spreads its servers over hosts: workers in a group of their own, everything else in one", () => {
+    const groups = ofType(runs.enterprise, "hcloud:index/placementGroup:PlacementGroup");
+    expect(groups.map((g) => [g.name, g.inputs.type]).sort()).toEqual([
+      ["spread", "spread"],
+      ["spread-workers", "spread"],
+    ]);
+    const groupOf = (server: string) => groups.find((g) => ofType(runs.enterprise, SERVER).find((s) => s.name === server)!.propertyDependencies.placementGroupId.includes(g.urn))!.name;
+    expect(["app", "api-2", "db", "db-replica-1", "redis", "redis-replica"].map(groupOf)).toEqual(Array(6).fill("spread"));
+    expect(["worker-1", "worker-2"].map(groupOf)).toEqual(["spread-workers", "spread-workers"]);
   });
 });
 
