@@ -1,0 +1,24 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { errorOf, planFor, server } from "../helpers";
+
+describe("the root disk a server really has (keepDisk)", () => {
+  it("keeps launch's 40 GB on the app server through every stage, whatever its type offers", () => {
+    expect(server(planFor("early-growth"), "app")).toMatchObject({ type: "cax21", diskGb: 40, disk: { createdAs: "cax11", typeDiskGb: 80, keepDisk: true } });
+    expect(server(planFor("scale"), "app")).toMatchObject({ type: "cax31", diskGb: 40, disk: { typeDiskGb: 160 } });
+    expect(server(planFor("enterprise"), "db")).toMatchObject({ type: "cax31", diskGb: 80, disk: { createdAs: "cax21" } });
+  });
+
+  it("grows the disk with the type where orion:keepDisk.<server> is false", () => {
+    expect(server(planFor("scale", { keepDisk: { app: false } }), "app")).toMatchObject({ diskGb: 160, disk: { keepDisk: false } });
+  });
+
+  it("refuses orion:keepDisk for a server the stage does not have", () => {
+    expect(errorOf(() => planFor("growth", { keepDisk: { db: false } }))).toBe("orion:keepDisk.db false names a server the growth stage does not have; its servers are app");
+  });
+
+  it("prints the kept disk in npm run plan, not the new type's", () => {
+    const out = execFileSync("npx", ["tsx", "cli/plan.ts", "--stage", "scale"], { cwd: join(__dirname, "..", ".."), encoding: "utf8" });
+    expect(out).toContain("app (app): CAX31, 8 vCPU, 16,384 MB RAM, 40 GB disk (kept from CAX11; a new server of this type has 160 GB), 14.50 EUR/month");
+  });
+});
