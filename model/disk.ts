@@ -50,3 +50,13 @@ export function describeDisk(disk: Pick<ServerDisk, "diskGb" | "typeDiskGb" | "c
   if (disk.diskGb === disk.typeDiskGb) return `${disk.diskGb} GB disk`;
   return `${disk.diskGb} GB disk (kept from ${disk.createdAs.toUpperCase()}; a new server of this type has ${disk.typeDiskGb} GB)`;
 }
+
+/**
+ * Why Hetzner refuses to move a server with a `diskGb` disk to `to`, if it
+ * does: a type whose disk is smaller than the server's (change_type never
+ * shrinks a disk). Undefined when the move is allowed.
+ */
+export function rescaleRefusal(diskGb: number, to: ServerTypeName): string | undefined {
+  const offered = SERVER_TYPES[to].diskGb;
+  return offered < diskGb ? `its ${diskGb} GB disk is larger than a ${to.toUpperCase()}'s ${offered} GB, and Hetzner never shrinks a disk` : undefined;
+}

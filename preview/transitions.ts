@@ -1,6 +1,8 @@
 import markdownTable from "markdown-table";
 import { CLOUD_INIT_BUDGET_SECONDS, BOOT_BUDGET_SECONDS } from "../model/boot";
+import type { ServerTypeName } from "../model/catalog";
 import { parseConfig } from "../model/config";
+import { rescaleRefusal } from "../model/disk";
 import { plan, type Plan } from "../model/plan";
 import { RESCALE_SECONDS, stopPhasesFor, stopUpToSeconds } from "../model/rescale";
 import { GENERATED_NOTICE } from "../model/render/stages-doc";
@@ -76,7 +78,10 @@ export function compare(from: StageName, a: MockRun, to: StageName, b: MockRun):
     statefulLost: a.resources.filter(lost).map((r) => ({ name: r.name, type: r.type })),
     rescaled,
     stoppedBeforeRescale: b.resources.filter((r) => r.type === COMMAND && r.name.endsWith("-stop-for-rescale")).map((r) => r.name.replace(/-stop-for-rescale$/, "")),
-    refused: rescaled.filter((r) => r.typeDiskGb < r.diskGb).map((r) => ({ server: r.server, reason: `its ${r.diskGb} GB disk is larger than a ${r.to.toUpperCase()}'s ${r.typeDiskGb} GB, and Hetzner never shrinks a disk` })),
+    refused: rescaled.flatMap((r) => {
+      const reason = rescaleRefusal(r.diskGb, r.to as ServerTypeName);
+      return reason ? [{ server: r.server, reason }] : [];
+    }),
     volumesMoved,
     addedServers: servers(b).filter((s) => !servers(a).includes(s)),
     removedServers: servers(a).filter((s) => !servers(b).includes(s)),

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { rescaleRefusal } from "../../model/disk";
 import { errorOf, planFor, server } from "../helpers";
 
 describe("the root disk a server really has (keepDisk)", () => {
@@ -11,6 +12,12 @@ describe("the root disk a server really has (keepDisk)", () => {
 
   it("grows the disk with the type where orion:keepDisk.<server> is false", () => {
     expect(server(planFor("scale", { keepDisk: { app: false } }), "app")).toMatchObject({ diskGb: 160, disk: { keepDisk: false } });
+  });
+
+  it("knows Hetzner refuses to move a grown disk back to a smaller type, and allows a kept one", () => {
+    const grown = server(planFor("scale", { keepDisk: { app: false } }), "app");
+    expect(rescaleRefusal(grown.diskGb, "cax21")).toBe("its 160 GB disk is larger than a CAX21's 80 GB, and Hetzner never shrinks a disk");
+    expect(rescaleRefusal(server(planFor("scale"), "app").diskGb, "cax11")).toBeUndefined();
   });
 
   it("refuses orion:keepDisk for a server the stage does not have", () => {
