@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { ConfigError, parseConfig } from "../model/config";
+import { unlockedWarning } from "../model/images";
 import { plan } from "../model/plan";
 import { renderPlanText } from "../model/render/plan-text";
 import { STAGE_NAMES } from "../model/stages";
@@ -34,6 +35,9 @@ async function main(): Promise<number> {
 
   const result = plan(parseConfig(raw));
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(result)}\n`);
+  // What pulumi up deploys by tag until `npm run images -- --update` has locked it.
+  const images = unlockedWarning();
+  if (images) (options.json ? process.stderr : process.stdout).write(`warning: ${images}\n`);
   if (options.out) {
     const config = parseConfig(raw);
     const written = writeRenderedFiles(result, options.out, { email: config.alertEmail, webhook: false });
