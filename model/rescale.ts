@@ -24,14 +24,14 @@ export interface StopPhase {
 
 export const STOP_PHASES: StopPhase[] = [
   // Nothing new comes in: no scheduled tasks, no requests, no dashboards on Flower.
-  { what: "stop taking work: celery-beat, the API and Flower", services: ["celery-beat", "api", "flower"], upToSeconds: 10 },
+  { what: "stop taking work", services: ["celery-beat", "api", "flower"], upToSeconds: 10 },
   // Celery's warm shutdown on SIGTERM finishes the tasks it runs (stop_grace_period 120 s in compose.ts).
   { what: "let the Celery workers finish their running tasks", services: ["celery-worker"], upToSeconds: 120 },
   // PgBouncer first, so the database sees its clients leave. The postgres image stops on SIGINT,
   // PostgreSQL's fast shutdown, which ends with a checkpoint (stop_grace_period 60 s in compose.ts).
   // Redis flushes its append-only file on SIGTERM; Sentinel last among them.
   {
-    what: "stop the data services: PgBouncer, PostgreSQL with its shutdown checkpoint, Redis with its append-only file",
+    what: "stop the data services (PostgreSQL ends with a shutdown checkpoint, Redis flushes its append-only file)",
     services: ["pgbouncer", "db", "db-replica", "redis", "redis-replica", "redis-sentinel"],
     upToSeconds: 60,
   },

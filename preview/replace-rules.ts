@@ -77,7 +77,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
       serverId: `${HCLOUD}volume/resource_attachment.go:36-40 (ForceNew)`,
     },
     impact: "harmless",
-    replacement: "the volume is detached and attached to the new server (the program deletes first); its data stays on it",
+    replacement: "the volume is detached, then attached to the new server (the program deletes first); its data stays on it",
   },
   "hcloud:index/network:Network": {
     replaceOn: { ipRange: `${HCLOUD}network/resource.go:37-40 (ForceNew)` },
@@ -156,7 +156,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "command:remote:Command": {
     replaceOn: { triggers: "pulumi-command v1.2.1 provider/pkg/provider/common/inputs.go:9-10 (replaceOnChanges)" },
     impact: "harmless",
-    replacement: "the command runs again (a new resource runs `create`); a deploy command recreates only the containers whose settings changed",
+    replacement: "the command runs again; a deploy recreates only the containers whose settings changed",
     inPlace: { create: "runs `create` again (no `update` given; provider/pkg/provider/remote/commandController.go:62-83)" },
   },
   "pulumi:pulumi:StackReference": {

@@ -157,23 +157,25 @@ export function renderTransitionsDoc(transitions: Transition[]): string {
 
 /** Step by step, with how long each step keeps what down. */
 function steps(t: Transition): string[] {
-  const after = planOf(t.to);
+  // What runs on a server when it is stopped is what the stage before deployed.
+  const before = planOf(t.from);
   const out: string[] = [];
   for (const r of t.rescaled) {
-    const server = after.servers.find((s) => s.name === r.server)!;
+    const server = before.servers.find((s) => s.name === r.server)!;
     const phases = stopPhasesFor(server)
-      .map((p, i) => `${i + 1}. ${p.what} (up to ${p.upToSeconds} s)`)
+      .map((p, i) => `(${i + 1}) ${p.what}: ${p.services.join(", ")}, up to ${p.upToSeconds} s`)
       .join("; ");
     const disk = r.diskGb === r.typeDiskGb ? `${r.diskGb} GB disk` : `disk kept at ${r.diskGb} GB (a new ${r.to.toUpperCase()} has ${r.typeDiskGb} GB)`;
     out.push(
       `${r.server} is rescaled ${r.from.toUpperCase()} → ${r.to.toUpperCase()}, ${disk}. Before Hetzner touches it, \`${r.server}-stop-for-rescale\` stops its compose project: ${phases}; then \`sync\`. ` +
         `Hetzner powers it off, changes the type and starts it (about ${minutes(RESCALE_SECONDS)}); it boots (usually under a minute, up to ${minutes(BOOT_BUDGET_SECONDS)}); \`${r.server}-deploy\` starts every service and waits for the health checks. ` +
-        `Everything on ${r.server} is down from the first stop until then: up to ${minutes(stopUpToSeconds(server) + RESCALE_SECONDS + BOOT_BUDGET_SECONDS)} plus the health checks, usually about ${minutes(RESCALE_SECONDS + 60)}.`,
+        `Everything on ${r.server}, and what other servers use of it, is down from the first stop until then: up to ${minutes(stopUpToSeconds(server) + RESCALE_SECONDS + BOOT_BUDGET_SECONDS)} plus the health checks, usually about ${minutes(RESCALE_SECONDS + 60)}.`,
     );
   }
   if (t.addedServers.length > 0) {
     out.push(
-      `New servers ${t.addedServers.join(", ")} are created, each in its spread placement group from the start; \`<server>-cloud-init\` waits as root until cloud-init has finished (usually 5 to 10 minutes, at most ${minutes(CLOUD_INIT_BUDGET_SECONDS)}), then their images are pulled and their compose projects deployed. Nothing running goes down for this.`,
+      `${t.addedServers.length === 1 ? `New server ${t.addedServers[0]} is` : `New servers ${t.addedServers.join(", ")} are`} created in a spread placement group from the start; ` +
+        `\`<server>-cloud-init\` waits as root until cloud-init has finished (usually 5 to 10 minutes, at most ${minutes(CLOUD_INIT_BUDGET_SECONDS)}), then images are pulled and compose projects deployed there. Nothing running goes down for this.`,
     );
   }
   for (const v of t.volumesMoved) {
