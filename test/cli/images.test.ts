@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { platformImages, type ImageLock } from "../../model/images";
 
 const ROOT = join(__dirname, "..", "..");
+// Each test runs the program or a CLI several times; a loaded machine must not fail it.
+jest.setTimeout(180_000);
 
 /**
  * A registry on 127.0.0.1 that speaks the Docker Registry HTTP API v2 as

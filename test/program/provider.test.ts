@@ -14,6 +14,8 @@ import { DEPLOY, ofType, SERVER } from "./support";
 const PLACEMENT = "hcloud:index/placementGroup:PlacementGroup";
 const SSH_KEY = "hcloud:index/sshKey:SshKey";
 const OPERATOR_KEY = (OFFLINE_DEFAULTS.sshPublicKeys as string[])[0];
+// Each test runs the program or a CLI several times; a loaded machine must not fail it.
+jest.setTimeout(180_000);
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
@@ -87,11 +89,11 @@ describe("SSH keys: Hetzner refuses a second key with the same fingerprint or na
 describe("names: two stacks share one Hetzner project", () => {
   it("starts every Hetzner name with the stack's prefix, project and stack by default", async () => {
     for (const stage of STAGE_NAMES) for (const name of hetznerNames(runs[stage])) expect(name).toMatch(/^orion-prod-/);
-    const staging = await runOrion({ stage: "enterprise", domain: "orion.example.com" }, { preview: false });
-    const prod = new Set(hetznerNames(staging));
-    const other = hetznerNames(await runOrion({ stage: "enterprise", domain: "orion.example.com", namePrefix: "orion-staging" }, { preview: false }));
-    expect(other.filter((n) => prod.has(n))).toEqual([]);
-    for (const server of ofType(staging, SERVER)) expect(server.inputs.labels).toMatchObject({ "orion-stack": "orion-prod" });
+    const prod = await runOrion({ stage: "enterprise", domain: "orion.example.com" }, { preview: false });
+    const prodNames = new Set(hetznerNames(prod));
+    const staging = hetznerNames(await runOrion({ stage: "enterprise", domain: "orion.example.com", namePrefix: "orion-staging" }, { preview: false }));
+    expect(staging.filter((n) => prodNames.has(n))).toEqual([]);
+    for (const server of ofType(prod, SERVER)) expect(server.inputs.labels).toMatchObject({ "orion-stack": "orion-prod" });
   });
 
   it("keeps every URN when the prefix changes, and replaces nothing: a stack from before prefixes renames its resources in place", async () => {
