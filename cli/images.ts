@@ -6,6 +6,7 @@ import { RegistryError, resolveDigest } from "./registry";
 
 interface ImagesOptions {
   update?: boolean;
+  sync?: boolean;
   check?: boolean;
   lock: string;
   registry: string[];
@@ -14,6 +15,7 @@ interface ImagesOptions {
 const program = new Command("npm run images --")
   .description(`Show the image digests ${IMAGE_LOCK_FILE} pins; with --update, ask the registries for the current digest of every tag and write what changed.`)
   .option("--update", "resolve every image's tag at its registry and rewrite the lock file (the only way it changes)")
+  .option("--sync", "match the lock to the services without asking a registry: a new tag gets no digest (it deploys by tag until --update), a tag no service uses goes")
   .option("--check", "exit 1 when an image has no digest yet or the lock does not match the services")
   .option("--lock <file>", "the lock file", IMAGE_LOCK_FILE)
   .option("--registry <host=url>", "reach a registry at another address, e.g. docker.io=https://mirror.example.com (repeatable)", (v: string, all: string[]) => [...all, v], [])
@@ -67,6 +69,26 @@ async function update(file: string, registries: Record<string, string>): Promise
   return 0;
 }
 
+/** After a tag changed in the services, where no registry can be reached: never invents a digest. */
+function sync(file: string): number {
+  const old = readLock(file);
+  const images = platformImages();
+  const next: ImageLock = { lockfileVersion: 1, note: old.note, images: Object.fromEntries(images.map((image) => [image, { digest: old.images[image]?.digest ?? null }])) };
+  const lines = [
+    ...images.filter((i) => !(i in old.images)).map((i) => `  + ${i}: (no digest) until npm run images -- --update`),
+    ...Object.keys(old.images)
+      .filter((i) => !images.includes(i))
+      .map((i) => `  - ${i}: no service uses it any more`),
+  ];
+  if (lines.length === 0) {
+    process.stdout.write(`${file}: lists every service image already; nothing changed\n`);
+    return 0;
+  }
+  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
+  process.stdout.write(`${file}: ${lines.length} change${lines.length === 1 ? "" : "s"}\n${lines.join("\n")}\n`);
+  return 0;
+}
+
 function show(file: string, check: boolean): number {
   const lock = readLock(file);
   const problems = lockProblems(lock);
@@ -81,7 +103,8 @@ async function main(): Promise<number> {
   program.parse();
   const o = program.opts<ImagesOptions>();
   const file = resolve(process.cwd(), o.lock);
-  return o.update ? update(file, overrides(o.registry)) : show(file, o.check ?? false);
+  if (o.update) return update(file, overrides(o.registry));
+  return o.sync ? sync(file) : show(file, o.check ?? false);
 }
 
 main().then(

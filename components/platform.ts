@@ -7,11 +7,10 @@ import { lockedDigests } from "../model/images";
 import { hetznerName, STACK_LABEL } from "../model/names";
 import { placementGroupOf } from "../model/placement";
 import type { Plan } from "../model/plan";
+import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
 import { planSshKeys } from "../model/ssh-keys";
-import { stageSummary } from "../model/budget-record";
 import type { Deployed } from "./deployed";
-import { StageSummary } from "./stage-summary";
 import { sshRules, webRules } from "./firewall";
 import { ApiLoadBalancer } from "./load-balancer";
 import { OrionServer } from "./server";
@@ -47,7 +46,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
     const prefix = args.namePrefix;
     const named = (role: string) => hetznerName(prefix, role);
     const labels = { [STACK_LABEL]: prefix };
@@ -78,7 +76,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
     // Until scale the database and its volume live on the app server. Where they live elsewhere, the
     // volume attaches only after the app server has stopped its old database and released the volume.
-    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     for (const server of plan.servers) {
@@ -103,10 +101,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
-          releasesPgdata: dbLeftApp && server.role === "app",
+          releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );

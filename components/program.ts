@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig } from "../model/config";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
 import { unlockedWarning } from "../model/images";
 import { defaultNamePrefix } from "../model/names";
@@ -42,9 +42,9 @@ function databaseUrls(planned: Plan): OrionOutputs["database"] {
   return { pooled: url(pool ?? db), direct: url(db), ...(replica ? { readonly: url(replica) } : {}) };
 }
 
-function planOrExplain(raw: Record<string, unknown>) {
+function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
   try {
-    const config = parseConfig(raw);
+    const config = parseConfig(raw, { secrets });
     return { config, planned: plan(config) };
   } catch (error) {
     // A config problem is the operator's to fix: show the message, not a stack trace.
@@ -61,10 +61,13 @@ function planOrExplain(raw: Record<string, unknown>) {
 export async function orionProgram(read: () => Promise<Deployed> = readDeployed): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
-  const { config, planned } = planOrExplain(raw);
+  const { config, planned } = planOrExplain(
+    raw,
+    SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
+  );
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl")])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -72,8 +75,14 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed)
       registryUsername: config.registryUsername,
       smtpPassword,
       alertWebhookUrl,
+      watchdogUrl,
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
+  // A preview shows what the placeholders would build; an update must not build it.
+  const blocking = planned.findings.filter((f) => f.blocksUp);
+  if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
+    throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
+  }
   const images = unlockedWarning();
   if (images) pulumi.log.warn(images);
 
@@ -81,7 +90,7 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed)
   const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
   if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
     pulumi.log.warn(
-      `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Existing one-server stacks"); ` +
+      `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Upgrading a stack deployed before this version"); ` +
         `servers created from now on are in the group from the start`,
     );
   }

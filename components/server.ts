@@ -7,9 +7,10 @@ import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { renderCloudInitWaitScript, renderStopForRescaleScript } from "../model/render/host-steps";
-import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
+import type { AlertReceivers } from "../model/render/monitoring";
+import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import type { DeployedServer } from "./deployed";
 import { SERVER_TYPE } from "./tokens";
@@ -162,9 +163,8 @@ export class OrionServer extends pulumi.ComponentResource {
     this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
-    const secretFiles = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles }));
+    const script = files.apply((f) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys })));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 

@@ -31,9 +31,10 @@ export function platformImages(): string[] {
 export function lockProblems(lock: ImageLock, images: string[] = platformImages()): string[] {
   const problems: string[] = [];
   if (lock.lockfileVersion !== 1) problems.push(`${IMAGE_LOCK_FILE} has lockfileVersion ${String(lock.lockfileVersion)}; this version of orion-infra reads 1`);
-  for (const image of images) if (!(image in lock.images)) problems.push(`${IMAGE_LOCK_FILE} has no entry for ${image}; run npm run images -- --update`);
+  const fix = "run npm run images -- --update (or --sync where no registry can be reached)";
+  for (const image of images) if (!(image in lock.images)) problems.push(`${IMAGE_LOCK_FILE} has no entry for ${image}; ${fix}`);
   for (const [image, entry] of Object.entries(lock.images)) {
-    if (!images.includes(image)) problems.push(`${IMAGE_LOCK_FILE} has ${image}, which no service uses any more; run npm run images -- --update`);
+    if (!images.includes(image)) problems.push(`${IMAGE_LOCK_FILE} has ${image}, which no service uses any more; ${fix}`);
     if (entry.digest !== null && !DIGEST.test(entry.digest)) problems.push(`${IMAGE_LOCK_FILE} has ${JSON.stringify(entry.digest)} for ${image}, which is not a sha256 digest`);
   }
   return problems;

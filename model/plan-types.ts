@@ -73,6 +73,8 @@ export interface Finding {
   severity: FindingSeverity;
   key: string;
   message: string;
+  /** `pulumi up` stops on it; `pulumi preview` and the plan only warn. */
+  blocksUp?: boolean;
 }
 
 export interface MonthlyCost {

@@ -7,7 +7,9 @@ import { planPlacementGroups } from "./placement";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
-import { formatEur, formatMb } from "./units";
+import { memoryFloor } from "./floors";
+import { readinessFindings } from "./readiness";
+import { formatComposeMemory, formatEur, formatMb } from "./units";
 
 export * from "./plan-types";
 
@@ -31,6 +33,7 @@ export function plan(config: OrionConfig): Plan {
     }
   }
 
+  checkFloors(servers, problems);
   checkBudgets(servers, stage, problems);
   checkConnections(connections, config, problems);
   checkKeepDisk(servers, stage, config, problems);
@@ -153,15 +156,23 @@ function planService(spec: ServiceSpec, serverName: string, type: ServerTypeName
       problems.push({ key: key("uvicornWorkers"), value: planned.api.uvicornWorkers, message: `is above the guide's 2 x vCPU + 1 = ${max} for ${serverName} (${type}, ${SERVER_TYPES[type].vcpu} vCPU); use at most ${max}` });
     }
   }
-  if (planned.redis && planned.redis.maxmemoryMb >= memoryLimitMb) {
-    problems.push({
-      key: key(`memoryLimits.${spec.service}`),
-      value: memoryLimitMb,
-      message: `leaves no room above Redis maxmemory ${formatMb(planned.redis.maxmemoryMb)} on ${serverName}; use more than ${formatMb(planned.redis.maxmemoryMb)} (the guide keeps 100 of 128 MB)`,
-    });
-  }
   if (spec.service === "celery-worker") planned.celery = celerySettings(memoryLimitMb, SERVER_TYPES[type].vcpu);
   return planned;
+}
+
+/** Limits below what a service's settings need render files that cannot run; see floors.ts. */
+function checkFloors(servers: PlannedServer[], problems: ConfigProblem[]): void {
+  for (const server of servers) {
+    for (const service of server.services) {
+      const floor = memoryFloor(service);
+      if (service.memoryLimitMb >= floor.mb) continue;
+      problems.push({
+        key: key(`memoryLimits.${service.name}`),
+        value: undefined,
+        message: `is ${formatMb(service.memoryLimitMb)} on ${server.name}, below its floor of ${formatMb(floor.mb)}: ${floor.because}; use ${formatComposeMemory(floor.mb)} or more`,
+      });
+    }
+  }
 }
 
 function checkBudgets(servers: PlannedServer[], stage: StageSpec, problems: ConfigProblem[]): void {
@@ -252,6 +263,7 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
   if (config.sshPublicKeys.length === 0) {
     out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
   }
+  out.push(...readinessFindings(config));
   if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
     out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });
   }

@@ -73,7 +73,7 @@ export const SERVICES: Record<ServiceName, ServiceInfo> = {
   prometheus: { name: "prometheus", group: "monitoring", purpose: "Metrics (15-day retention)", image: "prom/prometheus:v2.55.1", port: 9090, stateful: true, profile: "full", reachedBy: ["caddy"] },
   grafana: { name: "grafana", group: "monitoring", purpose: "Dashboards", image: "grafana/grafana:11.4.0", port: 3000, stateful: true, profile: "full", reachedBy: ["caddy"] },
   "node-exporter": { name: "node-exporter", group: "monitoring", purpose: "Host metrics", image: "prom/node-exporter:v1.8.2", port: 9100, stateful: false, profile: "full", reachedBy: ["servers"] },
-  cadvisor: { name: "cadvisor", group: "monitoring", purpose: "Container metrics", image: "gcr.io/cadvisor/cadvisor:v0.49.1", port: 8080, stateful: false, profile: "full", reachedBy: ["servers"] },
+  cadvisor: { name: "cadvisor", group: "monitoring", purpose: "Container metrics", image: "ghcr.io/google/cadvisor:v0.55.1", port: 8080, stateful: false, profile: "full", reachedBy: ["servers"] },
   alertmanager: { name: "alertmanager", group: "monitoring", purpose: "Alert routing", image: "prom/alertmanager:v0.27.0", port: 9093, stateful: true, profile: "full", egress: true },
   "postgres-exporter": { name: "postgres-exporter", group: "exporters", purpose: "pg_stat_activity_count for the connection alert", image: "prometheuscommunity/postgres-exporter:v0.16.0", port: 9187, stateful: false, profile: "full", reachedBy: ["servers"] },
   // redis_exporter also reads the length of the Celery queue (a Redis list), so

@@ -124,13 +124,26 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     });
 
   let outputs: Record<string, unknown> = {};
+  // A program that throws (as `pulumi up` on a refused config does) rejects this run: an error
+  // left inside the stack's initialisation would be unhandled and end the whole process.
+  let failure: unknown;
   await pulumi.runtime.runInPulumiStack(async () => {
-    // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
-    outputs = Object.fromEntries(Object.entries((await program()) ?? {}).filter(([, v]) => v !== undefined));
+    try {
+      // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
+      outputs = Object.fromEntries(Object.entries((await program()) ?? {}).filter(([, v]) => v !== undefined));
+    } catch (error) {
+      failure = error;
+    }
     return outputs;
   });
   // Outputs as the state keeps them (plain values), so that a later run can read them as its last update's.
-  const plain = (await (pulumi.output(outputs) as unknown as { promise(): Promise<Record<string, unknown> | undefined> }).promise()) ?? {};
+  // Each key on its own: in a preview one unknown IP would leave the whole object unknown; such a key stays as it was.
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    const resolved = await (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
+    plain[key] = resolved === undefined ? value : resolved;
+  }
   await settings.disconnect();
+  if (failure !== undefined) throw failure;
   return { resources, outputs: plain, calls };
 }

@@ -164,11 +164,6 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     impact: "harmless",
     replacement: "never replaced: the stack's own last outputs, read at every run",
   },
-  "pulumi-nodejs:dynamic:Resource": {
-    replaceOn: {},
-    impact: "harmless",
-    replacement: "never replaced: the stage summary's diff asks for no replacement (components/stage-summary.ts); it calls no API",
-  },
 };
 
 /** Fields of `type` whose change, from `before` to `after`, replaces the resource; ignored fields never do. */

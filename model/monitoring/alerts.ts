@@ -1,13 +1,17 @@
 import { METRICS, type MetricId } from "./metrics";
 import { THRESHOLDS } from "./thresholds";
 
-export type Severity = "info" | "warning" | "critical";
+/** `none`: the Watchdog, which goes to the dead man's switch and never to a person. */
+export type Severity = "none" | "info" | "warning" | "critical";
 
 export interface AlertRule {
   alert: string;
-  metric: MetricId;
-  /** `expr > threshold` */
+  /** The metric compared, `expr > threshold` unless `op` says otherwise; absent where `expr` says it all. */
+  metric?: MetricId;
   threshold: number;
+  op?: ">" | "<" | "==";
+  /** A whole expression instead of metric, op and threshold. */
+  expr?: string;
   for: string;
   severity: Severity;
   summary: string;
@@ -34,6 +38,24 @@ export const ALERTS: AlertRule[] = [
   { alert: "ContainerOomKilled", metric: "containerOomKills", threshold: 0, for: "0m", severity: "critical", summary: "A container was OOM-killed", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits); the guide bumped celery-beat and flower to 256 MB after one." },
 ];
 
+/**
+ * What every production stack alerts on besides the guide's metrics: a
+ * target or the API gone, a container crash-looping or failing its health
+ * check, the database volume filling up, and a Watchdog that always fires so
+ * that a dead man's switch outside the servers notices when alerting itself is down.
+ */
+export const PRODUCTION_ALERTS: AlertRule[] = [
+  { alert: "TargetDown", metric: "targetUp", op: "<", threshold: 1, for: "3m", severity: "warning", summary: "A scrape target does not answer", action: "ssh to the server and run `docker compose -p orion ps`; a stopped exporter hides the metrics every other alert needs." },
+  { alert: "ApiDown", metric: "apiUp", op: "<", threshold: 1, for: "2m", severity: "critical", summary: "The API does not answer on its server", action: "`docker compose -p orion logs api` on the server; the load balancer or Caddy sends no requests to an API that does not answer." },
+  { alert: "ContainerRestarting", metric: "containerRestarts", threshold: THRESHOLDS.containerRestartsIn15m, for: "5m", severity: "warning", summary: "A container restarted more than twice in 15 minutes", action: "`docker compose -p orion logs <service>`: a crash loop; an OOM kill shows in ContainerOomKilled." },
+  { alert: "ContainerUnhealthy", metric: "containerHealth", op: "==", threshold: 0, for: "5m", severity: "warning", summary: "A container fails its health check", action: "`docker inspect <container>` shows what the check saw under State.Health; Docker does not restart an unhealthy container by itself." },
+  { alert: "PgdataDiskWarning", metric: "pgdataDiskPercent", threshold: T.diskWarningPercent, for: "10m", severity: "warning", summary: `Database volume above ${T.diskWarningPercent}%`, action: "Grow the volume: raise orion:pgdataVolumeGb and `pulumi up` (Hetzner grows it online; it never shrinks)." },
+  { alert: "PgdataDiskCritical", metric: "pgdataDiskPercent", threshold: T.diskCriticalPercent, for: "5m", severity: "critical", summary: `Database volume above ${T.diskCriticalPercent}%`, action: "Raise orion:pgdataVolumeGb now; PostgreSQL stops writing when the volume is full." },
+  { alert: "Watchdog", threshold: 0, expr: "vector(1)", for: "0m", severity: "none", summary: "Always firing: alerting works", action: "Nothing: the dead man's switch at orion:watchdogUrl expects this every few minutes and raises the alarm when it stops." },
+];
+
+export const ALL_ALERTS: AlertRule[] = [...ALERTS, ...PRODUCTION_ALERTS];
+
 export function alertExpr(rule: AlertRule): string {
-  return `${METRICS[rule.metric].expr} > ${rule.threshold}`;
+  return rule.expr ?? `${METRICS[rule.metric!].expr} ${rule.op ?? ">"} ${rule.threshold}`;
 }

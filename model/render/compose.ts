@@ -88,9 +88,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     }
     case "pgbouncer":
       return {
-        // The image's entrypoint writes userlist.txt from DB_USER and DB_PASSWORD, so no file on the host holds the password.
-        environment: { DB_USER, DB_PASSWORD: "${DB_PASSWORD}", AUTH_TYPE: "scram-sha-256" },
-        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro"],
+        // The deploy fills userlist.txt in from the env file (see pgbouncerUserlist), so the password is in no file of
+        // the repo and not in the container's environment; the image's entrypoint finds the user there and adds nothing.
+        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro", "./config/pgbouncer/userlist.txt:/etc/pgbouncer/userlist.txt:ro"],
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":

@@ -2,8 +2,8 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { renderCompose, type ImageDigests } from "./compose";
-import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
-import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
+import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { DB_NAME, DB_USER, pgbouncerIniFor, pgbouncerUserlist, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
 export const TEMPLATE_SUFFIX = ".tmpl";
@@ -20,7 +20,10 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
   }
-  if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
+  if (has("pgbouncer")) {
+    files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
+    files[`config/pgbouncer/userlist.txt${TEMPLATE_SUFFIX}`] = pgbouncerUserlist();
+  }
   const redis = has("redis");
   if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
   const replica = has("redis-replica");
@@ -37,7 +40,7 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/grafana/provisioning/dashboards/json/orion.json"] = grafanaDashboard();
   }
   // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
-  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
+  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook || receivers.watchdog ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
   return files;
 }
 
@@ -50,12 +53,13 @@ export interface StackSecrets {
   registryPassword?: string;
   smtpPassword?: string;
   alertWebhookUrl?: string;
+  watchdogUrl?: string;
 }
 
 /** Characters no secret may contain: they would end its single-quoted env value. */
 const UNSAFE_SECRET = /['\n\r]/;
-/** The database password also goes into connection URLs, where these would end the userinfo. */
-const UNSAFE_IN_URL = /[@:/?#]/;
+/** The database password also goes into connection URLs, where these would end the userinfo, and into PgBouncer's quoted userlist. */
+const UNSAFE_IN_URL = /[@:/?#"]/;
 
 /**
  * The env file behind `${...}` in the compose file. It is the only place
@@ -65,7 +69,7 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   for (const [name, value] of Object.entries(secrets)) {
     if (value !== undefined && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
   }
-  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error("orion:dbPassword contains one of @ : / ? #, which would break the database URLs; choose one without them (e.g. openssl rand -hex 24)");
+  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error('orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)');
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
   const url = (host: string, port: number) => `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
   const pool = endpoint(plan, "pgbouncer", server);
@@ -84,6 +88,7 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (server.services.some((s) => s.name === "alertmanager")) {
     if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
+    if (secrets.watchdogUrl) env[WATCHDOG_URL_ENV] = secrets.watchdogUrl;
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";

@@ -53,6 +53,15 @@ export function pgHbaFor(plan: Plan): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * PgBouncer's auth_file, as a template the deploy fills in from the env file
+ * (`${DB_PASSWORD}`). A plain password lets PgBouncer answer SCRAM itself and
+ * log in to PostgreSQL with it; the format quotes both fields.
+ */
+export function pgbouncerUserlist(): string {
+  return `"${DB_USER}" "\${DB_PASSWORD}"\n`;
+}
+
 export function pgbouncerIniFor(plan: Plan, server: PlannedServer): string {
   const pool = service(server, "pgbouncer")!.pgbouncer!;
   const db = endpoint(plan, "db", server)!;

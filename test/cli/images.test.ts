@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -90,7 +90,7 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
   let via: string[];
   beforeAll(async () => {
     await registry.start();
-    via = ["--registry", `docker.io=${registry.base}`, "--registry", `gcr.io=${registry.base}`];
+    via = ["--registry", `docker.io=${registry.base}`, "--registry", `ghcr.io=${registry.base}`];
     lock = join(mkdtempSync(join(tmpdir(), "orion-lock-")), "images.lock.json");
     copyFileSync(join(ROOT, "images.lock.json"), lock);
   });
@@ -105,9 +105,9 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
     expect(Object.keys(locked.images).sort()).toEqual(platformImages());
     for (const entry of Object.values(locked.images)) expect(entry.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(run.stdout).toContain(`~ postgres:15.13-bookworm: (no digest) -> ${locked.images["postgres:15.13-bookworm"].digest}`);
-    // Docker Hub's official images live under library/; gcr.io keeps its own path.
+    // Docker Hub's official images live under library/; other registries keep their own path.
     expect(registry.requests).toContain("GET /v2/library/postgres/manifests/15.13-bookworm");
-    expect(registry.requests).toContain("GET /v2/cadvisor/cadvisor/manifests/v0.49.1");
+    expect(registry.requests).toContain("GET /v2/google/cadvisor/manifests/v0.55.1");
     expect(registry.requests).toContain("GET /token");
   });
 
@@ -115,7 +115,7 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
     const before = readFileSync(lock, "utf8");
     const run = await images(["--update", "--lock", lock, ...via]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("every digest is current (11 images); nothing changed");
+    expect(run.stdout).toContain(`every digest is current (${platformImages().length} images); nothing changed`);
     expect(readFileSync(lock, "utf8")).toBe(before);
   });
 
@@ -144,10 +144,28 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
 
   it("says which registry it cannot reach, and changes nothing", async () => {
     const before = readFileSync(lock, "utf8");
-    const run = await images(["--update", "--lock", lock, "--registry", "docker.io=http://127.0.0.1:9", "--registry", `gcr.io=${registry.base}`]);
+    const run = await images(["--update", "--lock", lock, "--registry", "docker.io=http://127.0.0.1:9", "--registry", `ghcr.io=${registry.base}`]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("postgres:15.13-bookworm: cannot reach http://127.0.0.1:9");
     expect(readFileSync(lock, "utf8")).toBe(before);
+  });
+
+  it("--sync follows a tag changed in the services without asking a registry, and invents no digest", async () => {
+    const stale = join(mkdtempSync(join(tmpdir(), "orion-lock-")), "images.lock.json");
+    const lockWithOld: ImageLock = JSON.parse(readFileSync(lock, "utf8"));
+    const [first] = platformImages();
+    const kept = lockWithOld.images[platformImages()[1]].digest;
+    delete lockWithOld.images[first];
+    lockWithOld.images["example/retired:1.0"] = { digest: `sha256:${"0".repeat(64)}` };
+    writeFileSync(stale, JSON.stringify(lockWithOld));
+    const run = await images(["--sync", "--lock", stale]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`+ ${first}: (no digest) until npm run images -- --update`);
+    expect(run.stdout).toContain("- example/retired:1.0: no service uses it any more");
+    const synced = JSON.parse(readFileSync(stale, "utf8")) as ImageLock;
+    expect(Object.keys(synced.images).sort()).toEqual(platformImages());
+    expect(synced.images[first].digest).toBeNull();
+    expect(synced.images[platformImages()[1]].digest).toBe(kept);
   });
 
   it("--check fails while an image has no digest, and passes once all have one", async () => {

@@ -42,13 +42,21 @@ describe("npm run plan", () => {
   it("exits non-zero on a stack without a stack file", () => {
     const { status, stderr } = runCli("plan.ts", ["--stack", "staging"]);
     expect(status).toBe(1);
-    expect(stderr).toContain("there is no Pulumi.staging.yaml");
+    expect(stderr).toBe("error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are prod; create it with `pulumi stack init staging`\n");
   });
 
   it("--policy runs the program offline through the policy pack and passes the default stack", () => {
     const { status, stdout } = runCli("plan.ts", ["--stack", "prod", "--policy"]);
     expect(status).toBe(0);
     expect(stdout).toContain("✅ orion@v0.1.0 (local: policies)");
+  }, 300_000);
+
+  it("--policy says each finding once: the pack's advisory, without the plan's and the program's copies", () => {
+    const { status, stdout, stderr } = runCli("plan.ts", ["--stage", "scale", "--set", "monthlyBudgetEur=20", "--policy"]);
+    expect(status).toBe(0);
+    expect(`${stdout}${stderr}`.match(/27\.28 EUR a month/g)).toHaveLength(1);
+    expect(`${stdout}${stderr}`).not.toContain("[runtime]");
+    expect(stdout).toContain("- [advisory]  stage-enforce-monthly-budget\n");
   });
 
   it("plans every stage", () => {

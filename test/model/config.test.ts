@@ -3,7 +3,7 @@ import { errorOf, planFor } from "../helpers";
 
 describe("config errors name the key, the value and what is accepted", () => {
   it("rejects a misspelled stage", () => {
-    expect(errorOf(() => parseConfig({ stage: "grwoth" }))).toBe('orion:stage "grwoth" is not a stage; use one of launch, early-growth, growth, scale, enterprise');
+    expect(errorOf(() => parseConfig({ stage: "grwoth" }))).toBe('orion:stage "grwoth" is not a stage; did you mean growth? (use one of launch, early-growth, growth, scale, enterprise)');
   });
   it("rejects a server type that is not ARM", () => {
     expect(errorOf(() => parseConfig({ serverTypes: { app: "cx22" } }))).toBe('orion:serverTypes.app "cx22" is not an ARM (CAX) server type; use one of cax11, cax21, cax31, cax41');
@@ -47,7 +47,7 @@ describe("plan errors", () => {
     expect(errorOf(() => planFor("growth", { serverTypes: { app: "cax31" }, uvicornWorkers: 12 }))).toMatch(/orion:uvicornWorkers 12 makes the app open up to 130 client connections .* above PgBouncer's max_client_conn 100/);
   });
   it("refuses a Redis limit at or below its maxmemory", () => {
-    expect(errorOf(() => planFor("launch", { memoryLimits: { redis: "100m" } }))).toContain("orion:memoryLimits.redis 100 leaves no room above Redis maxmemory 100 MB on app");
+    expect(errorOf(() => planFor("launch", { memoryLimits: { redis: "100m" } }))).toContain("orion:memoryLimits.redis is 100 MB on app, below its floor of 128 MB");
   });
   it("refuses overrides for what the stage does not have", () => {
     expect(errorOf(() => planFor("launch", { memoryLimits: { pgbouncer: 128 }, serverTypes: { db: "cax21" }, workerServers: 2 }))).toMatch(
@@ -61,7 +61,7 @@ describe("plan errors", () => {
 
 describe("findings", () => {
   it("warns when SSH is closed or open to the world", () => {
-    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys"]);
+    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:alertEmail"]);
     expect(planFor("launch", { adminCidrs: ["0.0.0.0/0"] }).findings[0].message).toMatch(/whole internet/);
   });
   it("advises when the stage costs more than the monthly budget", () => {

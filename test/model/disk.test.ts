@@ -25,7 +25,8 @@ describe("the root disk a server really has (keepDisk)", () => {
   });
 
   it("prints the kept disk in npm run plan, not the new type's", () => {
-    const out = execFileSync("npx", ["tsx", "cli/plan.ts", "--stage", "scale"], { cwd: join(__dirname, "..", ".."), encoding: "utf8" });
+    // Wide enough that the header stays on one line.
+    const out = execFileSync(join(__dirname, "..", "..", "node_modules", ".bin", "tsx"), ["cli/plan.ts", "--stage", "scale"], { cwd: join(__dirname, "..", ".."), encoding: "utf8", env: { ...process.env, COLUMNS: "200" } });
     expect(out).toContain("app (app): CAX31, 8 vCPU, 16,384 MB RAM, 40 GB disk (kept from CAX11; a new server of this type has 160 GB), 14.50 EUR/month");
   });
 });

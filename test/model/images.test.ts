@@ -27,8 +27,8 @@ describe("images.lock.json", () => {
     const lock: ImageLock = { lockfileVersion: 1, images: { "postgres:14": { digest: "sha256:nope" } } };
     const problems = lockProblems(lock, ["postgres:15.13-bookworm"]);
     expect(problems).toEqual([
-      "images.lock.json has no entry for postgres:15.13-bookworm; run npm run images -- --update",
-      "images.lock.json has postgres:14, which no service uses any more; run npm run images -- --update",
+      "images.lock.json has no entry for postgres:15.13-bookworm; run npm run images -- --update (or --sync where no registry can be reached)",
+      "images.lock.json has postgres:14, which no service uses any more; run npm run images -- --update (or --sync where no registry can be reached)",
       'images.lock.json has "sha256:nope" for postgres:14, which is not a sha256 digest',
     ]);
   });

@@ -15,6 +15,8 @@ export interface AlertCase {
   labels: Record<string, string>;
   /** When the above series cross the threshold, for alerts that start later than the data. */
   startsAt?: number;
+  /** The Watchdog: fires from the first evaluation, whatever the data; there is no below. */
+  alwaysFires?: boolean;
 }
 
 const flat = (value: number) => `${value}x60`;
@@ -46,6 +48,21 @@ const workingSet = (share: number): Series[] => [
   { series: 'container_spec_memory_limit_bytes{name="orion-unlimited-1"}', values: flat(0) },
 ];
 
+const pgdata = (percent: number): Series[] => [
+  { series: 'node_filesystem_avail_bytes{server="db",mountpoint="/mnt/pgdata"}', values: flat(100 - percent) },
+  { series: 'node_filesystem_size_bytes{server="db",mountpoint="/mnt/pgdata"}', values: flat(100) },
+  // The root disk of the same server stays low: the rule must read the volume, not `/`.
+  ...disk(10).map((s) => ({ ...s, series: s.series.replace('server="app"', 'server="db"') })),
+];
+const up = (job: string, instance: string, server: string, value: number): Series => ({ series: `up{job="${job}",instance="${instance}",server="${server}"}`, values: flat(value) });
+// One restart a minute: the start time moves on at every sample.
+const restarting = (perMinute: number): Series[] => [{ series: 'container_start_time_seconds{name="orion-celery-worker-1"}', values: perMinute > 0 ? `1000+${60 / perMinute}x60` : flat(1000) }];
+const health = (state: number): Series[] => [
+  { series: 'container_health_state{name="orion-api-1"}', values: flat(state) },
+  // celery-beat has no healthcheck (-1): never "unhealthy".
+  { series: 'container_health_state{name="orion-celery-beat-1"}', values: flat(-1) },
+];
+
 export const ALERT_CASES: Record<string, AlertCase> = {
   HostMemoryHigh: { above: ram(90), below: ram(82), labels: { server: "app" } },
   HostMemoryScaleSignal: { above: ram(82), below: ram(75), labels: { server: "app" } },
@@ -65,4 +82,20 @@ export const ALERT_CASES: Record<string, AlertCase> = {
     labels: { name: "orion-celery-worker-1" },
     startsAt: 10,
   },
+  TargetDown: {
+    above: [up("node-exporter", "10.0.1.20:9100", "db", 0), up("node-exporter", "node-exporter:9100", "app", 1), up("api", "api:8000", "app", 1)],
+    below: [up("node-exporter", "10.0.1.20:9100", "db", 1), up("api", "api:8000", "app", 0)],
+    labels: { job: "node-exporter", instance: "10.0.1.20:9100", server: "db" },
+  },
+  ApiDown: {
+    above: [up("api", "10.0.1.41:8000", "api-2", 0), up("api", "api:8000", "app", 1)],
+    below: [up("api", "10.0.1.41:8000", "api-2", 1), up("node-exporter", "10.0.1.41:9100", "api-2", 0)],
+    labels: { job: "api", instance: "10.0.1.41:8000", server: "api-2" },
+  },
+  // The third restart, at minute 3, crosses "more than twice".
+  ContainerRestarting: { above: restarting(1), below: restarting(0), labels: { name: "orion-celery-worker-1" }, startsAt: 3 },
+  ContainerUnhealthy: { above: health(0), below: health(1), labels: { name: "orion-api-1" } },
+  PgdataDiskWarning: { above: pgdata(85), below: pgdata(70), labels: { server: "db", mountpoint: "/mnt/pgdata" } },
+  PgdataDiskCritical: { above: pgdata(95), below: pgdata(85), labels: { server: "db", mountpoint: "/mnt/pgdata" } },
+  Watchdog: { above: [], below: [], labels: {}, alwaysFires: true },
 };

@@ -69,7 +69,7 @@ describe("SSH keys: Hetzner refuses a second key with the same fingerprint or na
   it("creates a key Hetzner does not have, under a name of the stack that changes with the key", async () => {
     const key = byName(runs.launch, SSH_KEY, "operator-1");
     expect(key.inputs).toMatchObject({ name: `orion-prod-operator-${fingerprint.replace(/:/g, "").slice(0, 8)}`, labels: { "orion-stack": "orion-prod" } });
-    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJvdGF0ZWQtb3BlcmF0b3Ita2V5LWZvci10ZXN0cw rotated@orion";
+    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICRpyVxTJt6cclUDVX2jTI+uD83E9L0wQj+kGAVeUHZ/ rotated@orion";
     const rotated = byName(await runOrion({ stage: "launch", sshPublicKeys: [other] }, { preview: false }), SSH_KEY, "operator-1");
     // A new public key replaces the resource, creating the new key first: its name differs, so Hetzner takes it.
     expect(replacingFields(SSH_KEY, key.inputs, rotated.inputs)).toEqual(["publicKey"]);
@@ -89,9 +89,9 @@ describe("SSH keys: Hetzner refuses a second key with the same fingerprint or na
 describe("names: two stacks share one Hetzner project", () => {
   it("starts every Hetzner name with the stack's prefix, project and stack by default", async () => {
     for (const stage of STAGE_NAMES) for (const name of hetznerNames(runs[stage])) expect(name).toMatch(/^orion-prod-/);
-    const prod = await runOrion({ stage: "enterprise", domain: "orion.example.com" }, { preview: false });
+    const prod = await runOrion({ stage: "enterprise", domain: "api.orion-stores.de" }, { preview: false });
     const prodNames = new Set(hetznerNames(prod));
-    const staging = hetznerNames(await runOrion({ stage: "enterprise", domain: "orion.example.com", namePrefix: "orion-staging" }, { preview: false }));
+    const staging = hetznerNames(await runOrion({ stage: "enterprise", domain: "api.orion-stores.de", namePrefix: "orion-staging" }, { preview: false }));
     expect(staging.filter((n) => prodNames.has(n))).toEqual([]);
     for (const server of ofType(prod, SERVER)) expect(server.inputs.labels).toMatchObject({ "orion-stack": "orion-prod" });
   });

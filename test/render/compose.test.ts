@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderServerFiles } from "../../model/render/server-files";
+import { renderServerFiles, TEMPLATE_SUFFIX } from "../../model/render/server-files";
 import { STAGE_NAMES } from "../../model/stages";
 import { planFor } from "../helpers";
 import { ROOT } from "../cli/run";
@@ -45,7 +45,15 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
     const resolved = parse(output);
     expect(Object.keys(resolved.services).sort()).toEqual(server.services.map((s) => s.name).sort());
-    for (const s of server.services) expect([s.name, resolved.services[s.name].mem_limit]).toEqual([s.name, expect.anything()]);
+  });
+
+  it("gets from Docker Compose v2 exactly the plan's memory limit and replicas for every service", () => {
+    // v2 reads the units itself and answers in bytes: 512m is 536,870,912.
+    const { status, output } = run("docker", ["compose", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"], { cwd: trees[`${stage}/${serverName}`] });
+    expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
+    const resolved = JSON.parse(output).services as Record<string, { mem_limit: string; deploy?: { replicas: number } }>;
+    const seen = Object.entries(resolved).map(([name, s]) => [name, Number(s.mem_limit) / 1024 / 1024, s.deploy?.replicas ?? 1]);
+    expect(seen.sort()).toEqual(server.services.map((s) => [s.name, s.memoryLimitMb, s.replicas]).sort());
   });
 
   it("keeps the backend network internal and mounts every config file it names", () => {
@@ -55,7 +63,8 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
       .flatMap((s) => s.volumes ?? [])
       .filter((v) => v.startsWith("./"))
       .map((v) => v.split(":")[0].slice(2));
-    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f.startsWith(`${path}/`))).toBe(true);
+    // A `.tmpl` file becomes the mounted file on the server, filled in from the env file by the deploy.
+    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f === `${path}${TEMPLATE_SUFFIX}` || f.startsWith(`${path}/`))).toBe(true);
   });
 });
 

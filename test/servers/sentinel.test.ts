@@ -99,6 +99,8 @@ describe("Redis Sentinel in the enterprise stage", () => {
 
     const keptSet = new Set(kept);
     expect(acknowledged.filter((task) => !keptSet.has(task))).toEqual([]);
+    // Not before the master has been silent for down-after-milliseconds: an earlier promotion would split the brain on a slow network.
+    expect(promotedAfterMs).toBeGreaterThanOrEqual(DOWN_AFTER_MS);
     expect(promotedAfterMs).toBeLessThanOrEqual(DOWN_AFTER_MS + FAILOVER_TIMEOUT_MS);
     process.stdout.write(`Sentinel: replica promoted ${Math.round(promotedAfterMs)} ms after the master died (down-after ${DOWN_AFTER_MS} ms, failover-timeout ${FAILOVER_TIMEOUT_MS} ms); all ${acknowledged.length} WAIT-acknowledged writes kept (${kept.length} entries on the new master)\n`);
   }, 120_000);
