@@ -2,22 +2,21 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
+import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
-import { lockedDigests } from "../model/images";
 import { hetznerName, STACK_LABEL } from "../model/names";
 import { placementGroupOf } from "../model/placement";
 import type { Plan } from "../model/plan";
+import type { ImageDigests } from "../model/render/compose";
 import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
 import { planSshKeys } from "../model/ssh-keys";
 import type { Deployed } from "./deployed";
+import { appImageDigest } from "./app-image";
 import { sshRules, webRules } from "./firewall";
 import { ApiLoadBalancer } from "./load-balancer";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
-
-/** The load balancer's address in the subnet, below the servers' range. */
-const LOAD_BALANCER_IP = "10.0.1.5";
 
 export interface OrionPlatformArgs {
   plan: Plan;
@@ -30,6 +29,8 @@ export interface OrionPlatformArgs {
   namePrefix: string;
   /** What this stack and the Hetzner project already have. */
   deployed: Deployed;
+  /** The platform images' digests from images.lock.json (model/images.ts). */
+  digests: ImageDigests;
 }
 
 /**
@@ -67,8 +68,9 @@ export class OrionPlatform extends pulumi.ComponentResource {
       ]),
     );
 
-    // Digests from the committed images.lock.json: no registry is asked, so an unchanged config deploys unchanged images.
-    const digests = lockedDigests();
+    // The platform images' digests come from the committed images.lock.json, so an unchanged config deploys
+    // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
+    const digests = appImageDigest(config, args.secrets, this).apply((app) => ({ ...args.digests, ...app }));
 
     // Deploys start once every server is on the private network and has its volume,
     // since services connect across servers from their first start.

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
-import { unlockedWarning } from "../model/images";
+import { committedLock, imageLockFindings, lockedDigests, planImages, type ImageLock } from "../model/images";
 import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { readDeployed, type Deployed } from "./deployed";
+import { checkImageDrift } from "./image-drift";
 import { OrionPlatform } from "./platform";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
@@ -29,6 +30,8 @@ export interface OrionOutputs {
   /** Start of every Hetzner name; its presence also tells a later update that this stack has prefixes. */
   namePrefix: string;
   loadBalancerIpv4?: pulumi.Output<string>;
+  /** How the API is reached: its URL, the address its domain's A record must hold, or the SSH tunnel without a domain. */
+  api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
   findings: string[];
@@ -57,17 +60,22 @@ function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
  * Reads `orion:*` config, plans the stage and builds it. `index.ts` exports
  * what this returns. `deployed` says what exists already (this stack's last
  * outputs, the project's SSH keys); it is read before any resource is registered.
+ * `lock` is the committed images.lock.json; offline runs pass one of their own.
  */
-export async function orionProgram(read: () => Promise<Deployed> = readDeployed): Promise<OrionOutputs> {
+export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
   const { config, planned } = planOrExplain(
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
   );
+  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops below (a blocking finding).
+  const backupSecrets = config.databaseBackups.bucket
+    ? pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")])
+    : pulumi.output([undefined, undefined, undefined] as (string | undefined)[]);
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl"), backupSecrets])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl, [backupAccessKey, backupSecretKey, backupPassphrase]]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -76,15 +84,19 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed)
       smtpPassword,
       alertWebhookUrl,
       watchdogUrl,
+      backupAccessKey,
+      backupSecretKey,
+      backupPassphrase,
     }));
+  planned.findings.push(...imageLockFindings(planned, lock));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
   // A preview shows what the placeholders would build; an update must not build it.
   const blocking = planned.findings.filter((f) => f.blocksUp);
   if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
     throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
   }
-  const images = unlockedWarning();
-  if (images) pulumi.log.warn(images);
+  // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
+  const drift = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(lock, planImages(planned)) : Promise.resolve();
 
   const deployed = await read();
   const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
@@ -103,7 +115,9 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed)
     alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
     namePrefix,
     deployed,
+    digests: lockedDigests(lock),
   });
+  await drift;
   return {
     stage: planned.stage,
     monthlyCostEur: planned.cost.totalEur,
@@ -124,6 +138,11 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed)
     ),
     namePrefix,
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
+    api: {
+      ...(planned.ingress.domain ? { url: `https://${planned.ingress.domain}/` } : {}),
+      dnsARecord: platform.loadBalancer?.ipv4Address ?? platform.servers.app.ipv4Address,
+      howReached: planned.ingress.howReached,
+    },
     database: databaseUrls(planned),
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };

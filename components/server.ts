@@ -6,7 +6,7 @@ import { BOOT_BUDGET_SECONDS, dialErrorLimitFor } from "../model/boot";
 import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
-import { publishedPorts, type ImageDigests } from "../model/render/compose";
+import { imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
 import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { renderCloudInitWaitScript, renderStopForRescaleScript } from "../model/render/host-steps";
 import type { AlertReceivers } from "../model/render/monitoring";
@@ -110,7 +110,8 @@ export class OrionServer extends pulumi.ComponentResource {
         // Keep the disk at its original size on rescale, so a later downgrade stays possible,
         // unless orion:keepDisk.<server> is false (model/disk.ts).
         keepDisk: server.disk.keepDisk,
-        backups: args.backups && server.holdsData,
+        // Hetzner's backups skip volumes; the plan buys them only where data sits on the server's own disk.
+        backups: server.serverBackups,
         deleteProtection: server.holdsData,
         rebuildProtection: server.holdsData,
         labels: { "orion-role": server.role, "orion-server": server.name, ...args.labels },
@@ -164,12 +165,14 @@ export class OrionServer extends pulumi.ComponentResource {
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const script = files.apply((f) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys })));
+    const script = pulumi
+      .all([files, pulumi.output(args.digests)])
+      .apply(([f, digests]) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests)));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
     // Public images only: a private app image needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => image !== args.appImage).map((image) => imageRef(image, digests)));
     const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, afterCloudInit);
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [

@@ -4,7 +4,9 @@ import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { closestName, suggestion } from "./suggest";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
+import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { BACKUP_DEFAULTS } from "./backup";
 import { NAME_PREFIX_HELP, NAME_PREFIX_PATTERN } from "./names";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
@@ -29,6 +31,12 @@ export interface OrionConfig {
   appImage: string;
   registryUsername?: string;
   domain?: string;
+  /** Who issues Caddy's certificate for the domain (model/ingress.ts). */
+  tlsIssuer: TlsIssuer;
+  /** Let's Encrypt's contact for expiry notices. */
+  acmeEmail?: string;
+  /** Enterprise: how TLS gets through the load balancer (model/ingress.ts). */
+  loadBalancerTls: LoadBalancerTls;
   monthlyBudgetEur?: number;
   clients?: number;
   stores?: number;
@@ -42,6 +50,10 @@ export interface OrionConfig {
   watchdogWebhook?: boolean;
   /** The operator deploys without an alert receiver on purpose. */
   noAlertReceiver: boolean;
+  /** A preview compares the locked image digests with their registries (components/image-drift.ts); false where none can be reached. */
+  imageDriftCheck: boolean;
+  /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
+  databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
   /** Start of every Hetzner name; the program defaults it to project and stack (`orion-prod`). */
   namePrefix?: string;
   /** Servers whose next rescale grows the root disk (`orion:keepDisk.<server>: false`); every other server keeps its disk. */
@@ -194,6 +206,15 @@ export const configSchema = z.object({
     .string()
     .refine((v) => HOSTNAME.test(v), { error: "is not a domain name; use a host name such as orion.example.com" })
     .optional(),
+  tlsIssuer: z
+    .string()
+    .default("letsencrypt")
+    .refine((v) => (TLS_ISSUERS as readonly string[]).includes(v), { error: `is not a certificate issuer; use one of ${list(TLS_ISSUERS)}` }),
+  acmeEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
+  loadBalancerTls: z
+    .string()
+    .default("caddy")
+    .refine((v) => (LOAD_BALANCER_TLS as readonly string[]).includes(v), { error: `is not a load balancer TLS mode; use one of ${list(LOAD_BALANCER_TLS)}` }),
   monthlyBudgetEur: pulumiValue(z.number({ error: "is not a number; use euros per month, e.g. 50" }).positive({ error: "must be above 0; use euros per month, e.g. 50" })).optional(),
   clients: wholeNumber("a whole number of clients, 0 or more", 0).optional(),
   stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
@@ -204,6 +225,19 @@ export const configSchema = z.object({
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
   noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
+  imageDriftCheck: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
+  // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
+  backupBucket: z
+    .string()
+    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), { error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups" })
+    .optional(),
+  backupEndpoint: z
+    .string()
+    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), { error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)" })
+    .optional(),
+  backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
+  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
+  archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
   namePrefix: z
     .string()
     .refine((v) => NAME_PREFIX_PATTERN.test(v), { error: `is not a name prefix Hetzner accepts; use ${NAME_PREFIX_HELP}` })
@@ -232,11 +266,15 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   clients: 0,
   stores: 0,
   domain: "",
+  acmeEmail: "",
   registryUsername: "",
   alertEmail: "",
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  backupBucket: "",
+  backupEndpoint: "",
+  backupCaCert: "",
   namePrefix: "",
 };
 
@@ -244,7 +282,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
@@ -302,6 +340,9 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     appImage: c.appImage,
     registryUsername: c.registryUsername,
     domain: c.domain,
+    tlsIssuer: c.tlsIssuer as TlsIssuer,
+    acmeEmail: c.acmeEmail,
+    loadBalancerTls: c.loadBalancerTls as LoadBalancerTls,
     monthlyBudgetEur: c.monthlyBudgetEur,
     clients: c.clients,
     stores: c.stores,
@@ -311,6 +352,8 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
     watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
     noAlertReceiver: c.noAlertReceiver,
+    imageDriftCheck: c.imageDriftCheck,
+    databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
     namePrefix: c.namePrefix,
     keepDisk: c.keepDisk as Record<string, boolean>,
   };

@@ -1,4 +1,6 @@
 import lockFile from "../images.lock.json";
+import { CADDY_IMAGE } from "./ingress";
+import type { Finding, Plan } from "./plan-types";
 import type { ImageDigests } from "./render/compose";
 import { SERVICES } from "./services";
 
@@ -22,9 +24,15 @@ export interface ImageLock {
 export const IMAGE_LOCK_FILE = "images.lock.json";
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-/** The images the lock must cover: every service image except the operator's app image. */
+/** The images the lock must cover: every service image except the operator's app image, and Caddy's. */
 export function platformImages(): string[] {
-  return [...new Set(Object.values(SERVICES).flatMap((s) => (s.image === "app" ? [] : [s.image])))].sort();
+  return [...new Set([...Object.values(SERVICES).flatMap((s) => (s.image === "app" ? [] : [s.image])), CADDY_IMAGE])].sort();
+}
+
+/** The locked images one plan runs (the database image is built from its base, which is locked). */
+export function planImages(plan: Plan): string[] {
+  const locked = new Set(platformImages());
+  return [...new Set(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]))].filter((i) => locked.has(i)).sort();
 }
 
 /** Problems that make a lock unusable, each naming the image and what to do. */
@@ -53,21 +61,33 @@ export function lockedDigests(lock: ImageLock = committedLock()): ImageDigests {
   return Object.fromEntries(Object.entries(lock.images).flatMap(([image, e]) => (e.digest ? [[image, e.digest]] : [])));
 }
 
-/** Images that deploy by tag because the lock has no digest for them yet. */
-export function unlockedImages(lock: ImageLock = committedLock()): string[] {
-  return Object.entries(lock.images)
-    .filter(([, e]) => e.digest === null)
-    .map(([image]) => image)
-    .sort();
+/**
+ * The lock's part in "can `pulumi up` go ahead": an image this stage runs
+ * without a digest would deploy by tag, and the policy pack's
+ * service-enforce-image-digest refuses that anyway. Saying it here, with the
+ * command that fixes it, beats a policy violation at the end of a preview.
+ */
+export function imageLockFindings(plan: Plan, lock: ImageLock = committedLock()): Finding[] {
+  const open = planImages(plan).filter((image) => !lock.images[image]?.digest);
+  if (open.length === 0) return [];
+  return [
+    {
+      severity: "warning",
+      blocksUp: true,
+      key: IMAGE_LOCK_FILE,
+      message:
+        `has no digest for ${open.length} image${open.length === 1 ? "" : "s"} the ${plan.stage} stage runs (${open.join(", ")}), so \`pulumi up\` refuses to deploy them by tag; ` +
+        "run `npm run images -- --update` where the registries can be reached, and commit the file (README: Image digests)",
+    },
+  ];
 }
 
-/** The warning `pulumi up` and `npm run plan` print while some image deploys by tag. */
-export function unlockedWarning(lock: ImageLock = committedLock()): string | undefined {
-  const open = unlockedImages(lock);
-  if (open.length === 0) return undefined;
-  return (
-    `${IMAGE_LOCK_FILE} has no digest for ${open.length} image${open.length === 1 ? "" : "s"} (${open.join(", ")}): ` +
-    "they deploy by their pinned tag, and a server that pulls later may get a rebuilt image; " +
-    "run `npm run images -- --update` where the registries can be reached, and commit the file"
-  );
+/**
+ * What a preview says when a registry now serves other bytes under a locked
+ * tag: upstream rebuilt it (a security update, usually). The deploy keeps the
+ * locked digest; taking the new one is an explicit `npm run images -- --update`.
+ */
+export function driftWarning(image: string, locked: string, served: string): string | undefined {
+  if (served === locked) return undefined;
+  return `${image}: its registry now serves ${served}, ${IMAGE_LOCK_FILE} pins ${locked}; the deploy keeps the locked image. Review the new one with \`npm run images -- --update\` (it prints what changed) and commit the file`;
 }

@@ -1,9 +1,12 @@
 import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } from "./catalog";
+import { keepsDataOnDisk } from "./backup";
+import { planBackup, postgresArchiving } from "./backup-plan";
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
 import { serverDisk } from "./disk";
 import { planPlacementGroups } from "./placement";
+import { noDomainMessage, planCaddy, planIngress, planLoadBalancer } from "./ingress";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
@@ -29,7 +32,7 @@ export function plan(config: OrionConfig): Plan {
   const connections = connectionBudget(servers);
   for (const server of servers) {
     for (const service of server.services) {
-      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections };
+      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections, ...postgresArchiving(config) };
     }
   }
 
@@ -38,12 +41,18 @@ export function plan(config: OrionConfig): Plan {
   checkConnections(connections, config, problems);
   checkKeepDisk(servers, stage, config, problems);
   const placementGroups = planPlacementGroups(servers, problems);
+  if (stage.loadBalancer && config.loadBalancerTls === "hetzner-managed" && !config.domain) {
+    problems.push({ key: key("loadBalancerTls"), value: config.loadBalancerTls, message: "needs orion:domain (a domain whose DNS zone Hetzner hosts); set orion:domain, or use caddy" });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const volumes = planVolumes(servers, config);
-  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers) : undefined;
-  const cost = monthlyCost(servers, volumes, loadBalancer, config);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, connections, cost, findings: findings(config, stage, cost) };
+  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers, config.loadBalancerTls) : undefined;
+  for (const server of servers) server.caddy = planCaddy(server, servers, loadBalancer?.tls);
+  const ingress = planIngress(config, loadBalancer);
+  const backup = planBackup(servers, config);
+  const cost = monthlyCost(servers, volumes, loadBalancer, backup.priceEurMonthly);
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, ingress, backup, connections, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
 }
 
 function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
@@ -110,6 +119,7 @@ function planServer(spec: ServerSpec, name: string, config: OrionConfig, problem
     containersMb,
     headroomMb: type.ramMb - containersMb - reserve.mb,
     holdsData: STATEFUL_ROLES.includes(spec.role),
+    serverBackups: config.backups && keepsDataOnDisk({ services }),
     servesHttp: HTTP_ROLES.includes(spec.role),
     priceEurMonthly: type.priceEurMonthly,
   };
@@ -231,25 +241,13 @@ function planVolumes(servers: PlannedServer[], config: OrionConfig): PlannedVolu
     }));
 }
 
-function planLoadBalancer(servers: PlannedServer[]): PlannedLoadBalancer {
-  return {
-    name: "api",
-    type: HETZNER_EXTRAS.loadBalancerType,
-    targets: servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name),
-    listenPort: 80,
-    destinationPort: SERVICES.api.port!,
-    healthCheckPath: "/health",
-    priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly,
-  };
-}
-
-function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, config: OrionConfig): MonthlyCost {
+function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, objectStorageEur: number): MonthlyCost {
   const serversEur = round2(servers.reduce((sum, s) => sum + s.priceEurMonthly, 0));
   const volumesEur = round2(volumes.reduce((sum, v) => sum + v.priceEurMonthly, 0));
   const loadBalancerEur = loadBalancer?.priceEurMonthly ?? 0;
-  // Backups only where data lives; stateless servers are rebuilt from this code.
-  const backupsEur = config.backups ? round2(servers.filter((s) => s.holdsData).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0)) : 0;
-  return { serversEur, volumesEur, loadBalancerEur, backupsEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur) };
+  // Server backups only where data lives on the server's own disk; volumes are never in them.
+  const backupsEur = round2(servers.filter((s) => s.serverBackups).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0));
+  return { serversEur, volumesEur, loadBalancerEur, backupsEur, objectStorageEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur + objectStorageEur) };
 }
 
 function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Finding[] {
@@ -264,6 +262,9 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
     out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
   }
   out.push(...readinessFindings(config));
+  if (!config.databaseBackups.bucket) {
+    out.push({ severity: "warning", blocksUp: true, key: key("backupBucket"), message: "is not set, so `pulumi up` refuses to deploy: the database has no backup off the server; create a bucket in Hetzner Object Storage and set it (README: Backups and restore)" });
+  }
   if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
     out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });
   }
@@ -278,6 +279,12 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
     }
   }
   return out;
+}
+
+/** Without a domain the API is not on the internet: `pulumi up` says so and how to reach it. */
+function ingressFindings(config: OrionConfig, ingress: Plan["ingress"]): Finding[] {
+  if (config.domain) return [];
+  return [{ severity: "warning", key: key("domain"), message: noDomainMessage(ingress) }];
 }
 
 /** The largest stage whose guide trigger (clients or stores) the given load reaches; launch when none does. */

@@ -29,6 +29,8 @@ export interface MockRun {
   outputs: Record<string, unknown>;
   /** Tokens of the provider functions the program called (`hcloud:index/getSshKeys:getSshKeys`). */
   calls: string[];
+  /** What the program logged as warnings (`pulumi.log.warn`), in order. */
+  warnings: string[];
 }
 
 /** What exists before the run: the stack's outputs from its last update, the Hetzner project's SSH keys. */
@@ -48,7 +50,11 @@ export interface MockRunOptions {
   project?: string;
   stack?: string;
   existing?: ExistingState;
+  /** What a registry answers for a tag (`postgres:15.13-bookworm` -> `sha256:...`); undefined fails the lookup, as an unreachable registry would. */
+  registryDigest?: (image: string) => string | undefined;
 }
+
+const RUNTIME_WARNING = "warning: [runtime] ";
 
 /** Hetzner IDs are numbers; a stable one per resource keeps two runs of the same config identical. */
 function fakeId(type: string, name: string): string {
@@ -89,6 +95,12 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     call: (args) => {
       calls.push(args.token);
       if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { id: "ssh-keys", sshKeys: options.existing?.sshKeys ?? [] };
+      if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+        const name = String(args.inputs.name);
+        const digest = options.registryDigest?.(name);
+        if (!digest) throw new Error(`Got error when attempting to fetch image version ${name} from registry: no registry in the offline run`);
+        return { id: digest, name, sha256Digest: digest };
+      }
       throw new Error(`the program called ${args.token}, which the offline run does not know`);
     },
   };
@@ -127,23 +139,35 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
   // A program that throws (as `pulumi up` on a refused config does) rejects this run: an error
   // left inside the stack's initialisation would be unhandled and end the whole process.
   let failure: unknown;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
-      outputs = Object.fromEntries(Object.entries((await program()) ?? {}).filter(([, v]) => v !== undefined));
-    } catch (error) {
-      failure = error;
-    }
-    return outputs;
-  });
-  // Outputs as the state keeps them (plain values), so that a later run can read them as its last update's.
-  // Each key on its own: in a preview one unknown IP would leave the whole object unknown; such a key stays as it was.
+  // Without an engine the SDK prints `pulumi.log.warn` as "warning: [runtime] ..."; the run keeps them instead.
+  const warnings: string[] = [];
   const plain: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(outputs)) {
-    const resolved = await (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
-    plain[key] = resolved === undefined ? value : resolved;
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = String(args[0]);
+    if (text.startsWith(RUNTIME_WARNING)) warnings.push(text.slice(RUNTIME_WARNING.length));
+    else warn(...args);
+  };
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
+        outputs = Object.fromEntries(Object.entries((await program()) ?? {}).filter(([, v]) => v !== undefined));
+      } catch (error) {
+        failure = error;
+      }
+      return outputs;
+    });
+    // Outputs as the state keeps them (plain values), so that a later run can read them as its last update's.
+    // Each key on its own: in a preview one unknown IP would leave the whole object unknown; such a key stays as it was.
+    for (const [key, value] of Object.entries(outputs)) {
+      const resolved = await (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
+      plain[key] = resolved === undefined ? value : resolved;
+    }
+    await settings.disconnect();
+  } finally {
+    console.warn = warn;
   }
-  await settings.disconnect();
   if (failure !== undefined) throw failure;
-  return { resources, outputs: plain, calls };
+  return { resources, outputs: plain, calls, warnings };
 }

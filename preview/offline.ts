@@ -1,5 +1,7 @@
 import { orionProgram } from "../components/program";
+import { createHash } from "node:crypto";
 import { CONFIG_NAMESPACE } from "../model/config";
+import { committedLock, lockedDigests, type ImageLock } from "../model/images";
 import { runUnderMocks, type ExistingState, type MockRun, type RecordedResource } from "./mock-run";
 
 /** Stand-ins for the stack's secrets in offline runs; tests look for them to prove no secret leaks. */
@@ -7,6 +9,9 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
+  [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",
 };
 
 /**
@@ -20,7 +25,25 @@ export const OFFLINE_DEFAULTS: Record<string, unknown> = {
   alertEmail: "ops@orion.invalid",
   smtpFrom: "alerts@orion.invalid",
   smtpSmarthost: "smtp.orion.invalid:587",
+  backupBucket: "orion-offline-backups",
 };
+
+/** A digest that stands in for what a registry would answer for an image: the hash of its name. */
+export function standInDigest(image: string): string {
+  return `sha256:${createHash("sha256").update(`offline stand-in for ${image}`).digest("hex")}`;
+}
+
+/**
+ * images.lock.json as it is once `npm run images -- --update` has run: every
+ * digest the committed file has, and a stand-in (the hash of the image's name)
+ * for each it has not yet, so that offline runs deploy what a configured
+ * stack deploys. Nothing pulls these; a run that must see the committed file
+ * as it is passes `lock: committedLock()`.
+ */
+export const OFFLINE_LOCK: ImageLock = (() => {
+  const lock = committedLock();
+  return { ...lock, images: Object.fromEntries(Object.entries(lock.images).map(([image, e]) => [image, { digest: e.digest ?? standInDigest(image) }])) };
+})();
 
 /** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */
 export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, string> {
@@ -31,11 +54,24 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
  * Runs the Orion program offline for a config, as `pulumi preview` (default)
  * or `pulumi up` would see it: on a new stack in an empty Hetzner project, or
  * over `existing` (the outputs of the stack's last update, the project's SSH keys).
+ * `lock` is the image lock the program reads (OFFLINE_LOCK unless given);
+ * `registryDigest` is what the registries answer (by default the lock's
+ * digest for a locked image, so no drift, and a stand-in for the app image).
  */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; secrets?: Record<string, string>; existing?: ExistingState } = {}): Promise<MockRun> {
+export function runOrion(
+  raw: Record<string, unknown>,
+  options: { preview?: boolean; withDefaults?: boolean; secrets?: Record<string, string>; existing?: ExistingState; lock?: ImageLock; registryDigest?: (image: string) => string | undefined } = {},
+): Promise<MockRun> {
   const secrets = options.secrets ?? OFFLINE_SECRETS;
   const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...secrets };
-  return runUnderMocks(async () => (await orionProgram()) as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(secrets), preview: options.preview, existing: options.existing });
+  const lock = options.lock ?? OFFLINE_LOCK;
+  return runUnderMocks(async () => (await orionProgram(undefined, lock)) as unknown as Record<string, unknown>, {
+    config,
+    secretKeys: Object.keys(secrets),
+    preview: options.preview,
+    existing: options.existing,
+    registryDigest: options.registryDigest ?? ((image) => lockedDigests(lock)[image] ?? standInDigest(image)),
+  });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {

@@ -1,5 +1,6 @@
 import { METRICS, type MetricId } from "./metrics";
 import { THRESHOLDS } from "./thresholds";
+import { BACKUP_ALERTS } from "../backup";
 
 /** `none`: the Watchdog, which goes to the dead man's switch and never to a person. */
 export type Severity = "none" | "info" | "warning" | "critical";
@@ -35,6 +36,24 @@ export const ALERTS: AlertRule[] = [
   { alert: "RedisMemoryHigh", metric: "redisMemoryBytes", threshold: T.redisMemoryBytes, for: "5m", severity: "warning", summary: "Redis memory above 100 MB", action: "Guide: scale the Redis limit (orion:memoryLimits.redis) or check for cache keys without a TTL; the queue may be backing up." },
   { alert: "CeleryQueueBacklog", metric: "celeryQueueLength", threshold: T.celeryQueueLength, for: T.celeryQueueFor, severity: "warning", summary: `Celery queue above ${T.celeryQueueLength} tasks for ${T.celeryQueueFor}`, action: "Guide: add celery-worker replicas (orion:replicas.celery-worker)." },
   { alert: "ContainerNearMemoryLimit", metric: "containerMemoryOfLimit", threshold: T.containerMemoryOfLimit, for: "5m", severity: "warning", summary: "A container uses more than 90% of its memory limit", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits) or find the leak." },
+  {
+    alert: "DatabaseBackupTooOld",
+    metric: "backupAgeSeconds",
+    threshold: BACKUP_ALERTS.maxAgeHours * 3600,
+    for: "5m",
+    severity: "critical",
+    summary: `No database backup in the bucket for ${BACKUP_ALERTS.maxAgeHours} hours`,
+    action: "Read the scheduler's log on the database server (docker compose -p orion logs pgbackrest): upload errors, wrong keys (orion:backupAccessKey) or a missing bucket (orion:backupBucket); run one by hand: docker compose -p orion exec pgbackrest bash /etc/pgbackrest/bin/orion-backup --once.",
+  },
+  {
+    alert: "WalArchivingFailing",
+    metric: "walArchiveFailures",
+    threshold: 0,
+    for: BACKUP_ALERTS.archiveFailingFor,
+    severity: "critical",
+    summary: `WAL archiving to the bucket has failed for ${BACKUP_ALERTS.archiveFailingFor}`,
+    action: "PostgreSQL cannot push WAL to Object Storage (docker compose -p orion logs db names pgBackRest's error); until it can, point-in-time recovery stops at the last pushed segment and WAL grows on the pgdata volume.",
+  },
   { alert: "ContainerOomKilled", metric: "containerOomKills", threshold: 0, for: "0m", severity: "critical", summary: "A container was OOM-killed", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits); the guide bumped celery-beat and flower to 256 MB after one." },
 ];
 

@@ -45,6 +45,15 @@ export const METRICS = {
   containerRestarts: { title: "Container restarts (15 min)", expr: 'changes(container_start_time_seconds{name=~"orion.*"}[15m])', unit: "count", job: "cadvisor" },
   // cAdvisor 0.55+: 1 healthy, 0 starting or unhealthy, -1 no healthcheck (google/cadvisor metrics/prometheus.go, getContainerHealthState).
   containerHealth: { title: "Container health check (1 healthy, 0 failing, -1 none)", expr: 'container_health_state{name=~"orion.*"}', unit: "count", job: "cadvisor" },
+  // The backup scheduler reads the repository itself and writes the newest backup's time for node-exporter's textfile collector.
+  backupAgeSeconds: { title: "Age of the newest database backup", expr: "time() - max by (server) (orion_backup_last_success_timestamp_seconds)", unit: "seconds", job: "node-exporter" },
+  // pg_stat_archiver through postgres-exporter (its pg_stat_archiver map): failures and no success in the window.
+  walArchiveFailures: {
+    title: "WAL archiving failures without a success",
+    expr: "(increase(pg_stat_archiver_failed_count[2m]) unless on (server) increase(pg_stat_archiver_archived_count[2m]) > 0)",
+    unit: "count",
+    job: "postgres-exporter",
+  },
 } satisfies Record<string, Metric>;
 
 export type MetricId = keyof typeof METRICS;

@@ -7,6 +7,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
 import { ramBar, summaryRows } from "./budget";
+import { renderBackupText } from "./backup-text";
 
 /** A terminal's width when nothing says otherwise; the plan never needs less than MIN_WIDTH. */
 export const DEFAULT_WIDTH = 80;
@@ -48,12 +49,16 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
   }
   if (plan.loadBalancer) {
     const lb = plan.loadBalancer;
-    out.push(wrap(`Load balancer ${lb.name} (${lb.type}): :${lb.listenPort} -> api :${lb.destinationPort} on ${lb.targets.join(", ")}, health check ${lb.healthCheckPath}`, width), "");
+    const services = lb.services.map((s) => `${s.protocol} :${s.listenPort} -> :${s.destinationPort}`).join(", ");
+    const check = `${lb.healthCheck.protocol} :${lb.healthCheck.port}${lb.healthCheck.path ?? ""}`;
+    out.push(wrap(`Load balancer ${lb.name} (${lb.type}, TLS: ${lb.tls}): ${services} on ${lb.targets.join(", ")} over the private network, health check ${check}`, width), "");
   }
+  out.push(wrap(`API: ${plan.ingress.howReached}`, width), "");
   out.push(renderConnections(plan, width), "");
+  out.push(renderBackupText(plan).split("\n").map((line) => wrap(line, width)).join("\n"), "");
   const c = plan.cost;
   out.push(
-    wrap(`Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + backups ${formatEur(c.backupsEur)} = ${formatEur(c.totalEur)} (excl. VAT)`, width),
+    wrap(`Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + server backups ${formatEur(c.backupsEur)} + object storage ${formatEur(c.objectStorageEur)} = ${formatEur(c.totalEur)} (excl. VAT)`, width),
   );
   if (plan.findings.length > 0) {
     out.push("");

@@ -1,6 +1,7 @@
 import type { Plan, PlannedServer } from "../plan-types";
 import { registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript, type DeployScriptOptions } from "./deploy-script";
-import type { ImageDigests } from "./compose";
+import { caddyDeploySteps } from "./caddy";
+import { COMPOSE_PROJECT, imageRef, type ImageDigests } from "./compose";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "./monitoring";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "./server-files";
 
@@ -10,12 +11,14 @@ export function releasesPgdata(plan: Plan, server: PlannedServer): boolean {
 }
 
 /** How the deploy script of one server is made: the same for `pulumi up` and `npm run plan -- --out`. */
-export function deployScriptOptions(plan: Plan, server: PlannedServer, stack: { appImage: string; sshPublicKeys: string[] }): DeployScriptOptions {
+export function deployScriptOptions(plan: Plan, server: PlannedServer, stack: { appImage: string; sshPublicKeys: string[] }, digests: ImageDigests = {}): DeployScriptOptions {
+  const caddy = server.caddy ? caddyDeploySteps(imageRef(server.caddy.image, digests), COMPOSE_PROJECT) : { checks: [], afterUp: [] };
   return {
     mountsPgdata: plan.volumes.some((v) => v.server === server.name),
     registryHost: registryHostOf(stack.appImage),
     sshPublicKeys: stack.sshPublicKeys,
     secretFiles: server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [],
+    ...caddy,
   };
 }
 
@@ -53,7 +56,7 @@ export function serverDeployment(
   const images = server.services.filter((s) => s.image !== stack.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image));
   return {
     ...files,
-    "deploy.sh": renderDeployScript(files, deployScriptOptions(plan, server, stack)),
+    "deploy.sh": renderDeployScript(files, deployScriptOptions(plan, server, stack, digests)),
     "pull.sh": renderPullScript(images),
     ...(releasesPgdata(plan, server) ? { "release-pgdata.sh": renderReleasePgdataScript() } : {}),
     "env-keys.txt": `# Variables of /opt/orion/.env on ${server.name} (mode 600, written from stdin by deploy.sh); values are secrets and not shown.\n${envFileKeys(plan, server, stack.secrets, stack.registryUsername).join("\n")}\n`,

@@ -76,7 +76,13 @@ function edges(plan: Plan, byServer: Map<string, Box>): Edge[] {
   const boxOf = (server: string) => byServer.get(server)!.id;
   if (plan.loadBalancer) {
     add("internet", "lb", "HTTPS");
-    for (const target of plan.loadBalancer.targets) add("lb", boxOf(target), `HTTP :${plan.loadBalancer.destinationPort}`);
+    const passThrough = plan.loadBalancer.tls === "caddy";
+    for (const target of plan.loadBalancer.targets) add("lb", boxOf(target), passThrough ? "TCP to Caddy" : "HTTP to Caddy");
+    // Passed through to one Caddy, which spreads requests over every API server. Drawn from
+    // the load balancer: an edge between two boxes of the same tier doubled enterprise's width.
+    for (const server of plan.servers.filter((s) => s.caddy)) {
+      for (const upstream of server.caddy!.upstreamServers.filter((u) => u !== server.name)) add("lb", boxOf(upstream), `via Caddy on ${server.name}`, true);
+    }
   } else {
     for (const s of plan.servers.filter((x) => x.servesHttp)) add("internet", boxOf(s.name), "HTTPS via Caddy");
   }

@@ -51,6 +51,24 @@ export function commandLines(script: string): { line: number; text: string }[] {
   return script.split("\n").flatMap((text, i) => (body.has(i + 1) ? [] : [{ line: i + 1, text }]));
 }
 
+/**
+ * The folder the heredocs are written in when the script stages them: a
+ * relative `cd` right after the first one (`cd /opt/orion`, `cd .staging`).
+ * The deploy writes and checks every file there before any replaces a live one.
+ */
+export function stagingDirOf(script: string): string | undefined {
+  const cds = [...script.matchAll(/^\s*cd\s+(\S+)\s*$/gm)].map((m) => shellWord(m[1]).replace(/\/$/, ""));
+  return cds.length > 1 && !cds[1].startsWith("/") && !cds[1].includes("..") ? cds[1] : undefined;
+}
+
+/** `mv -f STAGING/PATH PATH`: a staged file moved into place whole, so the file that runs is the one its heredoc wrote. */
+function isSwitch(text: string, staging: string, written: string[]): boolean {
+  const m = /^\s*mv\s+(?:-f\s+)?(\S+)\s+(\S+)\s*$/.exec(text);
+  if (!m) return false;
+  const [from, to] = [shellWord(m[1]), shellWord(m[2])];
+  return written.includes(to) && from === `${staging}/${to}`;
+}
+
 const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
@@ -60,12 +78,15 @@ const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export function rewrites(script: string): { path: string; line: number }[] {
   const dir = deployDirOf(script);
+  const staging = stagingDirOf(script);
   const written = [...filesWritten(script, dir).keys()];
   const found: { path: string; line: number }[] = [];
   for (const { line, text } of commandLines(script)) {
     if (/^\s*cat\s*>[^>]/.test(text) && /<<-?\s*['"]?\w+['"]?\s*$/.test(text)) continue; // a heredoc's own first line
+    if (staging && isSwitch(text, staging, written)) continue;
     for (const path of written) {
-      const spelled = [path, `./${path}`, ...(dir ? [`${dir}/${path}`] : [])].map((p) => `(?:'${escapeRe(p)}'|"${escapeRe(p)}"|${escapeRe(p)})(?=$|[\\s;&|)])`).join("|");
+      const names = [path, `./${path}`, ...(dir ? [`${dir}/${path}`] : []), ...(staging ? [`${staging}/${path}`, ...(dir ? [`${dir}/${staging}/${path}`] : [])] : [])];
+      const spelled = names.map((p) => `(?:'${escapeRe(p)}'|"${escapeRe(p)}"|${escapeRe(p)})(?=$|[\\s;&|)])`).join("|");
       const target = `(?:${spelled})`;
       const patterns = [`>>?\\s*${target}`, `\\b(?:sed|perl)\\b[^;&|]*\\s-i\\S*[^;&|]*\\s${target}`, `\\btee\\b[^;&|]*\\s${target}`, `\\b(?:mv|cp|install|ln|rsync|truncate|dd)\\b[^;&|]*\\s(?:of=)?${target}\\s*(?:$|[;&|)])`];
       if (patterns.some((p) => new RegExp(p).test(text))) found.push({ path, line });

@@ -69,7 +69,9 @@ export const deployEnforceBudgetMatch: OrionStackPolicy = {
         if (record.holdsData !== dataHeldBy(server).length > 0) say("holdsData", record.holdsData, dataHeldBy(server).length > 0);
       }
       const vcpu = (server && serverTypeOf(server)?.vcpu) ?? 1;
-      const declared = new Map(record.services.map((s) => [s.name, s]));
+      // Caddy's limit is carved out of the host reserve, so the record declares it apart from the services.
+      const hostServices = (record.hostServices ?? []).map((s) => ({ ...s, replicas: 1, ports: [] as string[] }));
+      const declared = new Map([...record.services, ...hostServices].map((s) => [s.name, s]));
       for (const s of d.compose.services) {
         const planned = declared.get(s.name);
         if (!planned) {

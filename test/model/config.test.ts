@@ -34,7 +34,7 @@ describe("config errors name the key, the value and what is accepted", () => {
 describe("plan errors", () => {
   it("fails an override that overflows, naming the server, its RAM and the overflow in MB", () => {
     expect(errorOf(() => planFor("launch", { memoryLimits: { "celery-worker": "3g" } }))).toBe(
-      "server app (cax11, 4,096 MB RAM) overflows by 2,518 MB: containers 5,464 MB + host reserve 1,150 MB = 6,614 MB; lower orion:memoryLimits or orion:replicas for celery-worker",
+      "server app (cax11, 4,096 MB RAM) overflows by 2,550 MB: containers 5,496 MB + host reserve 1,150 MB = 6,646 MB; lower orion:memoryLimits or orion:replicas for celery-worker",
     );
   });
   it("suggests a larger server where the stage allows one", () => {
@@ -61,8 +61,22 @@ describe("plan errors", () => {
 
 describe("findings", () => {
   it("warns when SSH is closed or open to the world", () => {
-    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:alertEmail"]);
+    expect(planFor("launch", { backupBucket: "orion-backups" }).findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:alertEmail", "orion:domain"]);
     expect(planFor("launch", { adminCidrs: ["0.0.0.0/0"] }).findings[0].message).toMatch(/whole internet/);
+  });
+  it("says that without orion:domain the API is not on the internet, and how to reach it", () => {
+    const warning = planFor("launch").findings.find((f) => f.key === "orion:domain")!;
+    expect(warning.severity).toBe("warning");
+    expect(warning.message).toMatch(/not on the internet.*ssh -N -L 8000:127\.0\.0\.1:8000 deploy@<app server>.*point its A\/AAAA records at the app server/);
+    expect(planFor("enterprise").findings.find((f) => f.key === "orion:domain")!.message).toMatch(/records at the load balancer/);
+    expect(planFor("launch", { domain: "api.orion-shop.de" }).findings.find((f) => f.key === "orion:domain")).toBeUndefined();
+  });
+  it("refuses a certificate issuer or load balancer TLS mode it does not know", () => {
+    expect(errorOf(() => planFor("launch", { tlsIssuer: "zerossl" }))).toBe('orion:tlsIssuer "zerossl" is not a certificate issuer; use one of letsencrypt, internal');
+    expect(errorOf(() => planFor("enterprise", { loadBalancerTls: "passthrough" }))).toBe('orion:loadBalancerTls "passthrough" is not a load balancer TLS mode; use one of caddy, hetzner-managed');
+  });
+  it("warns that `pulumi up` refuses a stack whose database has no backup bucket", () => {
+    expect(planFor("launch").findings).toContainEqual(expect.objectContaining({ severity: "warning", blocksUp: true, key: "orion:backupBucket", message: expect.stringContaining("`pulumi up` refuses to deploy") }));
   });
   it("advises when the stage costs more than the monthly budget", () => {
     expect(planFor("scale", { monthlyBudgetEur: 20 }).findings).toContainEqual(expect.objectContaining({ severity: "advisory", key: "orion:monthlyBudgetEur" }));

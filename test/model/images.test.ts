@@ -1,4 +1,4 @@
-import { committedLock, lockedDigests, lockProblems, platformImages, unlockedWarning, type ImageLock } from "../../model/images";
+import { committedLock, driftWarning, imageLockFindings, lockedDigests, lockProblems, planImages, platformImages, type ImageLock } from "../../model/images";
 import { planFor } from "../helpers";
 import { renderCompose } from "../../model/render/compose";
 
@@ -10,17 +10,41 @@ describe("images.lock.json", () => {
     expect(lockProblems(committedLock())).toEqual([]);
   });
 
-  it("holds no digest it could not have read from a registry: until npm run images -- --update runs, every image deploys by tag, and pulumi up says so", () => {
+  it("holds no digest it could not have read from a registry: until npm run images -- --update has filled it, pulumi up refuses and says which command fixes it", () => {
     const lock = committedLock();
     for (const entry of Object.values(lock.images)) expect(entry.digest === null || /^sha256:[0-9a-f]{64}$/.test(entry.digest)).toBe(true);
-    if (Object.values(lock.images).some((e) => e.digest === null)) expect(unlockedWarning(lock)).toMatch(/^images\.lock\.json has no digest for \d+ images? \(.+\): they deploy by their pinned tag/);
+    const open = planImages(planFor("launch")).filter((i) => !lock.images[i].digest);
+    const findings = imageLockFindings(planFor("launch"), lock);
+    if (open.length === 0) expect(findings).toEqual([]);
+    else expect(findings).toEqual([expect.objectContaining({ blocksUp: true, key: "images.lock.json", message: expect.stringContaining("run `npm run images -- --update`") })]);
+  });
+
+  it("blocks pulumi up for the images a stage runs without a digest, and only for those", () => {
+    const launch = planFor("launch");
+    const none: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: null }])) };
+    const [finding] = imageLockFindings(launch, none);
+    expect(finding).toMatchObject({ severity: "warning", blocksUp: true, key: "images.lock.json" });
+    expect(finding.message).toContain(`has no digest for ${planImages(launch).length} images the launch stage runs (${planImages(launch).join(", ")})`);
+    expect(planImages(launch)).toContain("caddy:2.8.4-alpine");
+    expect(planImages(launch)).not.toContain("orion/orion:1.0.0");
+    // A digest missing for an image launch does not run does not matter.
+    const complete: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: planImages(launch).includes(i) ? DIGEST : null }])) };
+    expect(imageLockFindings(launch, complete)).toEqual([]);
+  });
+
+  it("says when a registry serves other bytes under a locked tag, and keeps quiet when it serves the locked ones", () => {
+    const other = `sha256:${"cd".repeat(32)}`;
+    expect(driftWarning("redis:7.2.7-bookworm", DIGEST, DIGEST)).toBeUndefined();
+    expect(driftWarning("redis:7.2.7-bookworm", DIGEST, other)).toBe(
+      `redis:7.2.7-bookworm: its registry now serves ${other}, images.lock.json pins ${DIGEST}; the deploy keeps the locked image. Review the new one with \`npm run images -- --update\` (it prints what changed) and commit the file`,
+    );
   });
 
   it("pins a locked image by its digest in the compose file, and leaves an unlocked one at its tag", () => {
-    const lock: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: i.startsWith("postgres:") ? DIGEST : null }])) };
+    const lock: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: i.startsWith("redis:") ? DIGEST : null }])) };
     const compose = renderCompose(planFor("launch"), planFor("launch").servers[0], lockedDigests(lock));
-    expect(compose).toContain(`image: postgres:15.13-bookworm@${DIGEST}`);
-    expect(compose).toContain("image: redis:7.2.7-bookworm\n");
+    expect(compose).toContain(`image: redis:7.2.7-bookworm@${DIGEST}`);
+    expect(compose).toContain("image: prom/prometheus:v2.55.1\n");
   });
 
   it("names what is wrong with a lock that does not match the services", () => {

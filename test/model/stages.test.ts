@@ -6,14 +6,16 @@ import { plan } from "../../model/plan";
 import { renderCompose } from "../../model/render/compose";
 import { HOST_RESERVE_MB, STAGE_NAMES, STAGES } from "../../model/stages";
 import { parseMemoryMb } from "../../model/units";
-import { limits, planFor, server } from "../helpers";
+import { errorOf, limits, planFor, server } from "../helpers";
 
 describe("every stage", () => {
   it.each(STAGE_NAMES)("%s fits every server: the compose file's mem_limit x replicas + host reserve <= RAM", (stage) => {
     const p = planFor(stage);
     for (const s of p.servers) {
       // Read back from the file the server gets, not from the plan's own sums.
-      const services = Object.values<{ mem_limit: string; deploy?: { replicas: number } }>(parse(renderCompose(p, s)).services);
+      // Caddy runs inside the host reserve (the guide's "OS + Caddy + ..."), so it is not one of the containers.
+      const compose = parse(renderCompose(p, s)).services as Record<string, { mem_limit: string; deploy?: { replicas: number } }>;
+      const services = Object.entries(compose).filter(([name]) => name !== "caddy").map(([, x]) => x);
       const containersMb = services.reduce((sum, x) => sum + parseMemoryMb(x.mem_limit)! * (x.deploy?.replicas ?? 1), 0);
       expect({ server: s.name, containersMb, fits: containersMb + HOST_RESERVE_MB[s.role].mb <= SERVER_TYPES[s.type].ramMb }).toEqual({ server: s.name, containersMb: s.containersMb, fits: true });
     }
@@ -29,15 +31,16 @@ describe("every stage", () => {
   });
 
   it.each([
-    // Servers at the guide's prices + 20 GB volumes at 0.044 EUR/GB + 20% backups of the servers that hold data + the lb11 at 5.39 EUR.
-    ["launch", 4.5, 0.88, 0, 0.9, 6.28],
-    ["early-growth", 7.5, 0.88, 0, 1.5, 9.88],
-    ["growth", 7.5, 0.88, 0, 1.5, 9.88],
-    ["scale", 14.5 + 7.5, 0.88, 0, 2.9 + 1.5, 27.28],
-    ["enterprise", 14.5 + 7.5 + 14.5 + 7.5 + 4.5 + 4.5 + 7.5 + 7.5, 1.76, 5.39, 2.9 + 2.9 + 1.5 + 0.9 + 0.9, 84.25],
-  ] as const)("%s costs %f EUR in servers, %f in volumes, %f for the load balancer, %f in backups: %f EUR a month", (stage, servers, volumes, lb, backups, total) => {
+    // Servers at the guide's prices + 20 GB volumes at 0.044 EUR/GB + 20% Hetzner backups of the servers that keep data on their own
+    // disk (never the db servers: their data is on a volume) + the lb11 at 5.39 EUR + Object Storage's 5.00 EUR base price.
+    ["launch", 4.5, 0.88, 0, 0.9, 5, 11.28],
+    ["early-growth", 7.5, 0.88, 0, 1.5, 5, 14.88],
+    ["growth", 7.5, 0.88, 0, 1.5, 5, 14.88],
+    ["scale", 14.5 + 7.5, 0.88, 0, 2.9, 5, 30.78],
+    ["enterprise", 14.5 + 7.5 + 14.5 + 7.5 + 4.5 + 4.5 + 7.5 + 7.5, 1.76, 5.39, 2.9 + 0.9 + 0.9, 5, 84.85],
+  ] as const)("%s costs %f EUR in servers, %f in volumes, %f for the load balancer, %f in server backups, %f in Object Storage: %f EUR a month", (stage, servers, volumes, lb, backups, objectStorage, total) => {
     const { cost } = planFor(stage);
-    expect([cost.serversEur, cost.volumesEur, cost.loadBalancerEur, cost.backupsEur, cost.totalEur].map((x) => Math.round(x * 100))).toEqual([servers, volumes, lb, backups, total].map((x) => Math.round(x * 100)));
+    expect([cost.serversEur, cost.volumesEur, cost.loadBalancerEur, cost.backupsEur, cost.objectStorageEur, cost.totalEur].map((x) => Math.round(x * 100))).toEqual([servers, volumes, lb, backups, objectStorage, total].map((x) => Math.round(x * 100)));
   });
 
   it.each(STAGE_NAMES)("%s runs node-exporter and cAdvisor on every server", (stage) => {
@@ -132,7 +135,18 @@ describe("enterprise", () => {
   const withService = (name: string) => p.servers.filter((s) => s.services.some((x) => x.name === name)).map((s) => s.name);
   it("runs the API on at least 2 servers behind a load balancer", () => {
     expect(withService("api").length).toBeGreaterThanOrEqual(2);
-    expect(p.loadBalancer!.targets).toEqual(withService("api"));
+    // Its one target is the Caddy on the app server, which holds the certificate and spreads requests over every API server.
+    expect(p.loadBalancer).toMatchObject({ tls: "caddy", targets: ["app"] });
+    expect(server(p, "app").caddy!.upstreamServers).toEqual(withService("api"));
+    expect(p.servers.filter((s) => s.caddy).map((s) => s.name)).toEqual(["app"]);
+  });
+  it("with a Hetzner managed certificate, targets every API server, each with a Caddy answering in plain HTTP", () => {
+    const managed = planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" });
+    expect(managed.loadBalancer).toMatchObject({ tls: "hetzner-managed", targets: withService("api"), services: [{ protocol: "https", listenPort: 443, destinationPort: 80 }] });
+    expect(managed.servers.filter((s) => s.caddy).map((s) => [s.name, s.caddy!.mode])).toEqual(withService("api").map((name) => [name, "behind-load-balancer"]));
+  });
+  it("refuses a managed certificate without a domain, naming the keys to set", () => {
+    expect(errorOf(() => planFor("enterprise", { loadBalancerTls: "hetzner-managed" }))).toBe('orion:loadBalancerTls "hetzner-managed" needs orion:domain (a domain whose DNS zone Hetzner hosts); set orion:domain, or use caddy');
   });
   it("runs a PostgreSQL primary and at least one read replica, each with its own volume", () => {
     expect(withService("db")).toEqual(["db"]);

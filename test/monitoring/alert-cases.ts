@@ -76,6 +76,18 @@ export const ALERT_CASES: Record<string, AlertCase> = {
   RedisMemoryHigh: { above: [{ series: 'redis_memory_used_bytes{server="app"}', values: flat(110 * MB) }], below: [{ series: 'redis_memory_used_bytes{server="app"}', values: flat(90 * MB) }], labels: { server: "app" } },
   CeleryQueueBacklog: { above: [{ series: 'redis_key_size{server="app",db="db0",key="celery"}', values: flat(150) }], below: [{ series: 'redis_key_size{server="app",db="db0",key="celery"}', values: flat(50) }], labels: { server: "app" } },
   ContainerNearMemoryLimit: { above: workingSet(0.95), below: workingSet(0.8), labels: { name: "orion-api-1" } },
+  // promtool's clock starts at 0: a backup that finished 27 h "before" it is older than 26 h; one at 0 is minutes old.
+  DatabaseBackupTooOld: {
+    above: [{ series: 'orion_backup_last_success_timestamp_seconds{server="app",type="full"}', values: flat(-27 * 3600) }, { series: 'orion_backup_last_success_timestamp_seconds{server="app",type="diff"}', values: flat(-26.5 * 3600) }],
+    below: [{ series: 'orion_backup_last_success_timestamp_seconds{server="app",type="full"}', values: flat(-6 * 24 * 3600) }, { series: 'orion_backup_last_success_timestamp_seconds{server="app",type="diff"}', values: flat(0) }],
+    labels: { server: "app" },
+  },
+  // The archiver retries a failing segment every minute; "below" fails now and then but keeps archiving.
+  WalArchivingFailing: {
+    above: [{ series: 'pg_stat_archiver_failed_count{server="db"}', values: counter(3) }, { series: 'pg_stat_archiver_archived_count{server="db"}', values: flat(40) }],
+    below: [{ series: 'pg_stat_archiver_failed_count{server="db"}', values: counter(3) }, { series: 'pg_stat_archiver_archived_count{server="db"}', values: counter(1) }],
+    labels: { server: "db" },
+  },
   ContainerOomKilled: {
     above: [{ series: 'container_oom_events_total{name="orion-celery-worker-1"}', values: "0x9 1x50" }],
     below: [{ series: 'container_oom_events_total{name="orion-celery-worker-1"}', values: flat(0) }],

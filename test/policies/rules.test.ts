@@ -104,7 +104,7 @@ describe("deploy-enforce-readable-files", () => {
   });
 
   it("blocks a script that changes a file after its heredoc wrote it", () => {
-    const appended = tamper2(runs.growth, (s) => s.replace("docker compose -p", "cat >> config/redis/redis.conf <<'X'\nmaxmemory-policy allkeys-lru\nX\nsed -i s/volatile/allkeys/ 'config/redis/redis.conf'\ndocker compose -p"));
+    const appended = tamper2(runs.growth, (s) => s.replace(/^docker compose -p/m, "cat >> config/redis/redis.conf <<'X'\nmaxmemory-policy allkeys-lru\nX\nsed -i s/volatile/allkeys/ 'config/redis/redis.conf'\ndocker compose -p"));
     const messages = violations(deployEnforceReadableFiles, appended);
     expect(messages).toHaveLength(2);
     expect(messages[0]).toMatch(/^server app, app-deploy script line \d+ \(config\/redis\/redis\.conf\): changes config\/redis\/redis\.conf after writing it/);

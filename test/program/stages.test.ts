@@ -5,9 +5,9 @@ import { STAGE_NAMES, type StageName } from "../../model/stages";
 import { lockedDigests } from "../../model/images";
 import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
-import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, runOrion, standInDigest } from "../../preview/offline";
 import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
-import { deployedCompose, deployOf, DEPLOY, ofType, SERVER } from "./support";
+import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
@@ -23,24 +23,37 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     for (const s of servers) expect(s.inputs.keepDisk).toBe(true);
   });
 
-  it("deploys on each server a compose file with exactly the plan's services and limits", () => {
+  it("deploys on each server a compose file with exactly the plan's services and limits, and Caddy inside the host reserve where the plan has it", () => {
     for (const server of planned.servers) {
       const compose = deployedCompose(runs[stage], server.name);
       const deployed = Object.entries(compose.services).map(([name, s]) => [name, s.mem_limit, s.deploy?.replicas ?? 1]);
-      const expected = server.services.map((s) => [s.name, formatComposeMemory(s.memoryLimitMb), s.replicas]);
+      const caddy = server.caddy ? [["caddy", formatComposeMemory(server.caddy.memoryLimitMb), 1]] : [];
+      const expected = [...server.services.map((s) => [s.name, formatComposeMemory(s.memoryLimitMb), s.replicas]), ...caddy];
       expect(deployed.sort()).toEqual(expected.sort());
     }
   });
 
-  it("deploys every platform image as images.lock.json has it and asks no registry", () => {
-    const locked = lockedDigests();
+  it("deploys every platform image at the digest images.lock.json has, the app image at the digest its registry names, and builds the database image from a base pinned by digest", () => {
+    const locked = lockedDigests(OFFLINE_LOCK);
     for (const server of planned.servers) {
-      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) {
-        const [name] = s.image.split("@");
-        expect(s.image).toBe(name === "orion/orion:1.0.0" ? "orion/orion:1.0.0" : locked[name] ? `${name}@${locked[name]}` : name);
+      const files = deployedFiles(deployOf(runs[stage], server.name));
+      for (const [name, s] of Object.entries(deployedCompose(runs[stage], server.name).services)) {
+        const [ref] = s.image.split("@");
+        if (["db", "db-replica", "pgbackrest"].includes(name)) {
+          // Built on the server: the tag is the Dockerfile's hash, and the Dockerfile names its base by the locked digest.
+          expect(s.image).toMatch(/^orion-postgres:15\.\d+-pgbackrest[\d.]+-[0-9a-f]{12}$/);
+          const base = /^FROM (postgres:15\.\d+-bookworm)@(sha256:[0-9a-f]{64})$/m.exec(files["build/postgres/Dockerfile"]);
+          expect(base?.[2]).toBe(locked[base![1]]);
+        } else if (ref === parseConfig({ stage, ...OFFLINE_DEFAULTS }).appImage) {
+          expect(s.image).toBe(`${ref}@${standInDigest(ref)}`);
+        } else {
+          expect(locked[ref]).toMatch(/^sha256:[0-9a-f]{64}$/);
+          expect(s.image).toBe(`${ref}@${locked[ref]}`);
+        }
       }
     }
-    expect(runs[stage].calls.filter((c) => !c.startsWith("hcloud:"))).toEqual([]);
+    // pulumi up asks a registry for the app image alone: the platform's digests come from the lock.
+    expect(runs[stage].calls.filter((c) => !c.startsWith("hcloud:"))).toEqual(["docker:index/getRegistryImage:getRegistryImage"]);
   });
 
   it("keeps secrets out of every plain property, and sends the env file as a secret", () => {
@@ -108,15 +121,26 @@ describe("user-data", () => {
 });
 
 describe("enterprise", () => {
-  it("puts the API servers behind a load balancer with a health check, over the private network", () => {
+  it("passes TCP 80 and 443 through the load balancer to the Caddy on the app server, over the private network, with no certificate at Hetzner", () => {
     const run = runs.enterprise;
-    const service = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService")[0];
-    expect(service.inputs).toMatchObject({ protocol: "http", listenPort: 80, destinationPort: 8000, healthCheck: { protocol: "http", port: 8000, http: { path: "/health" } } });
-    const targets = ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget");
-    expect(targets.map((t) => [t.name, t.inputs.usePrivateIp]).sort()).toEqual([
-      ["api-api-2", true],
-      ["api-app", true],
+    const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
+    expect(services.map((s) => [s.name, s.inputs.protocol, s.inputs.listenPort, s.inputs.destinationPort]).sort()).toEqual([
+      ["api-tcp-443", "tcp", 443, 443],
+      ["api-tcp-80", "tcp", 80, 80],
     ]);
+    for (const s of services) expect(s.inputs.healthCheck).toMatchObject({ protocol: "tcp", port: 80 });
+    const targets = ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget");
+    expect(targets.map((t) => [t.name, t.inputs.usePrivateIp])).toEqual([["api-app", true]]);
+    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate")).toEqual([]);
+  });
+
+  it("with orion:loadBalancerTls hetzner-managed, terminates TLS at the load balancer with a managed certificate and sends HTTP to a Caddy on every API server", async () => {
+    const run = await runOrion({ stage: "enterprise", domain: "api.orion-shop.de", loadBalancerTls: "hetzner-managed" }, { preview: false });
+    const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
+    expect(services.map((s) => s.inputs)).toEqual([expect.objectContaining({ protocol: "https", listenPort: 443, destinationPort: 80, http: expect.objectContaining({ redirectHttp: true }), healthCheck: expect.objectContaining({ protocol: "http", port: 80, http: expect.objectContaining({ path: "/health" }) }) })]);
+    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate").map((c) => c.inputs.domainNames)).toEqual([["api.orion-shop.de"]]);
+    expect(ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget").map((t) => t.name).sort()).toEqual(["api-api-2", "api-app"]);
+    for (const server of ["app", "api-2"]) expect(Object.keys(deployedCompose(run, server).services)).toContain("caddy");
   });
 
   it("spreads its servers over hosts: workers in a group of their own, everything else in one", () => {
@@ -142,6 +166,17 @@ describe("a preview before any server exists", () => {
 });
 
 describe("stack outputs", () => {
+  it("say how the API is reached: without a domain through an SSH tunnel, with one at its URL and the address its A record must hold", async () => {
+    const launchApi = runs.launch.outputs.api as { url?: string; dnsARecord: unknown; howReached: string };
+    expect(launchApi.url).toBeUndefined();
+    expect(launchApi.howReached).toMatch(/^through an SSH tunnel only \(ssh -N -L 8000:127\.0\.0\.1:8000/);
+    expect(launchApi.dnsARecord).toBe((runs.launch.outputs.servers as Record<string, { ipv4Address: unknown }>).app.ipv4Address);
+    const withDomain = await runOrion({ stage: "enterprise", domain: "api.orion-shop.de" }, { preview: false });
+    const enterpriseApi = withDomain.outputs.api as typeof launchApi;
+    expect(enterpriseApi).toMatchObject({ url: "https://api.orion-shop.de/", howReached: expect.stringContaining("Let's Encrypt") });
+    expect(enterpriseApi.dnsARecord).toBe(withDomain.outputs.loadBalancerIpv4);
+  });
+
   it("export the database URLs without the password, with a read-only one in enterprise", () => {
     expect(runs.scale.outputs.database).toEqual({ pooled: "postgresql://orion@10.0.1.20:6432/orion", direct: "postgresql://orion@10.0.1.20:5432/orion" });
     expect(runs.enterprise.outputs.database).toMatchObject({ readonly: "postgresql://orion@10.0.1.21:5432/orion" });

@@ -10,7 +10,7 @@ const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server)
 const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
 
 /** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN"].map((k) => `${k}=x`).join("\n");
+const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"].map((k) => `${k}=x`).join("\n");
 
 interface DclintReport {
   filePath: string;
@@ -44,16 +44,17 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
     const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: trees[`${stage}/${serverName}`] });
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
     const resolved = parse(output);
-    expect(Object.keys(resolved.services).sort()).toEqual(server.services.map((s) => s.name).sort());
+    expect(Object.keys(resolved.services).sort()).toEqual([...server.services.map((s) => s.name), ...(server.caddy ? ["caddy"] : [])].sort());
   });
 
   it("gets from Docker Compose v2 exactly the plan's memory limit and replicas for every service", () => {
     // v2 reads the units itself and answers in bytes: 512m is 536,870,912.
-    const { status, output } = run("docker", ["compose", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"], { cwd: trees[`${stage}/${serverName}`] });
+    const { status, output } = run("docker", ["compose", "-p", "orion", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"], { cwd: trees[`${stage}/${serverName}`] });
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
-    const resolved = JSON.parse(output).services as Record<string, { mem_limit: string; deploy?: { replicas: number } }>;
+    const resolved = JSON.parse(output).services as Record<string, { mem_limit: string | number; deploy?: { replicas: number } }>;
     const seen = Object.entries(resolved).map(([name, s]) => [name, Number(s.mem_limit) / 1024 / 1024, s.deploy?.replicas ?? 1]);
-    expect(seen.sort()).toEqual(server.services.map((s) => [s.name, s.memoryLimitMb, s.replicas]).sort());
+    const planned = [...server.services.map((s) => [s.name, s.memoryLimitMb, s.replicas]), ...(server.caddy ? [["caddy", server.caddy.memoryLimitMb, 1]] : [])];
+    expect(seen.sort()).toEqual(planned.sort());
   });
 
   it("keeps the backend network internal and mounts every config file it names", () => {
