@@ -15,7 +15,7 @@ interface ImagesOptions {
 const program = new Command("npm run images --")
   .description(`Show the image digests ${IMAGE_LOCK_FILE} pins; with --update, ask the registries for the current digest of every tag and write what changed.`)
   .option("--update", "resolve every image's tag at its registry and rewrite the lock file (the only way it changes)")
-  .option("--sync", "match the lock to the services without asking a registry: a new tag gets no digest (it deploys by tag until --update), a tag no service uses goes")
+  .option("--sync", "match the lock to the services without asking a registry: a new tag gets no digest (pulumi up refuses it until --update), a tag no service uses goes")
   .option("--check", "exit 1 when an image has no digest yet or the lock does not match the services")
   .option("--lock <file>", "the lock file", IMAGE_LOCK_FILE)
   .option("--registry <host=url>", "reach a registry at another address, e.g. docker.io=https://mirror.example.com (repeatable)", (v: string, all: string[]) => [...all, v], [])
@@ -95,7 +95,7 @@ function show(file: string, check: boolean): number {
   for (const [image, entry] of Object.entries(lock.images)) process.stdout.write(`${image}  ${short(entry.digest)}\n`);
   const open = Object.values(lock.images).filter((e) => e.digest === null).length;
   for (const p of problems) process.stderr.write(`error: ${p}\n`);
-  if (open > 0) process.stdout.write(`\n${open} image${open === 1 ? "" : "s"} deploy by tag until npm run images -- --update resolves them\n`);
+  if (open > 0) process.stdout.write(`\n${open} image${open === 1 ? "" : "s"} have no digest: pulumi up refuses to deploy them until npm run images -- --update resolves them\n`);
   return problems.length > 0 || (check && open > 0) ? 1 : 0;
 }
 
