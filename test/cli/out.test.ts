@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { committedLock } from "../../model/images";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
@@ -19,7 +20,8 @@ describe("npm run plan -- --out writes what each server receives", () => {
   let result: ReturnType<typeof runCli>;
   beforeAll(async () => {
     result = runCli("plan.ts", ["--stage", "scale", "--out", dir, ...sets]);
-    program = await runOrion({ stage: "scale" }, { preview: false });
+    // The committed images.lock.json, as --out reads it; a preview, since pulumi up refuses while the lock lacks digests.
+    program = await runOrion({ stage: "scale" }, { lock: committedLock() });
   }, 120_000);
 
   it("a folder per server with its files, deploy script, pull script and env-file keys", () => {

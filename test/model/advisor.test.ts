@@ -15,7 +15,7 @@ function readings(on: string, values: Partial<Record<keyof Measurements, number>
 function applied(stage: StageName, commands: string[]): Record<string, unknown> {
   const raw: Record<string, unknown> = { stage };
   for (const c of commands) {
-    const [, key, value] = /^pulumi config set orion:(\S+) (\S+)$/.exec(c)!;
+    const [, key, value] = /^pulumi config set (?:--path )?orion:(\S+) (\S+)$/.exec(c)!;
     const [top, sub] = key.split(".");
     raw[top] = sub ? { ...(raw[top] as object), [sub]: value } : value;
   }

@@ -1,6 +1,6 @@
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
-import { fakeDigest } from "../../preview/mock-run";
+import { standInDigest as fakeDigest } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
 import { DEPLOY, sharedRun } from "./support";
 

@@ -3,7 +3,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { MockRun, RecordedResource } from "../../preview/mock-run";
+import type { ExistingState, MockRun, RecordedResource } from "../../preview/mock-run";
 import { runOrion } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
 
@@ -45,8 +45,9 @@ const memo = new Map<string, Promise<MockRun>>();
  * outputs keep their plain values only. Tests that must see two runs of
  * their own (determinism) call runOrion.
  */
-export function sharedRun(raw: Record<string, unknown>, options: { preview?: boolean } = {}): Promise<MockRun> {
-  const key = createHash("sha256").update(JSON.stringify([raw, options.preview ?? true])).digest("hex").slice(0, 24);
+export function sharedRun(raw: Record<string, unknown>, options: { preview?: boolean; existing?: ExistingState } = {}): Promise<MockRun> {
+  // The existing stack (outputs, keys) is part of what the run sees, so it is part of the key.
+  const key = createHash("sha256").update(JSON.stringify([raw, options.preview ?? true, options.existing ?? null])).digest("hex").slice(0, 24);
   const known = memo.get(key);
   if (known) return known;
   const dir = process.env.ORION_TEST_SHARED_RUNS;
