@@ -21,9 +21,9 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
 }
 
 /** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean } = {}): Promise<MockRun> {
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; registryDigests?: boolean } = {}): Promise<MockRun> {
   const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
-  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview });
+  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview, registryDigests: options.registryDigests });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {
