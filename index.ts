@@ -7,5 +7,6 @@ export const stage = outputs.stage;
 export const monthlyCostEur = outputs.monthlyCostEur;
 export const servers = outputs.servers;
 export const loadBalancerIpv4 = outputs.loadBalancerIpv4;
+export const api = outputs.api;
 export const database = outputs.database;
 export const findings = outputs.findings;

@@ -11,7 +11,7 @@ export interface ApiLoadBalancerArgs {
   privateIp: string;
   /** API servers by name, reached on their private IPs. */
   targets: { name: string; serverId: pulumi.Input<string>; attachment: pulumi.Resource }[];
-  /** With a domain, HTTPS with a Hetzner managed certificate; HTTP then redirects. */
+  /** The domain of the managed certificate (`hetzner-managed`). */
   domain?: string;
 }
 
@@ -27,16 +27,24 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     const lbId = this.loadBalancer.id.apply(Number);
     const network = new hcloud.LoadBalancerNetwork(`${name}-private`, { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp }, { parent: this });
 
-    const healthCheck = { protocol: "http", port: lb.destinationPort, interval: 10, timeout: 5, retries: 3, http: { path: lb.healthCheckPath, statusCodes: ["2??"] } };
-    if (args.domain) {
-      const certificate = new hcloud.ManagedCertificate(`${name}-certificate`, { name: `orion-${name}`, domainNames: [args.domain] }, { parent: this });
+    const check = lb.healthCheck;
+    const healthCheck = { protocol: check.protocol, port: check.port, interval: 10, timeout: 5, retries: 3, ...(check.path ? { http: { path: check.path, statusCodes: ["2??"] } } : {}) };
+    // See model/ingress.ts for why TLS ends on one Caddy (`caddy`) or at the load balancer (`hetzner-managed`).
+    const certificate =
+      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: `orion-${name}`, domainNames: [args.domain!] }, { parent: this }) : undefined;
+    for (const service of lb.services) {
       new hcloud.LoadBalancerService(
-        `${name}-https`,
-        { loadBalancerId: this.loadBalancer.id, protocol: "https", listenPort: 443, destinationPort: lb.destinationPort, healthCheck, http: { certificates: [certificate.id.apply(Number)], redirectHttp: true } },
+        `${name}-${service.protocol === "tcp" ? `tcp-${service.listenPort}` : service.protocol}`,
+        {
+          loadBalancerId: this.loadBalancer.id,
+          protocol: service.protocol,
+          listenPort: service.listenPort,
+          destinationPort: service.destinationPort,
+          healthCheck,
+          ...(service.protocol === "https" && certificate ? { http: { certificates: [certificate.id.apply(Number)], redirectHttp: true } } : {}),
+        },
         { parent: this },
       );
-    } else {
-      new hcloud.LoadBalancerService(`${name}-http`, { loadBalancerId: this.loadBalancer.id, protocol: "http", listenPort: lb.listenPort, destinationPort: lb.destinationPort, healthCheck }, { parent: this });
     }
     for (const target of args.targets) {
       new hcloud.LoadBalancerTarget(

@@ -3,6 +3,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
+import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
@@ -14,9 +15,6 @@ import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
-
-/** The load balancer's address in the subnet, below the servers' range. */
-const LOAD_BALANCER_IP = "10.0.1.5";
 
 export interface OrionPlatformArgs {
   plan: Plan;
@@ -61,7 +59,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
       registry && config.registryUsername
         ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
         : undefined;
-    const digests = resolveDigests(plan.servers.flatMap((s) => s.services.map((x) => x.image)), dockerProvider, this);
+    const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
 
     // Deploys start once every server is on the private network and has its volume,
     // since services connect across servers from their first start.

@@ -11,6 +11,8 @@ export interface OrionOutputs {
   monthlyCostEur: number;
   servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
   loadBalancerIpv4?: pulumi.Output<string>;
+  /** How the API is reached: its URL, the address its domain's A record must hold, or the SSH tunnel without a domain. */
+  api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
   findings: string[];
@@ -70,6 +72,11 @@ export function orionProgram(): OrionOutputs {
       ]),
     ),
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
+    api: {
+      ...(planned.ingress.domain ? { url: `https://${planned.ingress.domain}/` } : {}),
+      dnsARecord: platform.loadBalancer?.ipv4Address ?? platform.servers.app.ipv4Address,
+      howReached: planned.ingress.howReached,
+    },
     database: databaseUrls(planned),
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };

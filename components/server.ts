@@ -5,7 +5,8 @@ import { privateIp } from "../model/addresses";
 import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
-import { publishedPorts, type ImageDigests } from "../model/render/compose";
+import { caddyDeploySteps } from "../model/render/caddy";
+import { COMPOSE_PROJECT, imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
 import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
@@ -116,12 +117,15 @@ export class OrionServer extends pulumi.ComponentResource {
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
     const secretFiles = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const script = files.apply((f) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles }));
+    const caddySteps = pulumi.output(args.digests).apply((digests) => (server.caddy ? caddyDeploySteps(imageRef(server.caddy.image, digests), COMPOSE_PROJECT) : { checks: [], afterUp: [] }));
+    const script = pulumi
+      .all([files, caddySteps])
+      .apply(([f, caddy]) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles, ...caddy }));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
     // Public images only: a private app image needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => server.services.filter((s) => s.image !== args.appImage).map((s) => (digests[s.image] ? `${s.image}@${digests[s.image]}` : s.image)));
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => image !== args.appImage).map((image) => imageRef(image, digests)));
     const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [

@@ -18,6 +18,8 @@ export interface ServerBudgetRecord {
   role: string;
   serverType: string;
   hostReserveMb: number;
+  /** Containers whose limits are part of the host reserve, not of the services (Caddy). */
+  hostServices: { name: string; image: string; memoryLimitMb: number }[];
   holdsData: boolean;
   services: {
     name: string;
@@ -70,6 +72,7 @@ export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<st
     role: server.role,
     serverType: server.type,
     hostReserveMb: server.hostReserveMb,
+    hostServices: server.caddy ? [{ name: "caddy", image: server.caddy.image, memoryLimitMb: server.caddy.memoryLimitMb }] : [],
     holdsData: server.holdsData,
     services: server.services.map((s) => ({
       name: s.name,

@@ -3,6 +3,7 @@ import { ARM_LOCATIONS, HETZNER_EXTRAS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, is
 import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
+import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
@@ -27,6 +28,12 @@ export interface OrionConfig {
   appImage: string;
   registryUsername?: string;
   domain?: string;
+  /** Who issues Caddy's certificate for the domain (model/ingress.ts). */
+  tlsIssuer: TlsIssuer;
+  /** Let's Encrypt's contact for expiry notices. */
+  acmeEmail?: string;
+  /** Enterprise: how TLS gets through the load balancer (model/ingress.ts). */
+  loadBalancerTls: LoadBalancerTls;
   monthlyBudgetEur?: number;
   clients?: number;
   stores?: number;
@@ -162,6 +169,15 @@ export const configSchema = z.object({
     .string()
     .refine((v) => HOSTNAME.test(v), { error: "is not a domain name; use a host name such as orion.example.com" })
     .optional(),
+  tlsIssuer: z
+    .string()
+    .default("letsencrypt")
+    .refine((v) => (TLS_ISSUERS as readonly string[]).includes(v), { error: `is not a certificate issuer; use one of ${list(TLS_ISSUERS)}` }),
+  acmeEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
+  loadBalancerTls: z
+    .string()
+    .default("caddy")
+    .refine((v) => (LOAD_BALANCER_TLS as readonly string[]).includes(v), { error: `is not a load balancer TLS mode; use one of ${list(LOAD_BALANCER_TLS)}` }),
   monthlyBudgetEur: pulumiValue(z.number({ error: "is not a number; use euros per month, e.g. 50" }).positive({ error: "must be above 0; use euros per month, e.g. 50" })).optional(),
   clients: wholeNumber("a whole number of clients, 0 or more", 0).optional(),
   stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
@@ -189,6 +205,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   clients: 0,
   stores: 0,
   domain: "",
+  acmeEmail: "",
   registryUsername: "",
   alertEmail: "",
   smtpFrom: "",
@@ -255,6 +272,9 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     appImage: c.appImage,
     registryUsername: c.registryUsername,
     domain: c.domain,
+    tlsIssuer: c.tlsIssuer as TlsIssuer,
+    acmeEmail: c.acmeEmail,
+    loadBalancerTls: c.loadBalancerTls as LoadBalancerTls,
     monthlyBudgetEur: c.monthlyBudgetEur,
     clients: c.clients,
     stores: c.stores,

@@ -1,6 +1,7 @@
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import type { CelerySettings } from "./celery";
 import type { ConnectionBudget } from "./connections";
+import type { LoadBalancerTls, PlannedCaddy, PlannedIngress } from "./ingress";
 import type { ServiceGroup, ServiceName } from "./services";
 import type { ApiSettings, PgBouncerSettings, RedisSettings, SentinelSettings } from "./settings";
 import type { ServerRole, StageName } from "./stages";
@@ -41,6 +42,8 @@ export interface PlannedServer {
   holdsData: boolean;
   /** Answers HTTP(S) from the internet. */
   servesHttp: boolean;
+  /** Caddy on the host, in front of the API: its memory limit is part of the host reserve, not of the containers. */
+  caddy?: PlannedCaddy;
   priceEurMonthly: number;
 }
 
@@ -56,10 +59,11 @@ export interface PlannedVolume {
 export interface PlannedLoadBalancer {
   name: string;
   type: string;
+  /** How TLS gets through it (model/ingress.ts). */
+  tls: LoadBalancerTls;
   targets: string[];
-  listenPort: number;
-  destinationPort: number;
-  healthCheckPath: string;
+  services: { protocol: "tcp" | "http" | "https"; listenPort: number; destinationPort: number }[];
+  healthCheck: { protocol: "tcp" | "http"; port: number; path?: string };
   priceEurMonthly: number;
 }
 
@@ -85,6 +89,8 @@ export interface Plan {
   servers: PlannedServer[];
   volumes: PlannedVolume[];
   loadBalancer?: PlannedLoadBalancer;
+  /** How the API is served: domain, certificate issuer, where DNS must point. */
+  ingress: PlannedIngress;
   connections: ConnectionBudget;
   cost: MonthlyCost;
   findings: Finding[];

@@ -2,6 +2,7 @@ import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } 
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
+import { noDomainMessage, planCaddy, planIngress, planLoadBalancer } from "./ingress";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
@@ -31,12 +32,17 @@ export function plan(config: OrionConfig): Plan {
 
   checkBudgets(servers, stage, problems);
   checkConnections(connections, config, problems);
+  if (stage.loadBalancer && config.loadBalancerTls === "hetzner-managed" && !config.domain) {
+    problems.push({ key: key("loadBalancerTls"), value: config.loadBalancerTls, message: "needs orion:domain (a domain whose DNS zone Hetzner hosts); set orion:domain, or use caddy" });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const volumes = planVolumes(servers, config);
-  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers) : undefined;
+  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers, config.loadBalancerTls) : undefined;
+  for (const server of servers) server.caddy = planCaddy(server, servers, loadBalancer?.tls);
+  const ingress = planIngress(config, loadBalancer);
   const cost = monthlyCost(servers, volumes, loadBalancer, config);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, connections, cost, findings: findings(config, stage, cost) };
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, connections, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
 }
 
 function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
@@ -205,18 +211,6 @@ function planVolumes(servers: PlannedServer[], config: OrionConfig): PlannedVolu
     }));
 }
 
-function planLoadBalancer(servers: PlannedServer[]): PlannedLoadBalancer {
-  return {
-    name: "api",
-    type: HETZNER_EXTRAS.loadBalancerType,
-    targets: servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name),
-    listenPort: 80,
-    destinationPort: SERVICES.api.port!,
-    healthCheckPath: "/health",
-    priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly,
-  };
-}
-
 function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, config: OrionConfig): MonthlyCost {
   const serversEur = round2(servers.reduce((sum, s) => sum + s.priceEurMonthly, 0));
   const volumesEur = round2(volumes.reduce((sum, v) => sum + v.priceEurMonthly, 0));
@@ -251,6 +245,12 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
     }
   }
   return out;
+}
+
+/** Without a domain the API is not on the internet: `pulumi up` says so and how to reach it. */
+function ingressFindings(config: OrionConfig, ingress: Plan["ingress"]): Finding[] {
+  if (config.domain) return [];
+  return [{ severity: "warning", key: key("domain"), message: noDomainMessage(ingress) }];
 }
 
 /** The largest stage whose guide trigger (clients or stores) the given load reaches; launch when none does. */

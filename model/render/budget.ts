@@ -41,7 +41,7 @@ export function summaryRows(server: PlannedServer): SummaryRow[] {
     ...groupSubtotals(server).map((g) => ({ label: g.title, text: formatMb(g.mb), total: true })),
     ...(server.services.some((s) => s.group === "exporters") ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }] : []),
     { label: "Total containers", text: formatMb(server.containersMb), total: true },
-    { label: `Host reserve: ${server.hostReserveCovers}`, text: `~${formatMb(server.hostReserveMb)}`, total: false },
+    { label: `Host reserve: ${server.hostReserveCovers}${server.caddy ? ` (Caddy's container limit, ${formatMb(server.caddy.memoryLimitMb)}, is part of it)` : ""}`, text: `~${formatMb(server.hostReserveMb)}`, total: false },
     { label: "Headroom", text: formatMb(server.headroomMb), total: false },
   ];
 }

@@ -1,4 +1,12 @@
 import { toYaml } from "./yaml";
+import { caddyComposeService } from "./caddy";
+import { REDIS_START_SCRIPT, REDIS_TEMPLATE, SENTINEL_START_SCRIPT, SENTINEL_TEMPLATE } from "./redis-ha";
+import { reachesOtherServers, usedFromOtherServers } from "../reach";
+import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
+import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
+
+/** Shell text inside a compose file: `$` is compose's interpolation sign, so it is doubled. */
+const composeShell = (script: string) => script.replace(/\$/g, "$$$$");
 import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
@@ -18,6 +26,11 @@ type ComposeService = Record<string, unknown>;
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
 const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
 
+/** An image as compose pulls it: pinned to its digest where the program resolved one. */
+export function imageRef(image: string, digests: ImageDigests): string {
+  return digests[image] ? `${image}@${digests[image]}` : image;
+}
+
 /** Published ports per service on one server, as the compose file has them. */
 export function publishedPorts(plan: Plan, server: PlannedServer): Record<string, string[]> {
   return Object.fromEntries(server.services.map((s) => [s.name, ports(plan, server, s.name)]));
@@ -27,7 +40,7 @@ function ports(plan: Plan, server: PlannedServer, name: ServiceName): string[] {
   const port = SERVICES[name].port;
   if (port === undefined) return [];
   const reachedBy = SERVICES[name].reachedBy ?? [];
-  if (isMultiServer(plan) && reachedBy.includes("servers")) return [`${privateIp(server)}:${port}:${port}`];
+  if (isMultiServer(plan) && reachedBy.includes("servers") && usedFromOtherServers(plan, server, name)) return [`${privateIp(server)}:${port}:${port}`];
   if (reachedBy.includes("caddy")) return [`127.0.0.1:${port}:${port}`];
   return [];
 }
@@ -65,8 +78,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "db":
       return {
         environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
-        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        // The mount check first (see pgdata-check.ts); then the image's own entrypoint, as its default command would run it.
+        command: ["bash", "-c", `${composeShell(pgdataMountCheck())}; exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
@@ -75,13 +89,14 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
       // A fast checkpoint starts the copy at once; a spread one would hold it for minutes.
       const init =
+        `${composeShell(pgdataMountCheck())}; ` +
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
         command: ["bash", "-c", init],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
@@ -94,22 +109,20 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":
+    case "redis-replica": {
+      // With Sentinel, a start script asks the Sentinels for the current master first (redis-ha.ts).
+      const ha = endpoints(plan, "redis-sentinel").length > 0;
       return {
-        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
+        command: ha ? ["sh", REDIS_START_SCRIPT] : ["redis-server", REDIS_TEMPLATE],
+        volumes: [`./config/redis/redis.conf:${REDIS_TEMPLATE}:ro`, ...(ha ? [`./config/redis/redis-start.sh:${REDIS_START_SCRIPT}:ro`] : []), "redis-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
       };
-    case "redis-replica":
-      return {
-        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
-        healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
-      };
+    }
     case "redis-sentinel":
       return {
-        // Sentinel rewrites its config file with what it learns, so it runs from a writable copy.
-        command: ["sh", "-c", "cp /etc/redis/sentinel.conf /data/sentinel.conf && exec redis-server /data/sentinel.conf --sentinel"],
-        volumes: ["./config/redis/sentinel.conf:/etc/redis/sentinel.conf:ro", "sentinel-data:/data"],
+        // Its config lives on its volume, where Sentinel rewrites it and keeps it across restarts (redis-ha.ts).
+        command: ["sh", SENTINEL_START_SCRIPT],
+        volumes: [`./config/redis/sentinel.conf:${SENTINEL_TEMPLATE}:ro`, `./config/redis/sentinel-start.sh:${SENTINEL_START_SCRIPT}:ro`, "sentinel-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "-p", String(SERVICES["redis-sentinel"].port), "ping"], "10s"),
       };
     case "api":
@@ -181,20 +194,24 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
 }
 
 /** The key order dclint checks (service-keys-order); keys it does not list follow in alphabetical order. */
-const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "command", "restart", "healthcheck", "logging"];
+const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "network_mode", "command", "restart", "healthcheck", "logging", "labels"];
 
 function ordered(service: ComposeService): ComposeService {
   const rank = (key: string) => (KEY_ORDER.includes(key) ? KEY_ORDER.indexOf(key) : KEY_ORDER.length);
   return Object.fromEntries(Object.entries(service).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
 }
 
-function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
+function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests, files: Record<string, string>): ComposeService {
   const published = ports(plan, server, s.name);
-  const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
-  const digest = digests[s.image];
+  // Publishing needs a network that is not internal; otherwise only egress or a service on another server justifies `edge`.
+  const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || reachesOtherServers(plan, server, s.name) ? ["edge"] : [])];
   const body = serviceBody(plan, server, s);
+  const hash = configHash((body.volumes as string[] | undefined) ?? [], files);
+  // Files the server fills in from secrets (Alertmanager's webhook URL) change with the env file, which carries their hash.
+  const secrets = s.name === "alertmanager" ? { [FILLED_IN_HASH_LABEL]: `\${${FILLED_IN_HASH_ENV}:-none}` } : {};
+  const labels = { ...(hash ? { [CONFIG_HASH_LABEL]: hash } : {}), ...secrets };
   return ordered({
-    image: digest ? `${s.image}@${digest}` : s.image,
+    image: imageRef(s.image, digests),
     ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
     restart: "unless-stopped",
     mem_limit: formatComposeMemory(s.memoryLimitMb),
@@ -203,13 +220,24 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
     ...(published.length > 0 ? { ports: published } : {}),
     networks,
     logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
   });
 }
 
-/** The compose file for one server: exactly the plan's services, with its memory limits. */
-export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): string {
+/** Label and env file variable that carry the hash of the secrets Alertmanager reads from files. */
+export const FILLED_IN_HASH_LABEL = "orion.filled-in-hash";
+export const FILLED_IN_HASH_ENV = "ALERTMANAGER_FILLED_IN_HASH";
+
+/**
+ * The compose file for one server: exactly the plan's services, with its
+ * memory limits. `files` are the config files it mounts (renderServerFiles),
+ * hashed into each service's labels.
+ */
+export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, files: Record<string, string> = {}): string {
   const sorted = [...server.services].sort((a, b) => a.name.localeCompare(b.name));
-  const services = Object.fromEntries(sorted.map((s) => [s.name, composeService(plan, server, s, digests)]));
+  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests, files)]);
+  if (server.caddy) entries.push(["caddy", ordered(caddyComposeService(server, imageRef(server.caddy.image, digests)))]);
+  const services = Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
   const namedVolumes = [...new Set(Object.values(services).flatMap((s) => ((s.volumes as string[] | undefined) ?? []).map((v) => v.split(":")[0]).filter((v) => /^[a-z][a-z-]*$/.test(v))))];
   return toYaml(
     {

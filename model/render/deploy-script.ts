@@ -15,6 +15,10 @@ export interface DeployScriptOptions {
   sshPublicKeys: string[];
   /** Files a service reads a secret from (Alertmanager's SMTP password), written from env file variables. */
   secretFiles?: { file: string; env: string }[];
+  /** Checks run on the staged files before anything is switched (Caddy validating its new Caddyfile). */
+  checks?: string[];
+  /** Commands run once compose is up, in DEPLOY_DIR (Caddy's reload). */
+  afterUp?: string[];
 }
 
 /** `${VAR}` names in a template, for envsubst to fill in and nothing else. */
@@ -31,40 +35,79 @@ function heredoc(path: string, content: string): string {
   return `cat > ${shellQuote(path)} <<'${HEREDOC_END}'\n${content}${content.endsWith("\n") ? "" : "\n"}${HEREDOC_END}`;
 }
 
+/** Where a deploy writes and checks every file before any of them replaces a live one; relative to DEPLOY_DIR. */
+export const STAGING_DIR = ".staging";
+
 /**
  * The command `pulumi up` runs over SSH on each server. The files travel in
  * the command (plain text, so previews show every change); the env file with
  * the secrets arrives on stdin and is written with mode 600.
+ *
+ * It stops at the first failing step (`set -euo pipefail`, one command per
+ * line: bash ignores a failure inside an `&&` chain). Every file is written
+ * and checked in a staging directory first (env file, filled-in templates,
+ * `docker compose config`), then the volume is mounted and the registry
+ * logged in; only then are the files moved into place and compose run. A
+ * deploy that fails before the switch leaves the running stack and its files
+ * as they were.
  */
 export function renderDeployScript(files: Record<string, string>, options: DeployScriptOptions): string {
-  const dirs = [...new Set(Object.keys(files).map((f) => f.split("/").slice(0, -1).join("/")).filter((d) => d !== ""))].sort();
+  const dirOf = (path: string) => path.split("/").slice(0, -1).join("/");
+  const dirs = [...new Set(Object.keys(files).map(dirOf).filter((d) => d !== ""))].sort();
+  const mkdirs = dirs.length > 0 ? [`mkdir -p ${dirs.map(shellQuote).join(" ")}`] : [];
+  const compose = `docker compose -p ${COMPOSE_PROJECT} --profile full`;
   const lines = [
-    "set -eu",
+    "set -euo pipefail",
     `cd ${DEPLOY_DIR}`,
     "umask 022",
+    `rm -rf ${STAGING_DIR}`,
+    `mkdir -m 700 ${STAGING_DIR}`,
+    `cd ${STAGING_DIR}`,
     "# Secrets: the env file comes on stdin and only the deploy user can read it.",
     "install -m 600 /dev/stdin .env",
-    `install -d -m 700 ~/.ssh && printf '%s\\n' ${options.sshPublicKeys.map(shellQuote).join(" ")} > ~/.ssh/authorized_keys.new && mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys`,
-    ...(dirs.length > 0 ? [`mkdir -p ${dirs.map(shellQuote).join(" ")}`] : []),
+    ...mkdirs,
     ...Object.entries(files)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([path, content]) => heredoc(path, content)),
   ];
+  /** Files the server makes from the env file: moved into place like the rendered ones, or removed when no longer made. */
+  const generated: string[] = [];
   for (const { file, env } of options.secretFiles ?? []) {
     // Readable by the container's user; the directory only lets a known name through.
-    const dir = file.split("/").slice(0, -1).join("/");
-    lines.push(`install -d -m 711 ${shellQuote(dir)} && (set -a; . ./.env; if [ -n "\${${env}:-}" ]; then printf '%s' "$${env}" > ${shellQuote(file)}; chmod 644 ${shellQuote(file)}; else rm -f ${shellQuote(file)}; fi)`);
+    lines.push(`install -d -m 711 ${shellQuote(dirOf(file))}`);
+    lines.push(`(set -a; . ./.env; if [ -n "\${${env}:-}" ]; then printf '%s' "$${env}" > ${shellQuote(file)}; chmod 644 ${shellQuote(file)}; fi)`);
+    generated.push(file);
   }
   for (const [path, content] of Object.entries(files).filter(([p]) => p.endsWith(TEMPLATE_SUFFIX))) {
     const output = path.slice(0, -TEMPLATE_SUFFIX.length);
     const vars = templateVariables(content).map((v) => `$${v}`).join(" ");
-    lines.push(`(set -a; . ./.env; envsubst ${shellQuote(vars)} < ${shellQuote(path)} > ${shellQuote(`${output}.new`)}) && chmod 644 ${shellQuote(`${output}.new`)} && mv ${shellQuote(`${output}.new`)} ${shellQuote(output)}`);
+    lines.push(`(set -a; . ./.env; envsubst ${shellQuote(vars)} < ${shellQuote(path)} > ${shellQuote(output)})`);
+    lines.push(`chmod 644 ${shellQuote(output)}`);
+    generated.push(output);
   }
+  lines.push("# The compose file and every ${...} in it, checked against the new env file before anything runs.");
+  lines.push(`${compose} config --quiet`);
+  lines.push(...(options.checks ?? []));
   if (options.mountsPgdata) lines.push(`sudo ${MOUNT_HELPER} mount ${PGDATA_MOUNT_PATH}`);
   if (options.registryHost) {
-    lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)}); fi`);
+    lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then`);
+    lines.push(`  (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)})`);
+    lines.push("fi");
   }
-  lines.push(`docker compose -p ${COMPOSE_PROJECT} --profile full up -d --wait --remove-orphans`);
+  lines.push(`cd ${DEPLOY_DIR}`);
+  lines.push("# Switch: every checked file moves into place, then compose converges.");
+  lines.push("install -d -m 700 ~/.ssh");
+  lines.push(`printf '%s\\n' ${options.sshPublicKeys.map(shellQuote).join(" ")} > ~/.ssh/authorized_keys.new`);
+  lines.push("mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys");
+  lines.push(...mkdirs);
+  for (const { file } of options.secretFiles ?? []) lines.push(`install -d -m 711 ${shellQuote(dirOf(file))}`);
+  for (const path of [".env", ...Object.keys(files).sort()]) lines.push(`mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}`);
+  for (const path of generated) {
+    lines.push(`if [ -e ${shellQuote(`${STAGING_DIR}/${path}`)} ]; then mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}; else rm -f ${shellQuote(path)}; fi`);
+  }
+  lines.push(`rm -rf ${STAGING_DIR}`);
+  lines.push(`${compose} up -d --wait --remove-orphans`);
+  for (const step of options.afterUp ?? []) lines.push(step);
   return lines.join("\n").concat("\n");
 }
 
@@ -83,8 +126,12 @@ export function registryHostOf(image: string): string | undefined {
 export function renderReleasePgdataScript(): string {
   const container = `${COMPOSE_PROJECT}-db-1`;
   return [
-    "set -eu",
-    `if docker inspect ${container} >/dev/null 2>&1; then docker stop --time 60 ${container} && docker rm ${container}; fi`,
+    "set -euo pipefail",
+    // One command per line: bash goes on after a failure inside `a && b`, and the volume must never be unmounted under a running database.
+    `if docker inspect ${container} >/dev/null 2>&1; then`,
+    `  docker stop --time 60 ${container}`,
+    `  docker rm ${container}`,
+    "fi",
     `sudo ${MOUNT_HELPER} release ${PGDATA_MOUNT_PATH}`,
   ].join("\n").concat("\n");
 }
@@ -95,5 +142,5 @@ export function renderReleasePgdataScript(): string {
  * that starting the containers is not held up by downloads.
  */
 export function renderPullScript(images: string[]): string {
-  return ["set -eu", ...[...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)}`)].join("\n").concat("\n");
+  return ["set -euo pipefail", ...[...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)}`)].join("\n").concat("\n");
 }

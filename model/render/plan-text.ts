@@ -20,8 +20,11 @@ export function renderPlanText(plan: Plan): string {
   }
   if (plan.loadBalancer) {
     const lb = plan.loadBalancer;
-    out.push(`Load balancer ${lb.name} (${lb.type}): :${lb.listenPort} -> api :${lb.destinationPort} on ${lb.targets.join(", ")}, health check ${lb.healthCheckPath}`, "");
+    const services = lb.services.map((s) => `${s.protocol} :${s.listenPort} -> :${s.destinationPort}`).join(", ");
+    const check = `${lb.healthCheck.protocol} :${lb.healthCheck.port}${lb.healthCheck.path ?? ""}`;
+    out.push(`Load balancer ${lb.name} (${lb.type}, TLS: ${lb.tls}): ${services} on ${lb.targets.join(", ")} over the private network, health check ${check}`, "");
   }
+  out.push(`API: ${plan.ingress.howReached}`, "");
   out.push(renderConnections(plan), "");
   const c = plan.cost;
   out.push(

@@ -27,7 +27,11 @@ export function renderTopology(plan: Plan): string {
   if (plan.loadBalancer) {
     lines.push(`  lb{{"load balancer ${plan.loadBalancer.type}"}}`);
     edges.add("  internet -->|HTTPS| lb");
-    for (const t of plan.loadBalancer.targets) edges.add(`  lb -->|private network| ${id(t, "api")}`);
+    for (const t of plan.loadBalancer.targets) edges.add(`  lb -->|"${plan.loadBalancer.tls === "caddy" ? "TCP to Caddy" : "HTTP to Caddy"}, private network"| ${id(t, "api")}`);
+    // Passed through to one Caddy, which spreads requests over every API server.
+    for (const server of plan.servers.filter((s) => s.caddy)) {
+      for (const upstream of server.caddy!.upstreamServers.filter((u) => u !== server.name)) edges.add(`  ${id(server.name, "api")} -->|"Caddy, private network"| ${id(upstream, "api")}`);
+    }
   } else {
     for (const server of plan.servers.filter((s) => s.servesHttp && has(s, "api"))) edges.add(`  internet -->|"HTTPS (Caddy)"| ${id(server.name, "api")}`);
   }

@@ -28,8 +28,10 @@ export const deployEnforceBudgetMatch: ResourceValidationPolicy = {
       return;
     }
     const declared = new Map(budget.services.map((s) => [s.name, s]));
+    // Caddy's limit is carved out of the host reserve, so it is declared apart from the services.
+    const host = new Map((budget.hostServices ?? []).map((s) => [s.name, { ...s, replicas: 1 }]));
     for (const [name, service] of Object.entries(compose.services)) {
-      const planned = declared.get(name);
+      const planned = declared.get(name) ?? host.get(name);
       const limitMb = service.mem_limit === undefined ? undefined : parseMemoryMb(String(service.mem_limit));
       const replicas = service.deploy?.replicas ?? 1;
       if (!planned) report(`server ${budget.server}: compose runs ${name}, which its budget does not declare`);
@@ -38,6 +40,6 @@ export const deployEnforceBudgetMatch: ResourceValidationPolicy = {
         report(`server ${budget.server}: compose runs ${name} with mem_limit ${mb(limitMb)} x ${replicas}, but its budget says ${mb(planned.memoryLimitMb)} x ${planned.replicas}`);
       }
     }
-    for (const name of declared.keys()) if (!(name in compose.services)) report(`server ${budget.server}: its budget declares ${name}, which compose does not run`);
+    for (const name of [...declared.keys(), ...host.keys()]) if (!(name in compose.services)) report(`server ${budget.server}: its budget declares ${name}, which compose does not run`);
   }),
 };

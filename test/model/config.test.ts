@@ -61,8 +61,19 @@ describe("plan errors", () => {
 
 describe("findings", () => {
   it("warns when SSH is closed or open to the world", () => {
-    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys"]);
+    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:domain"]);
     expect(planFor("launch", { adminCidrs: ["0.0.0.0/0"] }).findings[0].message).toMatch(/whole internet/);
+  });
+  it("says that without orion:domain the API is not on the internet, and how to reach it", () => {
+    const warning = planFor("launch").findings.find((f) => f.key === "orion:domain")!;
+    expect(warning.severity).toBe("warning");
+    expect(warning.message).toMatch(/not on the internet.*ssh -N -L 8000:127\.0\.0\.1:8000 deploy@<app server>.*point its A\/AAAA records at the app server/);
+    expect(planFor("enterprise").findings.find((f) => f.key === "orion:domain")!.message).toMatch(/records at the load balancer/);
+    expect(planFor("launch", { domain: "orion.example.com" }).findings.find((f) => f.key === "orion:domain")).toBeUndefined();
+  });
+  it("refuses a certificate issuer or load balancer TLS mode it does not know", () => {
+    expect(errorOf(() => planFor("launch", { tlsIssuer: "zerossl" }))).toBe('orion:tlsIssuer "zerossl" is not a certificate issuer; use one of letsencrypt, internal');
+    expect(errorOf(() => planFor("enterprise", { loadBalancerTls: "passthrough" }))).toBe('orion:loadBalancerTls "passthrough" is not a load balancer TLS mode; use one of caddy, hetzner-managed');
   });
   it("advises when the stage costs more than the monthly budget", () => {
     expect(planFor("scale", { monthlyBudgetEur: 20 }).findings).toContainEqual(expect.objectContaining({ severity: "advisory", key: "orion:monthlyBudgetEur" }));

@@ -2,7 +2,7 @@ import { SERVER_TYPES } from "../../model/catalog";
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
 import { STAGE_NAMES, STAGES } from "../../model/stages";
-import { limits, planFor, server } from "../helpers";
+import { errorOf, limits, planFor, server } from "../helpers";
 
 describe("every stage", () => {
   it.each(STAGE_NAMES)("%s fits every server: limits x replicas + host reserve <= RAM", (stage) => {
@@ -116,7 +116,18 @@ describe("enterprise", () => {
   const withService = (name: string) => p.servers.filter((s) => s.services.some((x) => x.name === name)).map((s) => s.name);
   it("runs the API on at least 2 servers behind a load balancer", () => {
     expect(withService("api").length).toBeGreaterThanOrEqual(2);
-    expect(p.loadBalancer!.targets).toEqual(withService("api"));
+    // Its one target is the Caddy on the app server, which holds the certificate and spreads requests over every API server.
+    expect(p.loadBalancer).toMatchObject({ tls: "caddy", targets: ["app"] });
+    expect(server(p, "app").caddy!.upstreamServers).toEqual(withService("api"));
+    expect(p.servers.filter((s) => s.caddy).map((s) => s.name)).toEqual(["app"]);
+  });
+  it("with a Hetzner managed certificate, targets every API server, each with a Caddy answering in plain HTTP", () => {
+    const managed = planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" });
+    expect(managed.loadBalancer).toMatchObject({ tls: "hetzner-managed", targets: withService("api"), services: [{ protocol: "https", listenPort: 443, destinationPort: 80 }] });
+    expect(managed.servers.filter((s) => s.caddy).map((s) => [s.name, s.caddy!.mode])).toEqual(withService("api").map((name) => [name, "behind-load-balancer"]));
+  });
+  it("refuses a managed certificate without a domain, naming the keys to set", () => {
+    expect(errorOf(() => planFor("enterprise", { loadBalancerTls: "hetzner-managed" }))).toBe('orion:loadBalancerTls "hetzner-managed" needs orion:domain (a domain whose DNS zone Hetzner hosts); set orion:domain, or use caddy');
   });
   it("runs a PostgreSQL primary and at least one read replica, each with its own volume", () => {
     expect(withService("db")).toEqual(["db"]);

@@ -22,11 +22,12 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     for (const s of servers) expect(s.inputs.keepDisk).toBe(true);
   });
 
-  it("deploys on each server a compose file with exactly the plan's services and limits", () => {
+  it("deploys on each server a compose file with exactly the plan's services and limits, and Caddy inside the host reserve where the plan has it", () => {
     for (const server of planned.servers) {
       const compose = deployedCompose(runs[stage], server.name);
       const deployed = Object.entries(compose.services).map(([name, s]) => [name, s.mem_limit, s.deploy?.replicas ?? 1]);
-      const expected = server.services.map((s) => [s.name, formatComposeMemory(s.memoryLimitMb), s.replicas]);
+      const caddy = server.caddy ? [["caddy", formatComposeMemory(server.caddy.memoryLimitMb), 1]] : [];
+      const expected = [...server.services.map((s) => [s.name, formatComposeMemory(s.memoryLimitMb), s.replicas]), ...caddy];
       expect(deployed.sort()).toEqual(expected.sort());
     }
   });
@@ -102,15 +103,26 @@ describe("user-data", () => {
 });
 
 describe("enterprise", () => {
-  it("puts the API servers behind a load balancer with a health check, over the private network", () => {
+  it("passes TCP 80 and 443 through the load balancer to the Caddy on the app server, over the private network, with no certificate at Hetzner", () => {
     const run = runs.enterprise;
-    const service = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService")[0];
-    expect(service.inputs).toMatchObject({ protocol: "http", listenPort: 80, destinationPort: 8000, healthCheck: { protocol: "http", port: 8000, http: { path: "/health" } } });
-    const targets = ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget");
-    expect(targets.map((t) => [t.name, t.inputs.usePrivateIp]).sort()).toEqual([
-      ["api-api-2", true],
-      ["api-app", true],
+    const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
+    expect(services.map((s) => [s.name, s.inputs.protocol, s.inputs.listenPort, s.inputs.destinationPort]).sort()).toEqual([
+      ["api-tcp-443", "tcp", 443, 443],
+      ["api-tcp-80", "tcp", 80, 80],
     ]);
+    for (const s of services) expect(s.inputs.healthCheck).toMatchObject({ protocol: "tcp", port: 80 });
+    const targets = ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget");
+    expect(targets.map((t) => [t.name, t.inputs.usePrivateIp])).toEqual([["api-app", true]]);
+    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate")).toEqual([]);
+  });
+
+  it("with orion:loadBalancerTls hetzner-managed, terminates TLS at the load balancer with a managed certificate and sends HTTP to a Caddy on every API server", async () => {
+    const run = await runOrion({ stage: "enterprise", domain: "orion.example.com", loadBalancerTls: "hetzner-managed" }, { preview: false });
+    const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
+    expect(services.map((s) => s.inputs)).toEqual([expect.objectContaining({ protocol: "https", listenPort: 443, destinationPort: 80, http: expect.objectContaining({ redirectHttp: true }), healthCheck: expect.objectContaining({ protocol: "http", port: 80, http: expect.objectContaining({ path: "/health" }) }) })]);
+    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate").map((c) => c.inputs.domainNames)).toEqual([["orion.example.com"]]);
+    expect(ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget").map((t) => t.name).sort()).toEqual(["api-api-2", "api-app"]);
+    for (const server of ["app", "api-2"]) expect(Object.keys(deployedCompose(run, server).services)).toContain("caddy");
   });
 
   it("spreads its servers over hosts with a placement group", () => {
@@ -130,6 +142,17 @@ describe("a preview before any server exists", () => {
 });
 
 describe("stack outputs", () => {
+  it("say how the API is reached: without a domain through an SSH tunnel, with one at its URL and the address its A record must hold", async () => {
+    const launchApi = runs.launch.outputs.api as { url?: string; dnsARecord: unknown; howReached: string };
+    expect(launchApi.url).toBeUndefined();
+    expect(launchApi.howReached).toMatch(/^through an SSH tunnel only \(ssh -N -L 8000:127\.0\.0\.1:8000/);
+    expect(launchApi.dnsARecord).toBe((runs.launch.outputs.servers as Record<string, { ipv4Address: unknown }>).app.ipv4Address);
+    const withDomain = await runOrion({ stage: "enterprise", domain: "orion.example.com" }, { preview: false });
+    const enterpriseApi = withDomain.outputs.api as typeof launchApi;
+    expect(enterpriseApi).toMatchObject({ url: "https://orion.example.com/", howReached: expect.stringContaining("Let's Encrypt") });
+    expect(enterpriseApi.dnsARecord).toBe(withDomain.outputs.loadBalancerIpv4);
+  });
+
   it("export the database URLs without the password, with a read-only one in enterprise", () => {
     expect(runs.scale.outputs.database).toEqual({ pooled: "postgresql://orion@10.0.1.20:6432/orion", direct: "postgresql://orion@10.0.1.20:5432/orion" });
     expect(runs.enterprise.outputs.database).toMatchObject({ readonly: "postgresql://orion@10.0.1.21:5432/orion" });

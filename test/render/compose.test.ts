@@ -44,8 +44,17 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
     const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: trees[`${stage}/${serverName}`] });
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
     const resolved = parse(output);
-    expect(Object.keys(resolved.services).sort()).toEqual(server.services.map((s) => s.name).sort());
+    expect(Object.keys(resolved.services).sort()).toEqual([...server.services.map((s) => s.name), ...(server.caddy ? ["caddy"] : [])].sort());
     for (const s of server.services) expect([s.name, resolved.services[s.name].mem_limit]).toEqual([s.name, expect.anything()]);
+  });
+
+  it("is accepted by Compose v2 (`docker compose config`), with every memory limit as the plan has it", () => {
+    const { status, output } = run("docker", ["compose", "-p", "orion", "--profile", "full", "config", "--format", "json"], { cwd: trees[`${stage}/${serverName}`] });
+    expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
+    const resolved = JSON.parse(output) as { services: Record<string, { mem_limit: string | number }> };
+    const limits = Object.fromEntries(Object.entries(resolved.services).map(([name, s]) => [name, Number(s.mem_limit) / 1024 / 1024]));
+    const planned = Object.fromEntries([...server.services.map((s) => [s.name, s.memoryLimitMb] as const), ...(server.caddy ? [["caddy", server.caddy.memoryLimitMb] as const] : [])]);
+    expect(limits).toEqual(planned);
   });
 
   it("keeps the backend network internal and mounts every config file it names", () => {
