@@ -154,7 +154,20 @@ export class TestBed {
     const result = await this.ssh(this.host(command.server), command.create, command.stdin, command.user);
     if (result.code === 0) this.applied.set(command.name, command.fingerprint);
     else this.applied.delete(command.name);
-    return { name: command.name, server: command.server, kind: command.kind, outcome: "ran", code: result.code, ms: result.ms, output: `${result.stdout}${result.stderr}` };
+    const diagnosis = result.code !== 0 && command.kind === "deploy" ? await this.diagnose(this.host(command.server)) : "";
+    return { name: command.name, server: command.server, kind: command.kind, outcome: "ran", code: result.code, ms: result.ms, output: `${result.stdout}${result.stderr}${diagnosis}` };
+  }
+
+  /** What a failed deploy left: each container that is not running and healthy, its last health check answer and log lines. */
+  async diagnose(host: Host): Promise<string> {
+    const lines: string[] = [];
+    for (const c of await host.containers()) {
+      if (c.running && (c.health === undefined || c.health === "healthy")) continue;
+      const health = await host.docker(["inspect", "--format", "{{if .State.Health}}{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}{{end}}", c.name], { allowFail: true });
+      const logs = await host.docker(["logs", "--tail", "15", c.name], { allowFail: true });
+      lines.push(`--- ${host.name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}, ${c.restartCount} restarts`, `health checks: ${health.stdout.trim().split("\n").slice(-3).join(" | ")}`, tail(logs.stdout + logs.stderr, 15));
+    }
+    return lines.length > 0 ? `\n${lines.join("\n")}` : "";
   }
 
   /**

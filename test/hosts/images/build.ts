@@ -84,10 +84,13 @@ function setKey(images: string[]): string {
   return hashOf(JSON.stringify({ images, recipes: images.map(recipeFor) }), ...filesUnder(FILES_DIR).map((f) => readFileSync(f)), readFileSync(__filename)).slice(0, 16);
 }
 
+/** Bump when buildImage or diffLayer change what a layer contains. */
+const LAYER_FORMAT = "1";
+
 /** An image layer depends on the base layer, its recipe, the files it copies and how this builder installs. */
 function layerKey(baseSha: string, recipe: ImageRecipe): string {
   const files = Object.values(recipe.files ?? {}).map((f) => readFileSync(join(FILES_DIR, f)));
-  return hashOf(baseSha, JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }), APT, ...files, String(buildImage)).slice(0, 16);
+  return hashOf(LAYER_FORMAT, baseSha, JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }), APT, ...files).slice(0, 16);
 }
 
 /** The first Debian mirror of the machine's apt sources: debootstrap fetches from where apt does. */

@@ -62,7 +62,7 @@ describe.each(STAGES)("%s deployed from scratch on real hosts", (stage) => {
     ]);
     expect(state.unhealthy).toEqual([]);
     expect(state.mismatches).toEqual([]);
-  });
+  }, 300_000);
 
   it("answers /health through Caddy over HTTPS on the app server's public address; HTTP redirects; /metrics is not public", async () => {
     const { bed } = deployed(stage);
@@ -80,7 +80,7 @@ describe.each(STAGES)("%s deployed from scratch on real hosts", (stage) => {
     expect([301, 302, 307, 308]).toContain(plain.status);
     expect(plain.headers?.location).toBe("https://orion.test/health");
     expect(metrics.status).toBeGreaterThanOrEqual(400);
-  });
+  }, 300_000);
 
   it("answers on its public address only on 22, 80 and 443, and on the private network only on ports another server of the plan uses", async () => {
     const { bed } = deployed(stage);
@@ -94,5 +94,5 @@ describe.each(STAGES)("%s deployed from scratch on real hosts", (stage) => {
       expect({ server: e.server, public: e.publicOpen }).toEqual({ server: e.server, public: e.publicExpected });
       expect({ server: e.server, private: e.privateOpen }).toEqual({ server: e.server, private: e.privateExpected });
     }
-  });
+  }, 900_000);
 });
