@@ -7,9 +7,8 @@ import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
+import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
-import { stageSummary } from "../model/budget-record";
-import { StageSummary } from "./stage-summary";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
@@ -39,7 +38,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
     const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
     const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
@@ -67,7 +65,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
     // Until scale the database and its volume live on the app server. Where they live elsewhere, the
     // volume attaches only after the app server has stopped its old database and released the volume.
-    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     for (const server of plan.servers) {
@@ -89,10 +87,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
-          releasesPgdata: dbLeftApp && server.role === "app",
+          releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );

@@ -7,8 +7,6 @@ import type { Plan, PlannedServer } from "./plan-types";
  * so every figure is known at preview time, before any server exists.
  */
 export const SERVER_BUDGET_KIND = "orion:ServerBudget";
-/** Stage-wide figures for the advisory policies, on the `stage` resource. */
-export const STAGE_SUMMARY_KIND = "orion:StageSummary";
 
 export interface ServerBudgetRecord {
   kind: typeof SERVER_BUDGET_KIND;
@@ -39,28 +37,6 @@ export interface ServerBudgetRecord {
     pgbouncerDefaultPoolSize?: number;
     postgresMaxConnections?: number;
   }[];
-}
-
-export interface StageSummaryRecord {
-  kind: typeof STAGE_SUMMARY_KIND;
-  stage: string;
-  location: string;
-  servers: string[];
-  monthlyCostEur: number;
-  monthlyBudgetEur?: number;
-  clients?: number;
-  stores?: number;
-}
-
-export function stageSummary(plan: Plan, extra: { monthlyBudgetEur?: number; clients?: number; stores?: number }): StageSummaryRecord {
-  return {
-    kind: STAGE_SUMMARY_KIND,
-    stage: plan.stage,
-    location: plan.location,
-    servers: plan.servers.map((s) => s.name),
-    monthlyCostEur: plan.cost.totalEur,
-    ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),
-  };
 }
 
 export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<string, string[]>): ServerBudgetRecord {
