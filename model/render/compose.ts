@@ -13,7 +13,7 @@ import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
-import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
+import { BACKEND_SUBNET, DB_NAME, EDGE_SUBNET, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
 import { BACKUP_METRICS_VOLUME, PGBACKREST_IMAGE_SERVICES, PGBACKREST_MOUNTS, PGBACKREST_PATHS, pgbackrestImageKeys, pgbackrestSecretEnvironment } from "./pgbackrest";
 
 /** Compose project name; `docker compose -p orion` on every server. */
@@ -269,7 +269,7 @@ export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageD
       networks: {
         // Internal: nothing on it reaches or is reached from outside the host, whatever a service publishes.
         backend: { internal: true, ipam: { config: [{ subnet: BACKEND_SUBNET }] } },
-        edge: {},
+        edge: { ipam: { config: [{ subnet: EDGE_SUBNET }] } },
       },
       ...(namedVolumes.length > 0 ? { volumes: Object.fromEntries(namedVolumes.sort().map((v) => [v, {}])) } : {}),
     },

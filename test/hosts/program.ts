@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { parseConfig } from "../../model/config";
 import { plan, type Plan } from "../../model/plan";
-import { runOrion } from "../../preview/offline";
+import { CONFIG_NAMESPACE } from "../../model/config";
+import { OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { OBJECTS_KEYS } from "./objects";
 import { unwrap } from "../../preview/wire";
 
 /**
@@ -42,10 +44,17 @@ function kindOf(name: string, server: string): CommandKind {
   return suffix === "deploy" ? "deploy" : suffix === "pull" ? "pull" : suffix.startsWith("release") ? "release" : "other";
 }
 
+/** The offline secrets, with the keys the bed's object storage accepts. */
+const BED_SECRETS: Record<string, string> = {
+  ...OFFLINE_SECRETS,
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: OBJECTS_KEYS.accessKey,
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: OBJECTS_KEYS.secretKey,
+};
+
 /** Runs the Orion program as `pulumi up` would, without registry digests (DECISIONS.md #2). Calls must not overlap (Pulumi's mocks are global). */
 export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
   const planned = plan(parseConfig(config));
-  const run = await runOrion(config, { preview: false, registryDigests: false });
+  const run = await runOrion(config, { preview: false, registryDigests: false, secrets: BED_SECRETS });
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const servers: ProgramRun["servers"] = {};
   const commands: RemoteCommand[] = [];

@@ -74,7 +74,7 @@ describe("the internal backend network", () => {
           continue;
         }
         expect(s.networks?.[0]).toBe("backend");
-        if (s.networks!.includes("edge")) expect({ name, server: server.name, why: (s.ports ?? []).length > 0 || ["api", "celery-worker", "celery-beat", "flower", "prometheus", "alertmanager", "db-replica", "redis-replica", "redis-sentinel"].includes(name) }).toEqual({ name, server: server.name, why: true });
+        if (s.networks!.includes("edge")) expect({ name, server: server.name, why: (s.ports ?? []).length > 0 || ["api", "celery-worker", "celery-beat", "flower", "prometheus", "alertmanager", "db", "db-replica", "pgbackrest", "redis-replica", "redis-sentinel"].includes(name) }).toEqual({ name, server: server.name, why: true });
       }
     }
   });

@@ -42,14 +42,22 @@ export interface ImageSet {
   timings: Record<string, number>;
 }
 
-/** Every image reference the rendered compose files of every stage name, the Orion app image included. */
+/**
+ * Every image reference the rendered compose files of every stage name, the
+ * Orion app image included, and the base of each image compose builds (the
+ * pull script fetches it for the build; on the bed it must be on the engine).
+ */
 export function modelImages(): string[] {
   const refs = new Set<string>();
   for (const stage of STAGE_NAMES) {
     const planned = plan(parseConfig({ stage }));
     for (const server of planned.servers) {
-      const compose = parse(renderCompose(planned, server)) as { services: Record<string, { image: string }> };
-      for (const service of Object.values(compose.services)) refs.add(service.image);
+      const compose = parse(renderCompose(planned, server)) as { services: Record<string, { image: string; build?: unknown }> };
+      for (const [name, service] of Object.entries(compose.services)) {
+        refs.add(service.image);
+        const base = service.build ? server.services.find((s) => s.name === name)?.image : undefined;
+        if (base) refs.add(base);
+      }
     }
   }
   return [...refs].sort();
@@ -296,7 +304,7 @@ async function build(images: string[], progress: (line: string) => void): Promis
 
     const recipes = images.map((image) => ({ image, recipe: recipeFor(image), record: record(`layer-${layerKey(baseSha, recipeFor(image))}`) }));
     // The biggest installs first, so that the small ones fill the gaps at the end.
-    const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres ? 2 : r.packages.length > 1 ? 1 : 0);
+    const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres || r === RECIPES["orion-postgres"] ? 2 : r.packages.length > 1 ? 1 : 0);
     const missing = recipes.filter((r) => !existsSync(r.record)).sort((a, b) => cost(b.recipe) - cost(a.recipe));
     if (missing.length > 0) {
       if (!existsSync(base)) await step("base tree", extractBase);

@@ -1,4 +1,4 @@
-import { TestBed, type UpResult } from "../bed";
+import { BED_DOMAIN, TestBed, type UpResult } from "../bed";
 import { exposure, report, stackState, type Exposure, type StackState } from "../checks";
 
 /**
@@ -68,17 +68,17 @@ describe.each(STAGES)("%s deployed from scratch on real hosts", (stage) => {
     const { bed } = deployed(stage);
     const health = await bed.https("/health");
     const metrics = await bed.https("/metrics");
-    const plain = await bed.operator.http({ url: "http://orion.test/health", connectTo: bed.host("app").publicIp });
+    const plain = await bed.operator.http({ url: `http://${BED_DOMAIN}/health`, connectTo: bed.host("app").publicIp });
     report(`${stage}: the API from the internet`, [
-      `GET https://orion.test/health via ${bed.host("app").publicIp}: ${health.status ?? health.error} in ${health.ms} ms`,
-      `GET http://orion.test/health: ${plain.status ?? plain.error} -> ${plain.headers?.location ?? ""}`,
-      `GET https://orion.test/metrics: ${metrics.status ?? metrics.error}`,
+      `GET https://${BED_DOMAIN}/health via ${bed.host("app").publicIp}: ${health.status ?? health.error} in ${health.ms} ms`,
+      `GET http://${BED_DOMAIN}/health: ${plain.status ?? plain.error} -> ${plain.headers?.location ?? ""}`,
+      `GET https://${BED_DOMAIN}/metrics: ${metrics.status ?? metrics.error}`,
     ]);
     expect(health.error).toBeUndefined();
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body!)).toEqual({ status: "ok" });
     expect([301, 302, 307, 308]).toContain(plain.status);
-    expect(plain.headers?.location).toBe("https://orion.test/health");
+    expect(plain.headers?.location).toBe(`https://${BED_DOMAIN}/health`);
     expect(metrics.status).toBeGreaterThanOrEqual(400);
   }, 300_000);
 
