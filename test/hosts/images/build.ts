@@ -68,10 +68,19 @@ export function appImage(): string {
   return parseConfig({}).appImage;
 }
 
+/**
+ * The postgres image is pulled on a server only as the base compose builds
+ * the database image from; nothing runs it. The bed gives it the database
+ * image's layer: one build, and one copy on each engine, instead of two.
+ */
+const SAME_LAYER_AS: Record<string, string> = { postgres: "orion-postgres" };
+
 function recipeFor(image: string): ImageRecipe {
   if (image === appImage()) return APP_RECIPE;
-  const recipe = RECIPES[repositoryOf(image)];
-  if (!recipe) throw new Error(`the compose files use ${image}, and the test bed has no recipe for ${repositoryOf(image)}; add one to test/hosts/images/recipes.ts`);
+  const repository = repositoryOf(image);
+  if (SAME_LAYER_AS[repository]) return RECIPES[SAME_LAYER_AS[repository]];
+  const recipe = RECIPES[repository];
+  if (!recipe) throw new Error(`the compose files use ${image}, and the test bed has no recipe for ${repository}; add one to test/hosts/images/recipes.ts`);
   return recipe;
 }
 
@@ -305,7 +314,8 @@ async function build(images: string[], progress: (line: string) => void): Promis
     const recipes = images.map((image) => ({ image, recipe: recipeFor(image), record: record(`layer-${layerKey(baseSha, recipeFor(image))}`) }));
     // The biggest installs first, so that the small ones fill the gaps at the end.
     const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres || r === RECIPES["orion-postgres"] ? 2 : r.packages.length > 1 ? 1 : 0);
-    const missing = recipes.filter((r) => !existsSync(r.record)).sort((a, b) => cost(b.recipe) - cost(a.recipe));
+    // Images that share a layer build it once.
+    const missing = recipes.filter((r, i) => !existsSync(r.record) && recipes.findIndex((x) => x.record === r.record) === i).sort((a, b) => cost(b.recipe) - cost(a.recipe));
     if (missing.length > 0) {
       if (!existsSync(base)) await step("base tree", extractBase);
       await run("cp", ["-a", "/etc/apt", join(work, "host-apt")]);
