@@ -10,6 +10,8 @@ const { join } = require("node:path");
  * sharedRun in test/program/support.ts). The workers inherit the variable.
  */
 module.exports = async () => {
+  // The real-hosts test bed: stop what a crashed earlier run left (engines, namespaces, loop devices), by recorded PID and name.
+  require("tsx/cjs/api").require("./hosts/global-setup", __filename).default();
   await require("../cli/launch").ensureBuilt();
   // The policy pack too, when its sources changed since `npm ci` built it: else the first test to start it builds it under its own timeout.
   require("tsx/cjs/api").require("../preview/pack-build", __filename).ensurePackBuilt();
