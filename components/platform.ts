@@ -8,21 +8,13 @@ import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
 import { releasesPgdata } from "../model/render/server-deployment";
-import type { StackSecrets } from "../model/render/server-files";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
+import type { OrionPlatformArgs } from "./platform-args";
+import { refuseBlockingFindings, resolvePlatformArgs } from "./platform-validation";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
-
-export interface OrionPlatformArgs {
-  plan: Plan;
-  config: OrionConfig;
-  secrets: pulumi.Output<StackSecrets>;
-  sshPrivateKey?: pulumi.Output<string>;
-  /** Is the secret `orion:alertWebhookUrl` set? Its value stays secret; the config only names the file. */
-  alertWebhook: boolean;
-}
 
 /**
  * Everything one Orion stage runs on Hetzner. Every child is named by role
@@ -32,30 +24,39 @@ export interface OrionPlatformArgs {
 export class OrionPlatform extends pulumi.ComponentResource {
   public readonly servers: Record<string, OrionServer> = {};
   public readonly loadBalancer?: ApiLoadBalancer;
+  /** The plan the platform is built from: servers, containers and limits, connections, cost, findings. */
+  public readonly plan: Plan;
+  /** The settings after validation, with every default applied. */
+  public readonly config: OrionConfig;
 
-  constructor(name: string, args: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, platformArgs: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated and planned before anything is registered: a refused platform leaves nothing in the stack.
+    const args = resolvePlatformArgs(name, platformArgs);
+    refuseBlockingFindings(args.plan);
     super(PLATFORM_TYPE, name, {}, opts);
-    const { plan, config } = args;
+    const { plan, config, childName: child, hetznerName: named } = args;
+    this.plan = plan;
+    this.config = config;
     const parent = { parent: this };
 
-    const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
-    const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
-    const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
-    const sshFirewall = new hcloud.Firewall("ssh", { name: "orion-ssh", rules: sshRules(config.adminCidrs) }, parent);
-    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall("web", { name: "orion-web", rules: webRules() }, parent) : undefined;
-    const placement = plan.servers.length > 1 ? new hcloud.PlacementGroup("spread", { name: "orion-spread", type: "spread" }, parent) : undefined;
+    const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(child(`operator-${i + 1}`), { name: named(`operator-${i + 1}`), publicKey }, parent));
+    const network = new hcloud.Network(child("private"), { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
+    const subnet = new hcloud.NetworkSubnet(child("private"), { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
+    const sshFirewall = new hcloud.Firewall(child("ssh"), { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
+    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall(child("web"), { name: named("web"), rules: webRules() }, parent) : undefined;
+    const placement = plan.servers.length > 1 ? new hcloud.PlacementGroup(child("spread"), { name: named("spread"), type: "spread" }, parent) : undefined;
 
     const volumes = Object.fromEntries(
       plan.volumes.map((v) => [
         v.server,
-        new hcloud.Volume(v.name, { name: `orion-${v.name}`, size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
+        new hcloud.Volume(child(v.name), { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
       ]),
     );
 
     const registry = registryHostOf(config.appImage);
     const dockerProvider =
       registry && config.registryUsername
-        ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
+        ? new docker.Provider(child("registry"), { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
         : undefined;
     const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
 
@@ -71,17 +72,18 @@ export class OrionPlatform extends pulumi.ComponentResource {
     for (const server of plan.servers) {
       const volume = plan.volumes.find((v) => v.server === server.name);
       this.servers[server.name] = new OrionServer(
-        server.name,
+        child(server.name),
         {
           plan,
           server,
           location: plan.location,
+          hetznerName: named(server.name),
           sshKeyIds: sshKeys.map((k) => k.id),
           sshPublicKeys: config.sshPublicKeys,
           firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
           placementGroupId: placement?.id.apply(Number),
           subnetId: subnet.id,
-          pgdataVolume: volume ? { name: volume.name, id: volumes[server.name].id.apply(Number) } : undefined,
+          pgdataVolume: volume ? { name: child(volume.name), id: volumes[server.name].id.apply(Number) } : undefined,
           digests,
           secrets: args.secrets,
           sshPrivateKey: args.sshPrivateKey,
@@ -100,7 +102,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
 
     if (plan.loadBalancer) {
       this.loadBalancer = new ApiLoadBalancer(
-        plan.loadBalancer.name,
+        child(plan.loadBalancer.name),
         {
           balancer: plan.loadBalancer,
           location: plan.location,
@@ -108,6 +110,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           privateIp: LOAD_BALANCER_IP,
           targets: plan.loadBalancer.targets.map((t) => ({ name: t, serverId: this.servers[t].server.id, attachment: this.servers[t].privateNetwork })),
           domain: config.domain,
+          namePrefix: args.namePrefix,
         },
         parent,
       );

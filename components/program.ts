@@ -4,6 +4,7 @@ import { endpoints } from "../model/addresses";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { OrionPlatform } from "./platform";
+import type { OrionSettings } from "./platform-args";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
 export interface OrionOutputs {
@@ -37,7 +38,7 @@ function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
   }
 }
 
-/** Reads `orion:*` config, plans the stage and builds it. `index.ts` exports what this returns. */
+/** Reads `orion:*` config, plans the stage and builds it. `stack.ts`, the program `pulumi up` runs, exports what this returns. */
 export function orionProgram(): OrionOutputs {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
@@ -45,38 +46,26 @@ export function orionProgram(): OrionOutputs {
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
   );
-  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops below (a blocking finding).
+  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops (a blocking finding).
   const backupSecrets = config.databaseBackups.bucket
-    ? pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")])
-    : pulumi.output([undefined, undefined, undefined] as (string | undefined)[]);
-  const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl"), backupSecrets])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl, [backupAccessKey, backupSecretKey, backupPassphrase]]) => ({
-      dbPassword,
-      flowerPassword,
-      grafanaPassword,
-      registryPassword,
-      registryUsername: config.registryUsername,
-      smtpPassword,
-      alertWebhookUrl,
-      watchdogUrl,
-      backupAccessKey,
-      backupSecretKey,
-      backupPassphrase,
-    }));
-  for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
-  // A preview shows what the placeholders would build; an update must not build it.
-  const blocking = planned.findings.filter((f) => f.blocksUp);
-  if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
-    throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
-  }
-
+    ? { backupAccessKey: cfg.requireSecret("backupAccessKey"), backupSecretKey: cfg.requireSecret("backupSecretKey"), backupPassphrase: cfg.requireSecret("backupPassphrase") }
+    : {};
   const platform = new OrionPlatform("orion", {
-    plan: planned,
-    config,
-    secrets: pulumi.secret(secrets),
-    sshPrivateKey: cfg.getSecret("sshPrivateKey"),
-    alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
+    // Pulumi hands scalars over as text ("4", "true", JSON); the platform validates them with parseConfig, which reads those forms, as it did above.
+    ...(raw as OrionSettings),
+    secrets: {
+      dbPassword: cfg.requireSecret("dbPassword"),
+      flowerPassword: cfg.requireSecret("flowerPassword"),
+      grafanaPassword: cfg.requireSecret("grafanaPassword"),
+      registryPassword: cfg.getSecret("registryPassword"),
+      sshPrivateKey: cfg.getSecret("sshPrivateKey"),
+      smtpPassword: cfg.getSecret("smtpPassword"),
+      alertWebhookUrl: cfg.getSecret("alertWebhookUrl"),
+      watchdogUrl: cfg.getSecret("watchdogUrl"),
+      ...backupSecrets,
+    },
+    // The names this program has always given its children (`app`, `pgdata`): existing stacks keep every URN. Hetzner names start with "orion-".
+    childNames: "by-role",
   });
   return {
     stage: planned.stage,

@@ -16,6 +16,8 @@ export interface OrionServerArgs {
   plan: Plan;
   server: PlannedServer;
   location: string;
+  /** The server's name at Hetzner (`<namePrefix>-app`), unique in the Hetzner project. */
+  hetznerName: string;
   /** IDs of the stack's SSH keys, installed on root at creation. */
   sshKeyIds: pulumi.Input<string>[];
   /** Public keys the deploy command installs for the deploy user. */
@@ -66,7 +68,7 @@ export class OrionServer extends pulumi.ComponentResource {
     this.server = new hcloud.Server(
       name,
       {
-        name: `orion-${server.name}`,
+        name: args.hetznerName,
         serverType: server.type,
         image: SERVER_IMAGE,
         location: args.location,
