@@ -17,6 +17,9 @@ export { OrionPlatformArgsError, type PlatformArgsProblem } from "./components/p
 export { OrionServer, type OrionServerArgs } from "./components/server";
 export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./components/load-balancer";
 export { LOAD_BALANCER_TYPE, PLATFORM_TYPE, SERVER_TYPE } from "./components/tokens";
+// What a platform reuses or steps around: the project's SSH keys, the servers the stack's last update left.
+export { readDeployed, type Deployed, type DeployedServer } from "./components/deployed";
+export type { ProjectSshKey } from "./model/ssh-keys";
 
 // orion-infra's own program, for a stack that reads its settings from `orion:` config as this repository's does.
 export { orionProgram, type OrionOutputs } from "./components/program";
@@ -24,6 +27,8 @@ export { orionProgram, type OrionOutputs } from "./components/program";
 // The model: settings -> plan, with no Pulumi in it (what `npm run plan` prints).
 export { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS, type ConfigProblem, type OrionConfig } from "./model/config";
 export { plan } from "./model/plan";
+export { committedLock, type ImageLock } from "./model/images";
+export { defaultNamePrefix, hetznerName } from "./model/names";
 export type { Finding, FindingSeverity, MonthlyCost, Plan, PlannedBackup, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./model/plan-types";
 export { STAGE_NAMES, SERVER_ROLES, type ServerRole, type StageName } from "./model/stages";
 export { ARM_LOCATIONS, SERVER_TYPE_NAMES, type ArmLocation, type ServerTypeName } from "./model/catalog";

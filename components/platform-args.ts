@@ -1,8 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArmLocation, ServerTypeName } from "../model/catalog";
+import type { ImageLock } from "../model/images";
 import type { LoadBalancerTls, TlsIssuer } from "../model/ingress";
 import type { ServiceName } from "../model/services";
 import type { ServerRole, StageName } from "../model/stages";
+import type { Deployed } from "./deployed";
 
 /**
  * What the platform runs, in the operator's terms: the same settings as the
@@ -75,6 +77,22 @@ export interface OrionSettings {
   readonly backupRetentionDays?: number;
   /** PostgreSQL's `archive_timeout` in seconds: at most this much of the latest commits is not yet in the bucket. @default 60 */
   readonly archiveTimeoutSeconds?: number;
+  /**
+   * Start of every name at Hetzner (`<namePrefix>-app`, `<namePrefix>-private`), which Hetzner
+   * wants unique per project: two platforms in one Hetzner project need two prefixes.
+   * Lower-case letters, digits and dashes, 1 to 40 characters. orion-infra's own stack
+   * defaults it to project and stack (`orion-prod`); a stack deployed before prefixes keeps its names with `"orion"`.
+   * @default the component's name
+   */
+  readonly namePrefix?: string;
+  /**
+   * Per server, e.g. `{ app: false }`: `false` lets the next rescale grow that server's root disk to its
+   * type's size (which rules out moving it to a type with a smaller disk ever again); every other server keeps its disk.
+   * @default {} (every server keeps its disk)
+   */
+  readonly keepDisk?: Readonly<Record<string, boolean>>;
+  /** A preview asks each registry for the digest behind every locked tag and warns when it differs from the image lock (the deploy keeps the locked one); `false` where no registry can be reached. @default true */
+  readonly imageDriftCheck?: boolean;
 }
 
 /**
@@ -115,12 +133,18 @@ export interface OrionPlatformArgs extends OrionSettings {
   /** The platform's secrets; only `dbPassword`, `flowerPassword` and `grafanaPassword` are always required. */
   readonly secrets: OrionSecrets;
   /**
-   * Start of every name at Hetzner (`<namePrefix>-app`, `<namePrefix>-private`), which Hetzner
-   * wants unique per project: two platforms in one Hetzner project need two prefixes.
-   * Lower-case letters, digits and dashes, 1 to 40 characters.
-   * @default the component's name
+   * What the Hetzner project and the stack's last update already have: SSH keys Hetzner holds are used as
+   * they are, and a server whose type changes has its containers stopped before Hetzner powers it off.
+   * orion-infra's own program passes `await readDeployed()`, which reads them from its stack's last
+   * `servers` and `namePrefix` outputs and from the Hetzner project.
+   * @default nothing deployed, no keys in the project
    */
-  readonly namePrefix?: string;
+  readonly deployed?: Deployed;
+  /**
+   * The platform images pinned to registry digests; `pulumi up` refuses to deploy an image of the stage without one.
+   * @default orion-infra's own images.lock.json
+   */
+  readonly imageLock?: ImageLock;
   /**
    * How children are named in Pulumi (their URNs). `"prefixed"`: `<name>-<role>`
    * (`staging-app`, `staging-pgdata`), so several platforms fit in one program.

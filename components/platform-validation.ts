@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS, type ConfigProblem, type OrionConfig } from "../model/config";
+import { committedLock, imageLockFindings, type ImageLock } from "../model/images";
 import { plan as planStage, type Plan } from "../model/plan";
 import type { StackSecrets } from "../model/render/server-files";
+import type { Deployed } from "./deployed";
 import type { ChildNames, OrionPlatformArgs, OrionSecrets } from "./platform-args";
 
 /** One problem in a platform's args: the field, the value given and what would be accepted. */
@@ -43,12 +45,12 @@ export interface ResolvedPlatform {
   childName: (role: string) => string;
   /** Start of every name at Hetzner. */
   namePrefix: string;
-  /** A resource's name at Hetzner for a role: `<namePrefix>-<role>`. */
-  hetznerName: (role: string) => string;
+  /** What the Hetzner project and the stack's last update already have. */
+  deployed: Deployed;
+  /** The platform images pinned to digests (model/images.ts). */
+  imageLock: ImageLock;
 }
 
-// Host names allow 63 characters; the longest suffix is `-db-replica-5`.
-const NAME_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const CHILD_NAMES: readonly ChildNames[] = ["prefixed", "by-role"];
 const ALWAYS_REQUIRED: readonly (keyof OrionSecrets)[] = ["dbPassword", "flowerPassword", "grafanaPassword"];
 const BACKUP_SECRETS: readonly (keyof OrionSecrets)[] = ["backupAccessKey", "backupSecretKey", "backupPassphrase"];
@@ -62,15 +64,20 @@ function configProblems(error: unknown): PlatformArgsProblem[] {
   throw error;
 }
 
+/** A platform created without `deployed`: a new stack in a Hetzner project that has none of its keys. */
+const NOTHING_DEPLOYED: Deployed = { servers: {}, beforePrefixes: false, sshKeys: [] };
+
 /**
  * Validates an `OrionPlatform`'s args and plans its stage: the same checks as
  * `npm run plan` (config, then the plan's budgets), plus the secrets and the
  * names. Throws one `OrionPlatformArgsError` listing every problem.
  */
 export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): ResolvedPlatform {
-  const { secrets = {} as Partial<OrionSecrets>, namePrefix = name, childNames = "prefixed", ...settings } = args;
+  const { secrets = {} as Partial<OrionSecrets>, childNames = "prefixed", deployed = NOTHING_DEPLOYED, imageLock, ...settings } = args;
+  // The prefix is a setting like any other (parseConfig checks it); without one, Hetzner names start with the component's.
+  const namePrefix = settings.namePrefix ?? name;
   const problems: PlatformArgsProblem[] = [];
-  const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+  const given = Object.fromEntries(Object.entries({ ...settings, namePrefix }).filter(([, v]) => v !== undefined));
 
   for (const key of Object.keys(given)) {
     if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) continue;
@@ -84,20 +91,16 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
   for (const key of ALWAYS_REQUIRED) {
     if (!secretsGiven.includes(key)) problems.push({ field: `secrets.${key}`, value: undefined, message: "is missing; every platform needs it (a secret output, e.g. config.requireSecret)" });
   }
-  if (typeof namePrefix !== "string" || !NAME_PREFIX.test(namePrefix)) {
-    problems.push({
-      field: "namePrefix",
-      value: namePrefix,
-      message: `is not a name Hetzner takes; use lower-case letters, digits and dashes, 1 to 40 characters, starting and ending with a letter or digit${args.namePrefix === undefined ? " (it defaults to the component's name)" : ""}`,
-    });
-  }
   if (!CHILD_NAMES.includes(childNames)) problems.push({ field: "childNames", value: childNames, message: `is not a naming; use one of ${CHILD_NAMES.join(", ")}` });
 
   let config: OrionConfig | undefined;
   try {
     config = parseConfig(given, { secrets: secretsGiven });
   } catch (error) {
-    problems.push(...configProblems(error));
+    const found = configProblems(error);
+    // A default prefix that Hetzner would refuse is the component's name: say so, since namePrefix was not given.
+    if (settings.namePrefix === undefined) for (const p of found) if (p.field === "namePrefix") p.message += " (it defaults to the component's name)";
+    problems.push(...found);
   }
   if (config?.databaseBackups.bucket) {
     for (const key of BACKUP_SECRETS) {
@@ -105,15 +108,18 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
     }
   }
   let planned: Plan | undefined;
+  let lock = imageLock;
   // The plan's checks (budgets, floors, connections) need a valid config.
   if (config) {
     try {
       planned = planStage(config);
+      lock ??= committedLock();
+      planned.findings.push(...imageLockFindings(planned, lock));
     } catch (error) {
       problems.push(...configProblems(error));
     }
   }
-  if (problems.length > 0 || !config || !planned) throw new OrionPlatformArgsError(name, problems);
+  if (problems.length > 0 || !config || !planned || !lock) throw new OrionPlatformArgsError(name, problems);
 
   const registryUsername = config.registryUsername;
   const secretOutput = pulumi.output({
@@ -136,7 +142,8 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
     alertWebhook: secretsGiven.includes("alertWebhookUrl"),
     childName: (role) => (childNames === "by-role" ? role : `${name}-${role}`),
     namePrefix,
-    hetznerName: (role) => `${namePrefix}-${role}`,
+    deployed,
+    imageLock: lock,
   };
 }
 

@@ -1,15 +1,18 @@
-import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
 import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
+import { hetznerName, STACK_LABEL } from "../model/names";
+import { placementGroupOf } from "../model/placement";
+import { lockedDigests, planImages } from "../model/images";
 import type { Plan } from "../model/plan";
-import { registryHostOf } from "../model/render/deploy-script";
 import { releasesPgdata } from "../model/render/server-deployment";
+import { planSshKeys } from "../model/ssh-keys";
+import { appImageDigest } from "./app-image";
+import { checkImageDrift } from "./image-drift";
 import { sshRules, webRules } from "./firewall";
-import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
 import type { OrionPlatformArgs } from "./platform-args";
 import { refuseBlockingFindings, resolvePlatformArgs } from "./platform-validation";
@@ -28,23 +31,32 @@ export class OrionPlatform extends pulumi.ComponentResource {
   public readonly plan: Plan;
   /** The settings after validation, with every default applied. */
   public readonly config: OrionConfig;
+  /** Settles once a preview has compared the locked digests with their registries (`imageDriftCheck`) and warned of any drift. */
+  public readonly imageDriftChecked: Promise<void>;
 
   constructor(name: string, platformArgs: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated and planned before anything is registered: a refused platform leaves nothing in the stack.
     const args = resolvePlatformArgs(name, platformArgs);
     refuseBlockingFindings(args.plan);
     super(PLATFORM_TYPE, name, {}, opts);
-    const { plan, config, childName: child, hetznerName: named } = args;
+    const { plan, config, childName: child } = args;
     this.plan = plan;
     this.config = config;
     const parent = { parent: this };
 
-    const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(child(`operator-${i + 1}`), { name: named(`operator-${i + 1}`), publicKey }, parent));
+    const prefix = args.namePrefix;
+    const named = (role: string) => hetznerName(prefix, role);
+    const labels = { [STACK_LABEL]: prefix };
+    // Keys Hetzner already has are used as they are; only the others are created (model/ssh-keys.ts).
+    const sshKeyIds = planSshKeys(config.sshPublicKeys, args.deployed.sshKeys, prefix, args.deployed.beforePrefixes).map((k) =>
+      k.action === "reuse" ? pulumi.output(k.id) : new hcloud.SshKey(child(k.resourceName), { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent).id,
+    );
     const network = new hcloud.Network(child("private"), { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet(child("private"), { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
     const sshFirewall = new hcloud.Firewall(child("ssh"), { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
     const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall(child("web"), { name: named("web"), rules: webRules() }, parent) : undefined;
-    const placement = plan.servers.length > 1 ? new hcloud.PlacementGroup(child("spread"), { name: named("spread"), type: "spread" }, parent) : undefined;
+    // Every server is created in its group (model/placement.ts), launch's single server too.
+    const placementGroups = Object.fromEntries(plan.placementGroups.map((g) => [g.name, new hcloud.PlacementGroup(child(g.name), { name: named(g.name), type: "spread", labels }, parent)]));
 
     const volumes = Object.fromEntries(
       plan.volumes.map((v) => [
@@ -53,12 +65,9 @@ export class OrionPlatform extends pulumi.ComponentResource {
       ]),
     );
 
-    const registry = registryHostOf(config.appImage);
-    const dockerProvider =
-      registry && config.registryUsername
-        ? new docker.Provider(child("registry"), { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
-        : undefined;
-    const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
+    // The platform images' digests come from the image lock (images.lock.json), so an unchanged config deploys
+    // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
+    const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({ ...lockedDigests(args.imageLock), ...app }));
 
     // Deploys start once every server is on the private network and has its volume,
     // since services connect across servers from their first start.
@@ -78,10 +87,12 @@ export class OrionPlatform extends pulumi.ComponentResource {
           server,
           location: plan.location,
           hetznerName: named(server.name),
-          sshKeyIds: sshKeys.map((k) => k.id),
+          labels,
+          previous: args.deployed.servers[server.name],
+          sshKeyIds,
           sshPublicKeys: config.sshPublicKeys,
           firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
-          placementGroupId: placement?.id.apply(Number),
+          placementGroupId: placementGroups[placementGroupOf(plan.placementGroups, server.name)].id.apply(Number),
           subnetId: subnet.id,
           pgdataVolume: volume ? { name: child(volume.name), id: volumes[server.name].id.apply(Number) } : undefined,
           digests,
@@ -89,6 +100,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
+          privateAppImage: Boolean(config.registryUsername),
           receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: ready,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
@@ -110,11 +122,13 @@ export class OrionPlatform extends pulumi.ComponentResource {
           privateIp: LOAD_BALANCER_IP,
           targets: plan.loadBalancer.targets.map((t) => ({ name: t, serverId: this.servers[t].server.id, attachment: this.servers[t].privateNetwork })),
           domain: config.domain,
-          namePrefix: args.namePrefix,
+          namePrefix: prefix,
         },
         parent,
       );
     }
-    this.registerOutputs({});
+    // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
+    this.imageDriftChecked = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(args.imageLock, planImages(plan)) : Promise.resolve();
+    this.registerOutputs(this.imageDriftChecked.then(() => ({})));
   }
 }

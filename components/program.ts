@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
+import { committedLock, type ImageLock } from "../model/images";
+import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
+import { readDeployed, type Deployed } from "./deployed";
 import { OrionPlatform } from "./platform";
 import type { OrionSettings } from "./platform-args";
 
@@ -10,7 +13,22 @@ import type { OrionSettings } from "./platform-args";
 export interface OrionOutputs {
   stage: string;
   monthlyCostEur: number;
-  servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
+  servers: Record<
+    string,
+    {
+      type: string;
+      ipv4Address: pulumi.Output<string>;
+      privateIp: string;
+      containersMb: number;
+      hostReserveMb: number;
+      ramMb: number;
+      headroomMb: number;
+      /** The root disk Hetzner reports: with keepDisk, the size the server was created with. */
+      diskGb: pulumi.Output<number>;
+    }
+  >;
+  /** Start of every Hetzner name; its presence also tells a later update that this stack has prefixes. */
+  namePrefix: string;
   loadBalancerIpv4?: pulumi.Output<string>;
   /** How the API is reached: its URL, the address its domain's A record must hold, or the SSH tunnel without a domain. */
   api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
@@ -38,11 +56,17 @@ function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
   }
 }
 
-/** Reads `orion:*` config, plans the stage and builds it. `stack.ts`, the program `pulumi up` runs, exports what this returns. */
-export function orionProgram(): OrionOutputs {
+/**
+ * Reads `orion:*` config, plans the stage and builds it. `stack.ts`, the
+ * program `pulumi up` runs, exports what this returns. `deployed` says what
+ * exists already (this stack's last outputs, the project's SSH keys); it is
+ * read before any resource is registered. `lock` is the committed
+ * images.lock.json; offline runs pass one of their own.
+ */
+export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
-  const { config, planned } = planOrExplain(
+  const { config } = planOrExplain(
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
   );
@@ -50,9 +74,22 @@ export function orionProgram(): OrionOutputs {
   const backupSecrets = config.databaseBackups.bucket
     ? { backupAccessKey: cfg.requireSecret("backupAccessKey"), backupSecretKey: cfg.requireSecret("backupSecretKey"), backupPassphrase: cfg.requireSecret("backupPassphrase") }
     : {};
+
+  const deployed = await read();
+  // This program's prefix defaults to project and stack, not to the component's name ("orion"), which
+  // only a stack deployed before prefixes should use (orion:namePrefix "orion", model/names.ts).
+  const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
+  if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
+    pulumi.log.warn(
+      `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Upgrading a stack deployed before this version"); ` +
+        `servers created from now on are in the group from the start`,
+    );
+  }
+
   const platform = new OrionPlatform("orion", {
     // Pulumi hands scalars over as text ("4", "true", JSON); the platform validates them with parseConfig, which reads those forms, as it did above.
     ...(raw as OrionSettings),
+    namePrefix,
     secrets: {
       dbPassword: cfg.requireSecret("dbPassword"),
       flowerPassword: cfg.requireSecret("flowerPassword"),
@@ -64,18 +101,33 @@ export function orionProgram(): OrionOutputs {
       watchdogUrl: cfg.getSecret("watchdogUrl"),
       ...backupSecrets,
     },
-    // The names this program has always given its children (`app`, `pgdata`): existing stacks keep every URN. Hetzner names start with "orion-".
+    deployed,
+    imageLock: lock,
+    // The names this program has always given its children (`app`, `pgdata`): existing stacks keep every URN.
     childNames: "by-role",
   });
+  await platform.imageDriftChecked;
+  // The platform's plan: the same as above, with the image lock's findings.
+  const planned = platform.plan;
   return {
     stage: planned.stage,
     monthlyCostEur: planned.cost.totalEur,
     servers: Object.fromEntries(
       planned.servers.map((s) => [
         s.name,
-        { type: s.type, ipv4Address: platform.servers[s.name].ipv4Address, privateIp: platform.servers[s.name].privateIp, containersMb: s.containersMb, hostReserveMb: s.hostReserveMb, ramMb: s.ramMb, headroomMb: s.headroomMb },
+        {
+          type: s.type,
+          ipv4Address: platform.servers[s.name].ipv4Address,
+          privateIp: platform.servers[s.name].privateIp,
+          containersMb: s.containersMb,
+          hostReserveMb: s.hostReserveMb,
+          ramMb: s.ramMb,
+          headroomMb: s.headroomMb,
+          diskGb: platform.servers[s.name].server.primaryDiskSize,
+        },
       ]),
     ),
+    namePrefix,
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
     api: {
       ...(planned.ingress.domain ? { url: `https://${planned.ingress.domain}/` } : {}),

@@ -1,6 +1,8 @@
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import type { CelerySettings } from "./celery";
 import type { ConnectionBudget } from "./connections";
+import type { ServerDisk } from "./disk";
+import type { PlannedPlacementGroup } from "./placement";
 import type { LoadBalancerTls, PlannedCaddy, PlannedIngress } from "./ingress";
 import type { ServiceGroup, ServiceName } from "./services";
 import type { ApiSettings, PgBouncerSettings, RedisSettings, SentinelSettings } from "./settings";
@@ -48,7 +50,9 @@ export interface PlannedServer {
   vcpu: number;
   /** RAM of the type, in MB. */
   ramMb: number;
+  /** The root disk it has: with keepDisk, the size of the type it was created as (see disk.ts). */
   diskGb: number;
+  disk: ServerDisk;
   hostReserveMb: number;
   /** What the host reserve is for, in words. */
   hostReserveCovers: string;
@@ -173,6 +177,8 @@ export interface Plan {
   volumes: PlannedVolume[];
   /** The API load balancer (enterprise only). */
   loadBalancer?: PlannedLoadBalancer;
+  /** Spread placement groups, each server in one from its creation. */
+  placementGroups: PlannedPlacementGroup[];
   /** How the API is served: domain, certificate issuer, where DNS must point. */
   ingress: PlannedIngress;
   /** PostgreSQL's backups: bucket, schedule, retention. */

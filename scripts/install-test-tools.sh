@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: mermaid-cli renders the topology diagrams in it (its own browser download is never run).
+# openssh-client: ssh-keygen checks the SSH key fingerprints Hetzner computes.
 # pgbackrest, jq, openssl: the restore drill (pgBackRest against an S3 server on loopback over TLS).
-DEBIAN_PACKAGES=(docker-compose cloud-init postgresql-15 pgbouncer redis-server prometheus prometheus-alertmanager gettext-base chromium caddy docker.io iproute2 util-linux pgbackrest jq openssl)
+DEBIAN_PACKAGES=(docker-compose cloud-init postgresql-15 pgbouncer redis-server prometheus prometheus-alertmanager gettext-base chromium caddy docker.io iproute2 util-linux pgbackrest jq openssl openssh-client)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

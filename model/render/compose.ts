@@ -15,6 +15,7 @@ import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
 import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
 import { BACKUP_METRICS_VOLUME, PGBACKREST_IMAGE_SERVICES, PGBACKREST_MOUNTS, PGBACKREST_PATHS, pgbackrestImageKeys, pgbackrestSecretEnvironment } from "./pgbackrest";
+import { START_INTERVAL } from "./start-interval";
 
 /** Compose project name; `docker compose -p orion` on every server. */
 export const COMPOSE_PROJECT = "orion";
@@ -25,7 +26,11 @@ export type ImageDigests = Record<string, string>;
 type ComposeService = Record<string, unknown>;
 
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
-const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
+/**
+ * Probes every `interval` once up; every `startInterval` while starting, so that `up --wait`
+ * returns as soon as the service answers (start-interval.ts says which engines take it).
+ */
+const health = (test: string[], interval = "30s", startInterval = START_INTERVAL) => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s", start_interval: startInterval });
 
 /** An image as compose pulls it: pinned to its digest where the program resolved one. */
 export function imageRef(image: string, digests: ImageDigests): string {
@@ -147,7 +152,8 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       return {
         command: ["celery", "-A", CELERY_APP, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
         environment: appEnvironment(plan, server, s),
-        healthcheck: health(["CMD-SHELL", `celery -A ${CELERY_APP} inspect ping -d celery@$$HOSTNAME`], "60s"),
+        // The ping starts a Python interpreter and waits for the broker's reply: about a second of CPU, so not every second.
+        healthcheck: health(["CMD-SHELL", `celery -A ${CELERY_APP} inspect ping -d celery@$$HOSTNAME`], "60s", "5s"),
         stop_grace_period: "120s",
       };
     case "celery-beat":
