@@ -1,4 +1,5 @@
-import { OFFLINE_DEFAULTS } from "../../preview/offline";
+import * as images from "../../model/images";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, standInDigest } from "../../preview/offline";
 import { runUnderMocks, type MockRun } from "../../preview/mock-run";
 import { plainStrings } from "../../preview/wire";
 import { deployedCompose, SERVER } from "./support";
@@ -17,6 +18,11 @@ const STAGING_SECRETS: Record<string, string> = Object.fromEntries(
   ["dbPassword", "flowerPassword", "grafanaPassword", "backupAccessKey", "backupSecretKey", "backupPassphrase"].map((key) => [`orion-staging:${key}`, `staging-${key}-4e1f`]),
 );
 
+// The example deploys with orion-infra's own images.lock.json, as a user's program does. Here it is the file
+// as it is once `npm run images -- --update` has run (no registry is reached from the tests), as in every
+// offline run of orion-infra's program (preview/offline.ts); the committed file without digests stops `pulumi up`.
+jest.spyOn(images, "committedLock").mockReturnValue(OFFLINE_LOCK);
+
 describe("examples/staging, a program that imports orion-infra, under mocks as `pulumi up` runs it", () => {
   let run: MockRun;
   beforeAll(async () => {
@@ -26,6 +32,8 @@ describe("examples/staging, a program that imports orion-infra, under mocks as `
       project: "orion-staging",
       stack: "staging",
       preview: false,
+      // The registries' answers: the locked digests (no drift), a stand-in for the app image's tag.
+      registryDigest: (image) => images.lockedDigests(OFFLINE_LOCK)[image] ?? standInDigest(image),
     });
   });
 

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TYPE, type OrionPlatformArgs, type OrionSecrets } from "../../index";
 import { runUnderMocks, type MockRun } from "../../preview/mock-run";
-import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, pulumiConfigMap, runOrion } from "../../preview/offline";
+import * as images from "../../model/images";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
 import { deployedCompose, SERVER } from "./support";
 
@@ -29,8 +30,13 @@ const ready = (stage: OrionPlatformArgs["stage"], extra: Partial<OrionPlatformAr
   domain: "orion-shop.de",
   backupBucket: "orion-library-backups",
   secrets,
+  // images.lock.json as it is once `npm run images -- --update` has run, as in every offline run (preview/offline.ts).
+  imageLock: OFFLINE_LOCK,
   ...extra,
 });
+
+/** Mocks that answer as the registries would: the lock's digest for a locked image (no drift), a stand-in for the app image. */
+const mocked = (preview: boolean) => ({ config: {}, preview, registryDigest: (image: string) => images.lockedDigests(OFFLINE_LOCK)[image] ?? standInDigest(image) });
 
 /** Hetzner wants these names unique in a project: servers, volumes, networks, firewalls, keys, groups, load balancers, certificates. */
 const hetznerNames = (run: MockRun) => run.resources.filter((r) => r.type.startsWith("hcloud:") && typeof r.inputs.name === "string").map((r) => `${r.type} ${r.inputs.name}`);
@@ -50,7 +56,9 @@ describe("the package entry (index.ts)", () => {
     const { readFileSync } = await import("node:fs");
     expect(parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")).main).toBe("stack.ts");
     const config = { ...pulumiConfigMap({ ...OFFLINE_DEFAULTS, stage: "scale" }), ...OFFLINE_SECRETS };
-    const viaEntry = await runUnderMocks(() => require("../../stack"), { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: false });
+    // stack.ts reads the committed images.lock.json; here, as runOrion's, the file once `npm run images -- --update` has run.
+    const committed = jest.spyOn(images, "committedLock").mockReturnValue(OFFLINE_LOCK);
+    const viaEntry = await runUnderMocks(() => require("../../stack"), { ...mocked(false), config, secretKeys: Object.keys(OFFLINE_SECRETS) }).finally(() => committed.mockRestore());
     const viaProgram = await runOrion({ stage: "scale" }, { preview: false });
     expect(viaEntry.resources.map((r) => r.urn).sort()).toEqual(viaProgram.resources.map((r) => r.urn).sort());
     expect(Object.keys(viaEntry.outputs).sort()).toEqual(Object.keys(viaProgram.outputs).sort());
@@ -65,7 +73,7 @@ describe("OrionPlatform in a user's program", () => {
         new OrionPlatform("staging", ready("growth", { namePrefix: "orion-staging" }));
         new OrionPlatform("production", ready("scale", { namePrefix: "orion-production" }));
       },
-      { config: {}, preview: false },
+      mocked(false),
     );
   });
 
@@ -94,19 +102,19 @@ describe("OrionPlatform in a user's program", () => {
         new OrionPlatform("one", ready("launch", { namePrefix: "one", childNames: "by-role" }));
         new OrionPlatform("two", ready("launch", { namePrefix: "two", childNames: "by-role" }));
       },
-      { config: {}, preview: true },
+      mocked(true),
     );
     expect(duplicates(byRole.resources.map((r) => r.urn))).toContain(byRole.resources.find((r) => r.type === SERVER)!.urn);
   });
 
   it("names Hetzner resources after the component when no prefix is given", async () => {
-    const run = await runUnderMocks(() => void new OrionPlatform("staging", ready("launch")), { config: {}, preview: true });
+    const run = await runUnderMocks(() => void new OrionPlatform("staging", ready("launch")), mocked(true));
     expect(run.resources.find((r) => r.type === SERVER)!.inputs.name).toBe("staging-app");
   });
 
   it("exposes its plan, and sends the secrets it was given only inside the secret env file", async () => {
     let platform: OrionPlatform | undefined;
-    const run = await runUnderMocks(() => void (platform = new OrionPlatform("staging", ready("launch"))), { config: {}, preview: true });
+    const run = await runUnderMocks(() => void (platform = new OrionPlatform("staging", ready("launch"))), mocked(true));
     expect(platform!.plan.stage).toBe("launch");
     expect(platform!.plan.servers.map((s) => s.name)).toEqual(["app"]);
     const deploy = run.resources.find((r) => r.name === "staging-app-deploy")!;
@@ -127,7 +135,7 @@ describe("OrionPlatform's validation", () => {
           error = thrown;
         }
       },
-      { config: {}, preview },
+      mocked(preview),
     );
     const registered = run.resources.filter((r) => !r.type.startsWith("pulumi:")).map((r) => r.urn);
     return { message: error instanceof Error ? error.message : "it was built", error, registered };
@@ -150,7 +158,7 @@ describe("OrionPlatform's validation", () => {
       '  - stage "growht" is not a stage; did you mean growth?',
       '  - memoryLimits.api "lots" is not a memory size; use a number of MB (512) or a compose size such as 512m or 1g',
       "  - memoryLimits.celeryworker is not a service; did you mean celery-worker?",
-      '  - namePrefix "Staging_1" is not a name Hetzner takes; use lower-case letters, digits and dashes',
+      '  - namePrefix "Staging_1" is not a name prefix Hetzner accepts; use lowercase letters, digits and dashes',
       "  - dbPassword is a secret; pass it as secrets.dbPassword",
       "  - secrets.dbPassword is missing",
     ]) expect(message).toContain(line);
