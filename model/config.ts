@@ -324,13 +324,13 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;
   const memoryLimitsMb: Partial<Record<ServiceName, number>> = {};
-  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size as string | number)!;
+  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size)!;
   return {
     stage: c.stage as StageName,
     location: c.location as ArmLocation,
-    serverTypes: c.serverTypes as OrionConfig["serverTypes"],
+    serverTypes: c.serverTypes,
     memoryLimitsMb,
-    replicas: c.replicas as OrionConfig["replicas"],
+    replicas: c.replicas,
     uvicornWorkers: c.uvicornWorkers,
     apiServers: c.apiServers,
     workerServers: c.workerServers,
@@ -355,6 +355,6 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     imageDriftCheck: c.imageDriftCheck,
     databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
     namePrefix: c.namePrefix,
-    keepDisk: c.keepDisk as Record<string, boolean>,
+    keepDisk: c.keepDisk,
   };
 }
