@@ -192,10 +192,14 @@ export const configSchema = z.object({
   workerServers: wholeNumber("a whole number of worker servers", 1, 10).optional(),
   dbReplicas: wholeNumber("a whole number of read replicas", 1, 5).optional(),
   adminCidrs: stringList(
-    z.string().refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), { error: "is not a CIDR; use an address with a prefix length, e.g. 203.0.113.7/32" }),
+    z.string().refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), {
+      error: "is not a CIDR; use an address with a prefix length, e.g. 203.0.113.7/32",
+    }),
   ).default([]),
   sshPublicKeys: stringList(
-    z.string().refine((v) => SSH_KEY.test(v.trim()), { error: "is not an SSH public key; use one line of an OpenSSH .pub file (ssh-ed25519 AAAA...)" }),
+    z.string().refine((v) => SSH_KEY.test(v.trim()), {
+      error: "is not an SSH public key; use one line of an OpenSSH .pub file (ssh-ed25519 AAAA...)",
+    }),
   ).default([]),
   appImage: z
     .string()
