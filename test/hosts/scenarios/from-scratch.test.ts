@@ -71,7 +71,7 @@ describe.each(STAGES)("%s deployed from scratch on real hosts", (stage) => {
     const plain = await bed.operator.http({ url: `http://${BED_DOMAIN}/health`, connectTo: bed.host("app").publicIp });
     report(`${stage}: the API from the internet`, [
       `GET https://${BED_DOMAIN}/health via ${bed.host("app").publicIp}: ${health.status ?? health.error} in ${health.ms} ms`,
-      `GET http://${BED_DOMAIN}/health: ${plain.status ?? plain.error} -> ${String(plain.headers?.location ?? "")}`,
+      `GET http://${BED_DOMAIN}/health: ${plain.status ?? plain.error} -> ${plain.headers?.location ?? ""}`,
       `GET https://${BED_DOMAIN}/metrics: ${metrics.status ?? metrics.error}`,
     ]);
     expect(health.error).toBeUndefined();
