@@ -92,7 +92,7 @@ main().then(
   (error) => {
     const usage = error instanceof UsageError || error instanceof ConfigError || error instanceof StackFileError;
     const known = usage || error instanceof PrometheusUnreachable || error instanceof PrometheusQueryError || error instanceof MissingMetricError;
-    process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`error: ${known ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
     // Missing data is never "no scaling needed": it exits non-zero like an unreachable server.
     process.exitCode = usage ? 1 : error instanceof PrometheusUnreachable ? 3 : 2;
   },

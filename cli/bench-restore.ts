@@ -53,11 +53,11 @@ async function main(): Promise<void> {
     await c.query("CREATE TABLE events (id bigserial PRIMARY KEY, store_id int, payload text, written_at timestamptz DEFAULT clock_timestamp())");
     // About 270 bytes a row with its index: rows enough for the size asked.
     await c.query(`INSERT INTO events (store_id, payload) SELECT g % 1000, md5(g::text) || repeat('x', 200) FROM generate_series(1, ${Math.round((sizeMb * 1024 * 1024) / 290)}) g`);
-    const size = Number((await c.query("SELECT pg_database_size('orion') AS b")).rows[0].b);
+    const size = Number((await c.query<{ b: string }>("SELECT pg_database_size('orion') AS b")).rows[0].b);
     await c.query("CHECKPOINT");
     // The seed's WAL is archived before the backup starts, as it would be at the nightly slot.
-    const seg = (await c.query("SELECT pg_walfile_name(pg_switch_wal()) AS w")).rows[0].w;
-    while ((await c.query("SELECT last_archived_wal FROM pg_stat_archiver")).rows[0].last_archived_wal < seg) await new Promise((r) => setTimeout(r, 1000));
+    const seg = (await c.query<{ w: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS w")).rows[0].w;
+    while ((await c.query<{ last_archived_wal: string }>("SELECT last_archived_wal FROM pg_stat_archiver")).rows[0].last_archived_wal < seg) await new Promise((r) => setTimeout(r, 1000));
     await c.end();
 
     const backupMemory = sampleTree(/orion-backup --once/);

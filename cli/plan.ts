@@ -73,7 +73,7 @@ main().then(
   (error) => {
     // Config and stack-file errors are for the operator; anything else is a bug, so keep its stack.
     const known = error instanceof ConfigError || error instanceof StackFileError || (error instanceof Error && error.message.startsWith("--"));
-    process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`error: ${known ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -100,7 +100,7 @@ export async function resolveDigest(image: string, overrides: Record<string, str
     }
   } catch (error) {
     if (error instanceof RegistryError) throw error;
-    throw new RegistryError(image, `cannot reach ${new URL(url).origin} (${(error as Error).cause ?? (error as Error).message})`);
+    throw new RegistryError(image, `cannot reach ${new URL(url).origin} (${String((error as Error).cause ?? (error as Error).message)})`);
   }
   if (response.status === 404) throw new RegistryError(image, `the registry has no tag ${ref.tag} for ${ref.repository}`);
   if (!response.ok) throw new RegistryError(image, `${url} answered ${response.status}`);

@@ -98,6 +98,6 @@ try {
   process.exitCode = main();
 } catch (error) {
   const known = error instanceof ConfigError || error instanceof Error;
-  process.stderr.write(`error: ${known ? (error as Error).message : String(error)}\n`);
+  process.stderr.write(`error: ${known ? error.message : String(error)}\n`);
   process.exitCode = 1;
 }

@@ -119,7 +119,7 @@ export function applySetting(raw: Record<string, unknown>, assignment: string): 
     return;
   }
   const current = raw[top];
-  const map: YamlMap = isMap(current) ? { ...current } : typeof current === "string" && current.trim().startsWith("{") ? JSON.parse(current) : {};
+  const map: YamlMap = isMap(current) ? { ...current } : typeof current === "string" && current.trim().startsWith("{") ? (JSON.parse(current) as YamlMap) : {};
   map[rest.join(".")] = value;
   raw[top] = map;
 }

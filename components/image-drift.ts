@@ -34,5 +34,5 @@ export async function checkImageDrift(lock: ImageLock, images: string[]): Promis
       ),
     ),
   );
-  for (const warning of answers) if (warning) pulumi.log.warn(warning);
+  for (const warning of answers) if (warning) void pulumi.log.warn(warning);
 }

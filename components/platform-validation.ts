@@ -84,7 +84,7 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
     problems.push({ field: key, value: undefined, message: `is a secret; pass it as secrets.${key} (e.g. config.requireSecret("${key}")), never as a plain field` });
     delete given[key];
   }
-  const secretsGiven = SECRET_CONFIG_KEYS.filter((key) => (secrets as Partial<OrionSecrets>)[key] !== undefined);
+  const secretsGiven = SECRET_CONFIG_KEYS.filter((key) => (secrets)[key] !== undefined);
   for (const key of Object.keys(secrets)) {
     if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) problems.push({ field: `secrets.${key}`, value: undefined, message: `is not a secret of orion-infra; use one of ${SECRET_CONFIG_KEYS.join(", ")}` });
   }
@@ -152,7 +152,7 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
  * before anything changes when one of them blocks it.
  */
 export function refuseBlockingFindings(planned: Plan): void {
-  for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
+  for (const finding of planned.findings) void pulumi.log.warn(`${finding.key} ${finding.message}`);
   // A preview shows what the placeholders would build; an update must not build it.
   const blocking = planned.findings.filter((f) => f.blocksUp);
   if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {

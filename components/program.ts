@@ -80,7 +80,7 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
   // only a stack deployed before prefixes should use (orion:namePrefix "orion", model/names.ts).
   const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
   if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
-    pulumi.log.warn(
+    void pulumi.log.warn(
       `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Upgrading a stack deployed before this version"); ` +
         `servers created from now on are in the group from the start`,
     );

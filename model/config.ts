@@ -192,10 +192,14 @@ export const configSchema = z.object({
   workerServers: wholeNumber("a whole number of worker servers", 1, 10).optional(),
   dbReplicas: wholeNumber("a whole number of read replicas", 1, 5).optional(),
   adminCidrs: stringList(
-    z.string().refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), { error: "is not a CIDR; use an address with a prefix length, e.g. 203.0.113.7/32" }),
+    z.string().refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), {
+      error: "is not a CIDR; use an address with a prefix length, e.g. 203.0.113.7/32",
+    }),
   ).default([]),
   sshPublicKeys: stringList(
-    z.string().refine((v) => SSH_KEY.test(v.trim()), { error: "is not an SSH public key; use one line of an OpenSSH .pub file (ssh-ed25519 AAAA...)" }),
+    z.string().refine((v) => SSH_KEY.test(v.trim()), {
+      error: "is not an SSH public key; use one line of an OpenSSH .pub file (ssh-ed25519 AAAA...)",
+    }),
   ).default([]),
   appImage: z
     .string()
@@ -324,13 +328,13 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;
   const memoryLimitsMb: Partial<Record<ServiceName, number>> = {};
-  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size as string | number)!;
+  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size)!;
   return {
     stage: c.stage as StageName,
     location: c.location as ArmLocation,
-    serverTypes: c.serverTypes as OrionConfig["serverTypes"],
+    serverTypes: c.serverTypes,
     memoryLimitsMb,
-    replicas: c.replicas as OrionConfig["replicas"],
+    replicas: c.replicas,
     uvicornWorkers: c.uvicornWorkers,
     apiServers: c.apiServers,
     workerServers: c.workerServers,
@@ -355,6 +359,6 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     imageDriftCheck: c.imageDriftCheck,
     databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
     namePrefix: c.namePrefix,
-    keepDisk: c.keepDisk as Record<string, boolean>,
+    keepDisk: c.keepDisk,
   };
 }

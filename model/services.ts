@@ -37,7 +37,7 @@ export interface ServiceInfo {
   group: ServiceGroup;
   purpose: string;
   /** A pinned image; `app` means the Orion application image from `orion:appImage`. */
-  image: string | "app";
+  image: string;
   /** Port inside the backend network, where the service listens. */
   port?: number;
   /** Holds data that must survive a redeploy (a named volume or the pgdata volume). */

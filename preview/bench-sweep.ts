@@ -10,7 +10,7 @@ import { STAGES, type ServerCount } from "../model/stages";
  * one an operator can deploy.
  */
 export function enterpriseSizes(points = 5, steps = 10): Record<string, number>[] {
-  const counts = STAGES.enterprise.servers.flatMap((s) => (s.count ? [s.count] : [])) as ServerCount[];
+  const counts = STAGES.enterprise.servers.flatMap<ServerCount>((s) => (s.count ? [s.count] : []));
   const sizes: Record<string, number>[] = [];
   for (let step = 0; step < steps; step++) {
     const size = Object.fromEntries(counts.map((c) => [c.configKey, Math.round(c.min + ((c.max - c.min) * step) / (steps - 1))]));

@@ -85,18 +85,20 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
   const calls: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
+      // Pulumi types a resource's inputs as any.
+      const inputs = args.inputs as Record<string, unknown>;
       // A stack reference is read, never created: it answers with the referenced stack's outputs.
-      if (args.type === "pulumi:pulumi:StackReference") return { id: args.id ?? args.name, state: { name: args.inputs.name, outputs: options.existing?.outputs ?? {}, secretOutputNames: [] } };
+      if (args.type === "pulumi:pulumi:StackReference") return { id: args.id ?? args.name, state: { name: inputs.name, outputs: options.existing?.outputs ?? {}, secretOutputNames: [] } };
       return {
         id: preview ? undefined : fakeId(args.type, args.name),
-        state: preview ? args.inputs : { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
+        state: preview ? inputs : { ...inputs, ...computedState(args.type, args.name, inputs) },
       };
     },
     call: (args) => {
       calls.push(args.token);
       if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { id: "ssh-keys", sshKeys: options.existing?.sshKeys ?? [] };
       if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-        const name = String(args.inputs.name);
+        const name = String((args.inputs as Record<string, unknown>).name);
         const digest = options.registryDigest?.(name);
         if (!digest) throw new Error(`Got error when attempting to fetch image version ${name} from registry: no registry in the offline run`);
         return { id: digest, name, sha256Digest: digest };
@@ -129,7 +131,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
           ignoreChanges: req.getIgnorechangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
           provider: req.getProvider(),
-          inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          inputs: (req.getObject()?.toJavaScript() ?? {}),
         });
       }
       callback(err, resp);
@@ -168,6 +170,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
   } finally {
     console.warn = warn;
   }
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows whatever the program threw, as it threw it
   if (failure !== undefined) throw failure;
   return { resources, outputs: plain, calls, warnings };
 }

@@ -73,9 +73,9 @@ export class PolicyPackProcess {
       },
     });
     let stderr = "";
-    child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
+    child.stderr.on("data", (chunk) => (stderr += String(chunk)));
     const port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       lines.once("line", (line) => resolve(Number(line.trim())));
       child.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving: ${stderr.trim()}`)));
     });

@@ -69,7 +69,7 @@ export const allViolations = (run: Pick<MockRun, "resources">) => POLICIES.flatM
 
 /** A copy of a run with one resource changed: what a tampered program would register. */
 export function tamper(run: MockRun, name: string, change: (inputs: Record<string, unknown>, resource: RecordedResource) => void, type?: string): MockRun {
-  const copy: MockRun = JSON.parse(JSON.stringify(run));
+  const copy = JSON.parse(JSON.stringify(run)) as MockRun;
   const target = copy.resources.find((r) => r.name === name && r.custom && (type === undefined || r.type === type));
   if (!target) throw new Error(`no resource ${name}`);
   change(target.inputs, target);
@@ -101,7 +101,7 @@ export function editService(service: string, key: string, value: string | ((old:
   return (compose: string): string => {
     const pattern = new RegExp(`(\\n  ${service}:\\n(?:    .*\\n)*?[ ]{4,}${key}: )(.*)`);
     if (!pattern.test(compose)) throw new Error(`no ${key} under ${service}`);
-    return compose.replace(pattern, (_, head, old) => `${head}${typeof value === "function" ? value(old) : value}`);
+    return compose.replace(pattern, (_, head: string, old: string) => `${head}${typeof value === "function" ? value(old) : value}`);
   };
 }
 

@@ -1,6 +1,5 @@
 import markdownTable from "markdown-table";
 import { CLOUD_INIT_BUDGET_SECONDS, BOOT_BUDGET_SECONDS } from "../model/boot";
-import type { ServerTypeName } from "../model/catalog";
 import { parseConfig } from "../model/config";
 import { rescaleRefusal } from "../model/disk";
 import { plan, type Plan } from "../model/plan";
@@ -79,7 +78,7 @@ export function compare(from: StageName, a: MockRun, to: StageName, b: MockRun):
     rescaled,
     stoppedBeforeRescale: b.resources.filter((r) => r.type === COMMAND && r.name.endsWith("-stop-for-rescale")).map((r) => r.name.replace(/-stop-for-rescale$/, "")),
     refused: rescaled.flatMap((r) => {
-      const reason = rescaleRefusal(r.diskGb, r.to as ServerTypeName);
+      const reason = rescaleRefusal(r.diskGb, r.to);
       return reason ? [{ server: r.server, reason }] : [];
     }),
     volumesMoved,

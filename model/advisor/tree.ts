@@ -55,7 +55,7 @@ function tryPlan(raw: Raw, change: Change): Plan | undefined {
   const merged: Raw = { ...raw };
   for (const [key, value] of Object.entries(change)) {
     const [top, sub] = key.split(".");
-    if (sub) merged[top] = { ...((raw[top] as Raw | undefined) ?? {}), [sub]: value };
+    if (sub) merged[top] = { ...(raw[top] ?? {}), [sub]: value };
     else merged[top] = value;
   }
   try {

@@ -130,7 +130,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // With Sentinel, a start script asks the Sentinels for the current master first (redis-ha.ts).
       const ha = endpoints(plan, "redis-sentinel").length > 0;
       return {
-        command: ha ? redisStartCommand(REDIS_START_SCRIPT, redisHaLayout(plan, server, s.name as "redis" | "redis-replica"), false) : ["redis-server", REDIS_TEMPLATE],
+        command: ha ? redisStartCommand(REDIS_START_SCRIPT, redisHaLayout(plan, server, s.name), false) : ["redis-server", REDIS_TEMPLATE],
         volumes: [`./config/redis/redis.conf:${REDIS_TEMPLATE}:ro`, ...(ha ? [`./config/redis/redis-start.sh:${REDIS_START_SCRIPT}:ro`] : []), "redis-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
       };

@@ -83,7 +83,7 @@ const UNSAFE_IN_URL = /[@:/?#"]/;
  */
 export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets): string {
   for (const [name, value] of Object.entries(secrets)) {
-    if (value !== undefined && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
+    if (typeof value === "string" && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
   }
   if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error('orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)');
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };

@@ -63,7 +63,7 @@ export interface ComposeFile {
 
 /** Splits a command line into words the way a POSIX shell does for simple quoting. */
 export function shellWords(text: string): string[] {
-  return [...text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)].map((m) => m[0].replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"/g, (_, a, b) => a ?? b.replace(/\\(.)/g, "$1")));
+  return [...text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)].map((m) => m[0].replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"/g, (_, a: string | undefined, b: string) => a ?? b.replace(/\\(.)/g, "$1")));
 }
 
 /** Compose's units (docker/go-units RAMInBytes): bytes, or a number with b, k, m, g, t (binary, optional `b`/`ib`). */
@@ -197,11 +197,11 @@ export function readCompose(text: string): ComposeFile {
   for (const [name, s] of Object.entries(services)) if (s && typeof s === "object" && s.extends !== undefined) unsupported.push({ path: ["services", name, "extends"], what: "extends" });
   const networks = (data.networks ?? {}) as Record<string, { ipam?: { config?: { subnet?: string }[] } } | null>;
   return {
-    services: Object.entries(services).map(([name, s]) => serviceOf(name, (s ?? {}) as Record<string, unknown>)),
-    volumes: Object.keys((data.volumes ?? {}) as object),
+    services: Object.entries(services).map(([name, s]) => serviceOf(name, (s ?? {}))),
+    volumes: Object.keys((data.volumes ?? {})),
     subnets: Object.values(networks).flatMap((n) => (n?.ipam?.config ?? []).flatMap((c) => (c?.subnet ? [String(c.subnet)] : []))),
     unsupported,
-    interpolated: Object.entries(services).flatMap(([name, s]) => interpolatedPaths(name, (s ?? {}) as Record<string, unknown>)),
+    interpolated: Object.entries(services).flatMap(([name, s]) => interpolatedPaths(name, (s ?? {}))),
     lineOf,
   };
 }

@@ -1,6 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { formatFinding, type Finding } from "./finding";
-import { stackView, type Deployment, type ResourceLike, type StackView } from "./stack";
+import { stackView, type Deployment, type StackView } from "./stack";
 import { UNKNOWN } from "./props";
 import { keyOf, type ComposeService } from "../files/compose";
 
@@ -25,7 +25,7 @@ export function stackCheck(check: (view: StackView, report: (finding: Finding) =
       seen.add(`${finding.urn}\n${message}`);
       reportViolation(message, finding.urn);
     };
-    check(stackView(args.resources as unknown as ResourceLike[]), report, args);
+    check(stackView(args.resources), report, args);
   };
 }
 

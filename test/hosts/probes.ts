@@ -48,7 +48,7 @@ export class Prober {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
     const child = spawn("nsenter", [`--net=${this.netns}`, process.execPath, join(__dirname, "agent.js")], { stdio: ["pipe", "pipe", "inherit"] });
     recordProcess(this.runDir, child.pid!, `probe agent ${this.label}`);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const answer = JSON.parse(line) as { id: number };
       this.pending.get(answer.id)?.(answer);
       this.pending.delete(answer.id);

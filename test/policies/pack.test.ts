@@ -21,6 +21,7 @@ describe("the policy pack process", () => {
     expect(info.name).toBe("orion");
     expect(info.version).toBe("0.1.0");
     expect(info.policies.map((p) => [p.name, p.enforcementLevel]).sort()).toEqual(POLICIES.map((p) => [p.name, p.enforcementLevel]).sort());
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the pack's package.json at its run-time path, as Pulumi reads it
     expect(require(`${POLICY_PACK_DIR}/package.json`).main).toMatch(/\.js$/);
   });
 

@@ -124,7 +124,7 @@ describe("deploy-enforce-readable-files", () => {
 
 describe("server-enforce-memory-budget on the compose file", () => {
   it("blocks celery-worker at 3 GB on the launch CAX11, with the guide's figures", () => {
-    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  celery-worker:\n(?:    .*\n)*?    mem_limit: )512m/, "$13g"));
+    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n {2}celery-worker:\n(?: {4}.*\n)*? {4}mem_limit: )512m/, "$13g"));
     expect(violations(serverEnforceMemoryBudget, run)).toEqual([
       `server app, compose.yaml line ${lineOf(deployedFile(run, "app", "compose.yaml"), "mem_limit: 3g")} (services.celery-worker.mem_limit): containers 5,496 MB + host reserve 1,150 MB (role app) = 6,646 MB on a cax11 with 4,096 MB RAM, 2,550 MB over; the largest is celery-worker at 3,072 MB x 1. Fix: lower the limits or replicas (orion:memoryLimits, orion:replicas), or choose a larger server type (orion:serverTypes.app).`,
     ]);
@@ -133,12 +133,12 @@ describe("server-enforce-memory-budget on the compose file", () => {
   it("counts --scale on docker compose up, and deploy.resources.limits.memory", () => {
     const scaled = tamper2(runs.launch, (s) => s.replace("--remove-orphans", "--remove-orphans --scale celery-worker=2"));
     expect(violations(serverEnforceMemoryBudget, scaled)[0]).toContain("containers 3,448 MB + host reserve 1,150 MB (role app) = 4,598 MB");
-    const limits = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  flower:\n)/, "$1    deploy: { resources: { limits: { memory: 1g } } }\n"));
+    const limits = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n {2}flower:\n)/, "$1    deploy: { resources: { limits: { memory: 1g } } }\n"));
     expect(violations(serverEnforceMemoryBudget, limits)[0]).toContain("containers 3,704 MB");
   });
 
   it("blocks a container without a memory limit", () => {
-    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  grafana:\n(?:    .*\n)*?)    mem_limit: 192m\n/, "$1"));
+    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n {2}grafana:\n(?: {4}.*\n)*?) {4}mem_limit: 192m\n/, "$1"));
     expect(violations(serverEnforceMemoryBudget, run)[0]).toContain("grafana has no memory limit, so it can take all 4,096 MB of the server");
   });
 });

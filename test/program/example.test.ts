@@ -26,6 +26,7 @@ jest.spyOn(images, "committedLock").mockReturnValue(OFFLINE_LOCK);
 describe("examples/staging, a program that imports orion-infra, under mocks as `pulumi up` runs it", () => {
   let run: MockRun;
   beforeAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a program registers its resources when loaded: it must load after the mocks are set
     run = await runUnderMocks(() => require("../../examples/staging") as Record<string, unknown>, {
       config: { ...STAGING_CONFIG, ...STAGING_SECRETS },
       secretKeys: Object.keys(STAGING_SECRETS),

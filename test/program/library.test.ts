@@ -39,7 +39,7 @@ const ready = (stage: OrionPlatformArgs["stage"], extra: Partial<OrionPlatformAr
 const mocked = (preview: boolean) => ({ config: {}, preview, registryDigest: (image: string) => images.lockedDigests(OFFLINE_LOCK)[image] ?? standInDigest(image) });
 
 /** Hetzner wants these names unique in a project: servers, volumes, networks, firewalls, keys, groups, load balancers, certificates. */
-const hetznerNames = (run: MockRun) => run.resources.filter((r) => r.type.startsWith("hcloud:") && typeof r.inputs.name === "string").map((r) => `${r.type} ${r.inputs.name}`);
+const hetznerNames = (run: MockRun) => run.resources.filter((r) => r.type.startsWith("hcloud:") && typeof r.inputs.name === "string").map((r) => `${r.type} ${String(r.inputs.name)}`);
 const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
 
 describe("the package entry (index.ts)", () => {
@@ -58,6 +58,7 @@ describe("the package entry (index.ts)", () => {
     const config = { ...pulumiConfigMap({ ...OFFLINE_DEFAULTS, stage: "scale" }), ...OFFLINE_SECRETS };
     // stack.ts reads the committed images.lock.json; here, as runOrion's, the file once `npm run images -- --update` has run.
     const committed = jest.spyOn(images, "committedLock").mockReturnValue(OFFLINE_LOCK);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a program registers its resources when loaded: it must load after the mocks are set
     const viaEntry = await runUnderMocks(() => require("../../stack"), { ...mocked(false), config, secretKeys: Object.keys(OFFLINE_SECRETS) }).finally(() => committed.mockRestore());
     const viaProgram = await runOrion({ stage: "scale" }, { preview: false });
     expect(viaEntry.resources.map((r) => r.urn).sort()).toEqual(viaProgram.resources.map((r) => r.urn).sort());

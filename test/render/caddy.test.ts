@@ -160,8 +160,8 @@ function startCaddy(dir: string): Running {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
-  child.stdout!.on("data", (d) => (log += String(d)));
-  child.stderr!.on("data", (d) => (log += String(d)));
+  child.stdout.on("data", (d) => (log += String(d)));
+  child.stderr.on("data", (d) => (log += String(d)));
   return { process: child, dir, log: () => log };
 }
 

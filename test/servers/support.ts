@@ -73,8 +73,8 @@ export interface RunningServer {
 export function startProcess(command: string, args: string[], options: { serviceUser: boolean; port: number; dir: string; env?: NodeJS.ProcessEnv }): RunningServer {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir(), ...(options.env ? { env: options.env } : {}), ...(options.serviceUser ? serviceUserOptions() : {}) });
   let log = "";
-  child.stdout!.on("data", (d) => (log += String(d)));
-  child.stderr!.on("data", (d) => (log += String(d)));
+  child.stdout.on("data", (d) => (log += String(d)));
+  child.stderr.on("data", (d) => (log += String(d)));
   return {
     port: options.port,
     dir: options.dir,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../../../model/config";
@@ -172,7 +172,7 @@ function tree(root: string): Map<string, Entry> {
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel))) {
       const path = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(root, path), { bigint: true }) as BigIntStats;
+      const st = lstatSync(join(root, path), { bigint: true });
       const type = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFile() ? "f" : "o";
       const link = type === "l" ? readlinkSync(join(root, path)) : "";
       entries.set(path, { type, sig: `${type}:${st.mode}:${st.uid}:${st.gid}:${type === "d" ? "" : st.size}:${type === "d" ? "" : st.mtimeNs}:${st.rdev}:${link}` });
