@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { renderTopology, renderTopologyDoc } from "../model/render/topology";
-import { defaultPlans } from "../model/render/stages-doc";
+import { renderTopology, renderTopologyDoc } from "../model/report/topology";
+import { defaultPlans } from "../model/report/stages-doc";
 import { formatMb } from "../model/units";
 import { run, writeTree } from "./render/tools";
 

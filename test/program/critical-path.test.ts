@@ -1,6 +1,6 @@
-import { dependencyEdges, pairedRatios, spread } from "../../preview/bench-stats";
-import { criticalPath } from "../../preview/graph";
-import type { RecordedResource } from "../../preview/mock-run";
+import { dependencyEdges, pairedRatios, spread } from "../../bench/stats";
+import { criticalPath } from "../../bench/graph";
+import type { RecordedResource } from "../../offline/mock-run";
 import { sharedRun } from "./support";
 
 /** A registered resource with only what the graph reads. */

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TYPE, type OrionPlatformArgs, type OrionSecrets } from "../../index";
-import { runUnderMocks, type MockRun } from "../../preview/mock-run";
+import { runUnderMocks, type MockRun } from "../../offline/mock-run";
 import * as images from "../../model/images";
-import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../preview/offline";
-import { unwrap } from "../../preview/wire";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../offline/orion";
+import { unwrap } from "../../offline/wire";
 import { deployedCompose, SERVER } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -30,7 +30,7 @@ const ready = (stage: OrionPlatformArgs["stage"], extra: Partial<OrionPlatformAr
   domain: "orion-shop.de",
   backupBucket: "orion-library-backups",
   secrets,
-  // images.lock.json as it is once `npm run images -- --update` has run, as in every offline run (preview/offline.ts).
+  // images.lock.json as it is once `npm run images -- --update` has run, as in every offline run (offline/orion.ts).
   imageLock: OFFLINE_LOCK,
   ...extra,
 });
