@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { staleSources } from "../policies/lib/freshness";
 
@@ -27,7 +28,9 @@ export function ensurePackBuilt(): void {
   try {
     if (staleSources().length === 0) return;
     process.stderr.write("building the policy pack (its sources changed since the last build)\n");
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(PACK_DIR, "tsconfig.build.json")], { stdio: ["ignore", "inherit", "inherit"] });
+    // Node's own resolution: under tsx's loader API (test/global-setup.js) `require.resolve` appends a `?namespace=` query to the path.
+    const tsc = createRequire(join(PACK_DIR, "package.json")).resolve("typescript/bin/tsc");
+    execFileSync(process.execPath, [tsc, "-p", join(PACK_DIR, "tsconfig.build.json")], { stdio: ["ignore", "inherit", "inherit"] });
   } finally {
     rmdirSync(lock);
   }
