@@ -17,7 +17,7 @@ import { ApiLoadBalancer } from "./load-balancer";
 import type { OrionPlatformArgs } from "./platform-args";
 import { refuseBlockingFindings, resolvePlatformArgs } from "./platform-validation";
 import { OrionServer } from "./server";
-import { PLATFORM_TYPE } from "./tokens";
+import { PLATFORM_TOKEN } from "./tokens";
 
 /**
  * Everything one Orion stage runs on Hetzner. Every child is named by role
@@ -38,7 +38,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     // Validated and planned before anything is registered: a refused platform leaves nothing in the stack.
     const args = resolvePlatformArgs(name, platformArgs);
     refuseBlockingFindings(args.plan);
-    super(PLATFORM_TYPE, name, {}, opts);
+    super(PLATFORM_TOKEN, name, {}, opts);
     const { plan, config, childName: child } = args;
     this.plan = plan;
     this.config = config;

@@ -13,7 +13,7 @@ import type { AlertReceivers } from "../model/render/monitoring";
 import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import type { DeployedServer } from "./deployed";
-import { SERVER_TYPE } from "./tokens";
+import { SERVER_TOKEN } from "./tokens";
 
 export interface OrionServerArgs {
   plan: Plan;
@@ -75,7 +75,7 @@ export class OrionServer extends pulumi.ComponentResource {
   public readonly cloudInit: command.remote.Command;
 
   constructor(name: string, args: OrionServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SERVER_TYPE, name, {}, opts);
+    super(SERVER_TOKEN, name, {}, opts);
     const { plan, server } = args;
     this.privateIp = privateIp(server);
     // The SSH agent of whoever runs `pulumi up` signs in, or the secret orion:sshPrivateKey.

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TYPE, type OrionPlatformArgs, type OrionSecrets } from "../../index";
+import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TOKEN, type OrionPlatformArgs, type OrionSecrets } from "../../index";
 import { runUnderMocks, type MockRun } from "../../offline/mock-run";
 import * as images from "../../model/images";
 import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../offline/orion";
@@ -78,7 +78,7 @@ describe("OrionPlatform in a user's program", () => {
   });
 
   it("names every child after its platform, so two platforms in one program share no URN", () => {
-    const children = both.resources.filter((r) => r.type !== PLATFORM_TYPE && !r.type.startsWith("pulumi:"));
+    const children = both.resources.filter((r) => r.type !== PLATFORM_TOKEN && !r.type.startsWith("pulumi:"));
     expect(duplicates(both.resources.map((r) => r.urn))).toEqual([]);
     for (const r of children) expect({ name: r.name, prefixed: /^(staging|production)-/.test(r.name) }).toEqual({ name: r.name, prefixed: true });
     expect(both.resources.filter((r) => r.type === SERVER).map((r) => r.name).sort()).toEqual(["production-app", "production-db", "staging-app"]);
