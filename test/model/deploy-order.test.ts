@@ -51,8 +51,13 @@ describe("who waits for whom in pulumi up", () => {
   });
 
   it("the pgdata volume moves from app to db from scale on: app releases it, db attaches it; before scale it stays on app", () => {
-    expect(pgdataMove(planFor("growth"))).toBeUndefined();
-    expect(pgdataMove(planFor("scale"))).toEqual({ releasedBy: "app", attachedBy: "db" });
-    expect(deployOrder(planFor("enterprise")).pgdataMove).toEqual({ releasedBy: "app", attachedBy: "db" });
+    expect(pgdataMove(planFor("growth"), ["app"])).toBeUndefined();
+    expect(pgdataMove(planFor("scale"))).toEqual({ releasedBy: "app", attachedBy: "db", attachWaitsForRelease: false });
+  });
+
+  it("the attachment waits for the release only in the update that moves the database: from a stack whose last update left app alone", () => {
+    const move = (deployed: string[]) => deployOrder(planFor("enterprise"), deployed).pgdataMove?.attachWaitsForRelease;
+    expect([move(["app"]), move([]), move(["app", "db", "redis"])]).toEqual([true, false, false]);
+    expect(pgdataMove(planFor("scale"), ["app"])?.attachWaitsForRelease).toBe(true);
   });
 });
