@@ -16,7 +16,7 @@ export type { ChildNames, OrionPlatformArgs, OrionSecrets, OrionSettings } from 
 export { OrionPlatformArgsError, type PlatformArgsProblem } from "./components/platform-validation";
 export { OrionServer, type OrionServerArgs } from "./components/server";
 export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./components/load-balancer";
-export { LOAD_BALANCER_TYPE, PLATFORM_TYPE, SERVER_TYPE } from "./components/tokens";
+export { LOAD_BALANCER_TOKEN, PLATFORM_TOKEN, SERVER_TOKEN } from "./components/tokens";
 // What a platform reuses or steps around: the project's SSH keys, the servers the stack's last update left.
 export { readDeployed, type Deployed, type DeployedServer } from "./components/deployed";
 export type { ProjectSshKey } from "./model/ssh-keys";

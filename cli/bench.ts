@@ -6,13 +6,13 @@ import { performance } from "node:perf_hooks";
 import Table from "cli-table3";
 import { Command } from "commander";
 import { STAGE_NAMES } from "../model/stages";
-import { measureDeploy } from "../preview/bench-deploy";
-import { dependencyEdges, pairedRatios, spread, type Spread } from "../preview/bench-stats";
-import { enterpriseSizes } from "../preview/bench-sweep";
-import type { WorkerReport } from "../preview/bench-worker";
-import { criticalPath } from "../preview/graph";
-import { runOrion } from "../preview/offline";
-import { PolicyPackProcess } from "../preview/policy-check";
+import { measureDeploy } from "../bench/deploy";
+import { dependencyEdges, pairedRatios, spread, type Spread } from "../bench/stats";
+import { enterpriseSizes } from "../bench/sweep";
+import type { WorkerReport } from "../bench/worker";
+import { criticalPath } from "../bench/graph";
+import { runOrion } from "../offline/orion";
+import { PolicyPackProcess } from "../offline/policy-check";
 
 /**
  * What an operator waits for, measured fairly. Each program is evaluated in
@@ -26,7 +26,7 @@ const ROOT = join(__dirname, "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 /** One process per evaluation, as Pulumi runs a program: `node --import tsx`, not the tsx CLI, which starts a second Node. */
 const WORKER_ARGS = ["--import", "tsx"];
-const WORKER = join(ROOT, "preview", "bench-worker.ts");
+const WORKER = join(ROOT, "bench", "worker.ts");
 const SECTIONS = ["eval", "sweep", "policy", "plan", "deploy"] as const;
 type Section = (typeof SECTIONS)[number];
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ALL_GENERATED_DOCS } from "../preview/docs";
+import { ALL_GENERATED_DOCS } from "../docgen/docs";
 
 /** Regenerates every file under docs/ that the model owns; `npm test` fails when they drift. */
 async function main(): Promise<void> {

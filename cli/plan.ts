@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { ConfigError, parseConfig } from "../model/config";
 import { imageLockFindings } from "../model/images";
 import { plan } from "../model/plan";
-import { renderPlanText } from "../model/render/plan-text";
+import { renderPlanText } from "../model/report/plan-text";
 import { STAGE_NAMES } from "../model/stages";
 import { applySetting, readStackConfig, readStackSecretKeys, StackFileError } from "./stack-config";
 import { writeRenderedFiles } from "./write-files";
@@ -54,8 +54,8 @@ async function main(): Promise<number> {
   if (!options.policy) return 0;
 
   // Loaded only here: the Pulumi SDK and the pack cost seconds that a plain plan does not need.
-  const { runOrion, pulumiConfigMap } = await import("../preview/offline");
-  const { checkPolicies } = await import("../preview/policy-check");
+  const { runOrion, pulumiConfigMap } = await import("../offline/orion");
+  const { checkPolicies } = await import("../offline/policy-check");
   // The program logs its findings again as it runs; the plan above has printed them once already.
   const warn = console.warn;
   console.warn = (...args: unknown[]) => (String(args[0]).startsWith("warning: [runtime] ") ? undefined : warn(...args));

@@ -2,7 +2,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { hetznerName } from "../model/names";
 import type { PlannedLoadBalancer } from "../model/plan";
-import { LOAD_BALANCER_TYPE } from "./tokens";
+import { LOAD_BALANCER_TOKEN } from "./tokens";
 
 export interface ApiLoadBalancerArgs {
   balancer: PlannedLoadBalancer;
@@ -24,7 +24,7 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
   public readonly ipv4Address: pulumi.Output<string>;
 
   constructor(name: string, args: ApiLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(LOAD_BALANCER_TYPE, name, {}, opts);
+    super(LOAD_BALANCER_TOKEN, name, {}, opts);
     const lb = args.balancer;
     // Named by its role, not by `name`: a platform's children may carry the platform's name in Pulumi (`staging-api`).
     const named = hetznerName(args.namePrefix, lb.name);

@@ -4,6 +4,7 @@ import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
 import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
+import { deployOrder } from "../model/deploy-order";
 import { hetznerName, STACK_LABEL } from "../model/names";
 import { placementGroupOf } from "../model/placement";
 import { lockedDigests, planImages } from "../model/images";
@@ -17,7 +18,7 @@ import { ApiLoadBalancer } from "./load-balancer";
 import type { OrionPlatformArgs } from "./platform-args";
 import { refuseBlockingFindings, resolvePlatformArgs } from "./platform-validation";
 import { OrionServer } from "./server";
-import { PLATFORM_TYPE } from "./tokens";
+import { PLATFORM_TOKEN } from "./tokens";
 
 /**
  * Everything one Orion stage runs on Hetzner. Every child is named by role
@@ -38,7 +39,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     // Validated and planned before anything is registered: a refused platform leaves nothing in the stack.
     const args = resolvePlatformArgs(name, platformArgs);
     refuseBlockingFindings(args.plan);
-    super(PLATFORM_TYPE, name, {}, opts);
+    super(PLATFORM_TOKEN, name, {}, opts);
     const { plan, config, childName: child } = args;
     this.plan = plan;
     this.config = config;
@@ -69,17 +70,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
     // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
     const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({ ...lockedDigests(args.imageLock), ...app }));
 
-    // Deploys start once every server is on the private network and has its volume,
-    // since services connect across servers from their first start.
-    let markReady: (resources: pulumi.Resource[]) => void = () => undefined;
-    const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
-    // Until scale the database and its volume live on the app server. Where they live elsewhere, the
-    // volume attaches only after the app server has stopped its old database and released the volume.
-
-    let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
-    const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
+    // In phases, so that each step waits only for what it needs (model/deploy-order.ts): every server first,
+    // then the volumes' attachments, then the deploys.
+    const order = deployOrder(plan, Object.keys(args.deployed.servers));
     for (const server of plan.servers) {
-      const volume = plan.volumes.find((v) => v.server === server.name);
       this.servers[server.name] = new OrionServer(
         child(server.name),
         {
@@ -94,7 +88,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
           firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
           placementGroupId: placementGroups[placementGroupOf(plan.placementGroups, server.name)].id.apply(Number),
           subnetId: subnet.id,
-          pgdataVolume: volume ? { name: child(volume.name), id: volumes[server.name].id.apply(Number) } : undefined,
           digests,
           secrets: args.secrets,
           sshPrivateKey: args.sshPrivateKey,
@@ -102,15 +95,22 @@ export class OrionPlatform extends pulumi.ComponentResource {
           appImage: config.appImage,
           privateAppImage: Boolean(config.registryUsername),
           receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
-          deployAfter: ready,
-          attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
           releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );
     }
-    markReady(Object.values(this.servers).flatMap((s) => s.readyForDeploy));
-    markReleased(this.servers.app?.pgdataRelease ? [this.servers.app.pgdataRelease] : []);
+    // Until scale the database and its volume live on the app server. When the database moves, the volume
+    // attaches only after the server that held it has stopped its database and released the volume.
+    for (const volume of plan.volumes) {
+      const move = volume.name === "pgdata" && order.pgdataMove?.attachWaitsForRelease ? order.pgdataMove : undefined;
+      const releasedBy = move ? this.servers[move.releasedBy].pgdataRelease : undefined;
+      this.servers[volume.server].attachPgdata({ name: child(volume.name), id: volumes[volume.server].id.apply(Number) }, releasedBy ? [releasedBy] : []);
+    }
+    // Services connect across servers from their first start: a deploy waits for the servers it connects to to be on the private network.
+    for (const server of plan.servers) {
+      this.servers[server.name].deployAfter(order.deployWaitsForNetworkOf[server.name].flatMap((other) => this.servers[other].readyForDeploy));
+    }
 
     if (plan.loadBalancer) {
       this.loadBalancer = new ApiLoadBalancer(

@@ -13,7 +13,7 @@ import type { AlertReceivers } from "../model/render/monitoring";
 import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import type { DeployedServer } from "./deployed";
-import { SERVER_TYPE } from "./tokens";
+import { SERVER_TOKEN } from "./tokens";
 
 export interface OrionServerArgs {
   plan: Plan;
@@ -33,8 +33,6 @@ export interface OrionServerArgs {
   /** The server as the stack's last update left it; absent for a new server. */
   previous?: DeployedServer;
   subnetId: pulumi.Input<string>;
-  /** The pgdata volume this server attaches and mounts, when it runs the database. */
-  pgdataVolume?: { name: string; id: pulumi.Input<number> };
   /** Image digests that pin every image in the compose file. */
   digests: pulumi.Input<ImageDigests>;
   secrets: pulumi.Output<StackSecrets>;
@@ -46,10 +44,6 @@ export interface OrionServerArgs {
   privateAppImage?: boolean;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
-  /** Resources the deploy waits for on other servers: their private network attachments. */
-  deployAfter?: Promise<pulumi.Resource[]>;
-  /** Resources the volume attachment waits for: the step that released the volume on its last server. */
-  attachAfter?: Promise<pulumi.Resource[]>;
   /** Stop a database this server ran in an earlier stage and release its volume (the app server from scale on). */
   releasesPgdata?: boolean;
 }
@@ -58,11 +52,19 @@ export interface OrionServerArgs {
  * One Hetzner server and the compose project on it. Children are named after
  * the server (`app`, `app-deploy`), never after the stage, so a stage change
  * updates them in place.
+ *
+ * Built in phases by its platform, which knows who waits for whom
+ * (model/deploy-order.ts): the constructor creates the server and what runs
+ * on it alone (private network, cloud-init, pulls, the pgdata release);
+ * `attachPgdata` and `deployAfter` follow once every server exists.
  */
 export class OrionServer extends pulumi.ComponentResource {
   public readonly server: hcloud.Server;
   public readonly privateNetwork: hcloud.ServerNetwork;
-  public readonly deploy: command.remote.Command;
+  /** The compose project's deploy, created by `deployAfter`. */
+  public deploy?: command.remote.Command;
+  /** The pgdata volume's attachment, created by `attachPgdata` on the server that runs the database. */
+  public pgdataAttachment?: hcloud.VolumeAttachment;
   public readonly ipv4Address: pulumi.Output<string>;
   public readonly privateIp: string;
   /** What other servers' deploys wait for: this server on the private network. */
@@ -73,10 +75,17 @@ export class OrionServer extends pulumi.ComponentResource {
   public readonly stopForRescale?: command.remote.Command;
   /** Waits (as root) until cloud-init has set up the server; every other step on it waits for this. */
   public readonly cloudInit: command.remote.Command;
+  /** Pulls the public images ahead of the deploy. */
+  public readonly pull: command.remote.Command;
+  private readonly name: string;
+  private readonly args: OrionServerArgs;
+  private readonly connection: command.types.input.remote.ConnectionArgs;
 
   constructor(name: string, args: OrionServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SERVER_TYPE, name, {}, opts);
-    const { plan, server } = args;
+    super(SERVER_TOKEN, name, {}, opts);
+    this.name = name;
+    this.args = args;
+    const { server } = args;
     this.privateIp = privateIp(server);
     // The SSH agent of whoever runs `pulumi up` signs in, or the secret orion:sshPrivateKey.
     const key = args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {};
@@ -149,22 +158,42 @@ export class OrionServer extends pulumi.ComponentResource {
       { parent: this },
     );
     const connection = { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: bootDials, ...key };
+    this.connection = connection;
     const afterCloudInit = { parent: this, dependsOn: [this.cloudInit] };
     if (args.releasesPgdata) {
       this.pgdataRelease = new command.remote.Command(`${name}-release-pgdata`, { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false }, afterCloudInit);
     }
 
-    const attachment = args.pgdataVolume
-      ? new hcloud.VolumeAttachment(
-          args.pgdataVolume.name,
-          // Automount off: the deploy command mounts the volume at the same path on every server.
-          { volumeId: args.pgdataVolume.id, serverId: this.server.id.apply(Number), automount: false },
-          // Detach from the old server before attaching here: a volume has one server at a time.
-          { parent: this, deleteBeforeReplace: true, dependsOn: args.attachAfter ?? [] },
-        )
-      : undefined;
     this.readyForDeploy = [this.privateNetwork];
 
+    // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
+    this.pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, afterCloudInit);
+
+    this.ipv4Address = this.server.ipv4Address;
+    this.registerOutputs({ ipv4Address: this.ipv4Address, privateIp: this.privateIp });
+  }
+
+  /** Attaches the database's volume once `after` is done: the step that released it on the server that held it before. */
+  public attachPgdata(volume: { name: string; id: pulumi.Input<number> }, after: pulumi.Resource[]): hcloud.VolumeAttachment {
+    this.pgdataAttachment = new hcloud.VolumeAttachment(
+      volume.name,
+      // Automount off: the deploy command mounts the volume at the same path on every server.
+      { volumeId: volume.id, serverId: this.server.id.apply(Number), automount: false },
+      // Detach from the old server before attaching here: a volume has one server at a time.
+      { parent: this, deleteBeforeReplace: true, dependsOn: after },
+    );
+    return this.pgdataAttachment;
+  }
+
+  /**
+   * Deploys the compose project once this server is ready (cloud-init, pulls,
+   * its volume) and `others` are done: the other servers' steps it needs, their
+   * private network attachments where its containers connect to them.
+   */
+  public deployAfter(others: pulumi.Resource[]): command.remote.Command {
+    const { args, name, connection, pull, pgdataAttachment: attachment } = this;
+    const { plan, server } = args;
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
     const script = pulumi
@@ -173,18 +202,7 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
 
-    // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
-    const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, afterCloudInit);
-
-    const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [
-      this.cloudInit,
-      ...this.readyForDeploy,
-      pull,
-      ...(attachment ? [attachment] : []),
-      ...(this.pgdataRelease ? [this.pgdataRelease] : []),
-      ...others,
-    ]);
+    const deployDependencies = [this.cloudInit, ...this.readyForDeploy, pull, ...(attachment ? [attachment] : []), ...(this.pgdataRelease ? [this.pgdataRelease] : []), ...others];
     this.deploy = new command.remote.Command(
       `${name}-deploy`,
       {
@@ -198,8 +216,6 @@ export class OrionServer extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: deployDependencies },
     );
-
-    this.ipv4Address = this.server.ipv4Address;
-    this.registerOutputs({ ipv4Address: this.ipv4Address, privateIp: this.privateIp });
+    return this.deploy;
   }
 }

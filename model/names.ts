@@ -7,7 +7,7 @@
  * Pulumi's resource names (and so the URNs) never contain the prefix: they
  * stay by role (`app`, `pgdata`), and changing the prefix renames the Hetzner
  * resources in place (every `name` field of the hcloud resources is updated
- * by an API call, never a replacement; see preview/replace-rules.ts).
+ * by an API call, never a replacement; see offline/replace-rules.ts).
  */
 
 /** The label every server carries with the stack's prefix: CI applies its temporary SSH firewall by it. */

@@ -41,3 +41,24 @@ export function reachesOtherServers(plan: Plan, server: PlannedServer, service: 
     (target) => CONSUMERS[target]!.includes(service) && !runs(server, target) && plan.servers.some((o) => o.name !== server.name && runs(o, target)),
   );
 }
+
+/**
+ * Services a client reaches on its own server when one runs there (compose
+ * names it, model/addresses.ts endpoint); the others it reaches on every server
+ * that runs them (Sentinel's peers, Prometheus's scrape targets).
+ */
+const LOCAL_FIRST: readonly ServiceName[] = ["db", "db-replica", "pgbouncer", "redis", "redis-replica"];
+/** Exporters read the database or Redis on their own server (the primary or its replica), never another server's. */
+const OWN_SERVER_ONLY: readonly ServiceName[] = ["postgres-exporter", "redis-exporter"];
+
+/**
+ * The other servers a server's containers open connections to over the private
+ * network (a client to its service, a Sentinel to its peers, Prometheus to
+ * every server's exporters, Caddy to its API upstreams), in plan order.
+ */
+export function serversReachedFrom(plan: Plan, server: PlannedServer): string[] {
+  const uses = (other: PlannedServer, target: ServiceName) =>
+    runs(other, target) && !(LOCAL_FIRST.includes(target) && runs(server, target)) && server.services.some((s) => !OWN_SERVER_ONLY.includes(s.name) && CONSUMERS[target]!.includes(s.name));
+  const reached = (other: PlannedServer) => (Object.keys(CONSUMERS) as ServiceName[]).some((target) => uses(other, target)) || Boolean(server.caddy?.upstreamServers.includes(other.name));
+  return plan.servers.filter((o) => o.name !== server.name && reached(o)).map((o) => o.name);
+}

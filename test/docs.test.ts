@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseConfig } from "../model/config";
-import { ALL_GENERATED_DOCS as GENERATED_DOCS } from "../preview/docs";
+import { ALL_GENERATED_DOCS as GENERATED_DOCS } from "../docgen/docs";
 
 const ROOT = join(__dirname, "..");
 

@@ -14,6 +14,6 @@ module.exports = async () => {
   require("tsx/cjs/api").require("./hosts/global-setup", __filename).default();
   await require("../cli/launch").ensureBuilt();
   // The policy pack too, when its sources changed since `npm ci` built it: else the first test to start it builds it under its own timeout.
-  require("tsx/cjs/api").require("../preview/pack-build", __filename).ensurePackBuilt();
+  require("tsx/cjs/api").require("../offline/pack-build", __filename).ensurePackBuilt();
   process.env.ORION_TEST_SHARED_RUNS = mkdtempSync(join(tmpdir(), "orion-test-runs-"));
 };

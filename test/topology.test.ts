@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { renderTopology, renderTopologyDoc } from "../model/render/topology";
-import { defaultPlans } from "../model/render/stages-doc";
+import { renderTopology, renderTopologyDoc } from "../model/report/topology";
+import { defaultPlans } from "../model/report/stages-doc";
 import { formatMb } from "../model/units";
 import { run, writeTree } from "./render/tools";
 
@@ -50,6 +50,25 @@ describe("the topology diagrams in docs/topology.md", () => {
     const broken = renderMermaid("```mermaid\nflowchart TB\n  a[\"unclosed --> b\n```\n");
     expect(broken.status).not.toBe(0);
   }, 300_000);
+});
+
+describe("the README's diagrams", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/```mermaid\n[\s\S]*?```\n/g)].map((m) => m[0]);
+  let rendered: ReturnType<typeof renderMermaid>;
+  beforeAll(() => {
+    rendered = renderMermaid(blocks.join("\n"));
+  }, 300_000);
+
+  it("render in Chromium with mermaid-cli, the architecture's among them, each within GitHub's column", () => {
+    expect(blocks.some((b) => b.includes("model/deploy-order.ts"))).toBe(true);
+    expect({ status: rendered.status, output: rendered.status === 0 ? "" : rendered.output }).toEqual({ status: 0, output: "" });
+    expect(rendered.svgs).toHaveLength(blocks.length);
+    for (const [i, svg] of rendered.svgs.entries()) {
+      process.stdout.write(`README diagram ${i + 1}: ${Math.round(naturalWidth(svg))} px wide\n`);
+      expect(naturalWidth(svg)).toBeLessThanOrEqual(GITHUB_WIDTH_PX);
+    }
+  });
 });
 
 describe.each(plans.map((p) => [p.stage, p] as const))("the %s topology", (_, plan) => {

@@ -1,3 +1,4 @@
+import { pgdataMove } from "../deploy-order";
 import type { Plan, PlannedServer } from "../plan-types";
 import { registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript, type DeployScriptOptions } from "./deploy-script";
 import { caddyDeploySteps } from "./caddy";
@@ -5,9 +6,9 @@ import { COMPOSE_PROJECT, imageRef, type ImageDigests } from "./compose";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "./monitoring";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "./server-files";
 
-/** Where the pgdata volume sits on another server than app, app releases it (the database moved in scale). */
+/** Where the pgdata volume sits on another server than app, app releases it (the database moved in scale; model/deploy-order.ts). */
 export function releasesPgdata(plan: Plan, server: PlannedServer): boolean {
-  return server.role === "app" && plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+  return pgdataMove(plan)?.releasedBy === server.name;
 }
 
 /** How the deploy script of one server is made: the same for `pulumi up` and `npm run plan -- --out`. */

@@ -2,7 +2,7 @@ import { OBJECT_STORAGE } from "../../model/backup";
 import { HETZNER_EXTRAS } from "../../model/catalog";
 import { readIniSections } from "../../model/render/conf-readers";
 import { serverTypeOf } from "./servers";
-import { LOAD_BALANCER_TYPE, VOLUME_TYPE, type Deployment, type StackView } from "./stack";
+import { LOAD_BALANCER_RESOURCE_TYPE, VOLUME_TYPE, type Deployment, type StackView } from "./stack";
 
 const round2 = (eur: number) => Math.round(eur * 100) / 100;
 
@@ -17,7 +17,7 @@ export function monthlyCostOf(view: StackView): { totalEur: number; lines: strin
   const serversEur = round2(servers.reduce((sum, s) => sum + s.eur, 0));
   const backupsEur = round2(servers.filter((s) => s.backups).reduce((sum, s) => sum + s.eur * HETZNER_EXTRAS.backupShareOfServerPrice, 0));
   const volumesEur = round2(view.resources.filter((r) => r.type === VOLUME_TYPE).reduce((sum, v) => sum + Number(v.props.size ?? 0) * HETZNER_EXTRAS.volumePerGbEurMonthly, 0));
-  const balancers = view.resources.filter((r) => r.type === LOAD_BALANCER_TYPE);
+  const balancers = view.resources.filter((r) => r.type === LOAD_BALANCER_RESOURCE_TYPE);
   const loadBalancerEur = round2(balancers.length * HETZNER_EXTRAS.loadBalancerEurMonthly);
   // Object Storage is no Hetzner Cloud resource: a deploy that sends backups to S3 is what buys it (one base price per project).
   const objectStorageEur = view.deployments.some(sendsBackupsToS3) ? OBJECT_STORAGE.baseEurMonthly : 0;

@@ -3,13 +3,14 @@ import { readCompose, shellWords, type ComposeFile } from "../files/compose";
 import { commandLines, deployDirOf, filesWritten, type WrittenFile } from "./heredocs";
 import { snapshot, UNKNOWN, type Props, type Unknown } from "./props";
 
+/** Pulumi resource types (a URN's type) the pack reads; a server type such as cax11 is `serverType` (lib/servers.ts). */
 export const COMMAND_TYPE = "command:remote:Command";
-export const SERVER_TYPE = "hcloud:index/server:Server";
+export const SERVER_RESOURCE_TYPE = "hcloud:index/server:Server";
 export const VOLUME_TYPE = "hcloud:index/volume:Volume";
 export const VOLUME_ATTACHMENT_TYPE = "hcloud:index/volumeAttachment:VolumeAttachment";
 export const SERVER_NETWORK_TYPE = "hcloud:index/serverNetwork:ServerNetwork";
 export const PLACEMENT_GROUP_TYPE = "hcloud:index/placementGroup:PlacementGroup";
-export const LOAD_BALANCER_TYPE = "hcloud:index/loadBalancer:LoadBalancer";
+export const LOAD_BALANCER_RESOURCE_TYPE = "hcloud:index/loadBalancer:LoadBalancer";
 
 /** The part of @pulumi/policy's PolicyResource the pack reads; tests build the same shape. */
 export interface ResourceLike {
@@ -159,7 +160,7 @@ export function stackView(input: readonly ResourceLike[]): StackView {
   const resources = input.map(toResource);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const servers: ServerView[] = resources
-    .filter((r) => r.type === SERVER_TYPE)
+    .filter((r) => r.type === SERVER_RESOURCE_TYPE)
     .map((r) => {
       const labels = (r.props.labels ?? {}) as Record<string, unknown>;
       const placement = r.props.placementGroupId;
@@ -177,7 +178,7 @@ export function stackView(input: readonly ResourceLike[]): StackView {
     });
   const serverByUrn = new Map(servers.map((s) => [s.urn, s]));
   const serverOf = (r: StackResource, property: string): ServerView | undefined => {
-    const linked = target(r, property, byUrn, SERVER_TYPE);
+    const linked = target(r, property, byUrn, SERVER_RESOURCE_TYPE);
     if (linked) return serverByUrn.get(linked.urn);
     // Without dependencies (a hand-written resource), a known address still says where a command runs.
     const host = (r.props.connection as Record<string, unknown> | undefined)?.host;

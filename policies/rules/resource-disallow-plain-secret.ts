@@ -1,6 +1,6 @@
 import { commandLines, deployDirOf, filesWritten } from "../lib/heredocs";
 import type { Finding } from "../lib/finding";
-import { COMMAND_TYPE, SERVER_TYPE } from "../lib/stack";
+import { COMMAND_TYPE, SERVER_RESOURCE_TYPE } from "../lib/stack";
 import { stackCheck, type OrionStackPolicy } from "../lib/policy";
 
 /**
@@ -54,7 +54,7 @@ export const resourceDisallowPlainSecret: OrionStackPolicy = {
   validateStack: stackCheck((view, report) => {
     const serverOf = new Map(view.commands.map((c) => [c.command.urn, c.server?.name]));
     for (const r of view.resources) {
-      const owner: Pick<Finding, "server" | "resource" | "urn"> = r.type === SERVER_TYPE ? { server: r.name, urn: r.urn } : serverOf.get(r.urn) ? { server: serverOf.get(r.urn), urn: r.urn } : { resource: `resource ${r.name} (${r.type})`, urn: r.urn };
+      const owner: Pick<Finding, "server" | "resource" | "urn"> = r.type === SERVER_RESOURCE_TYPE ? { server: r.name, urn: r.urn } : serverOf.get(r.urn) ? { server: serverOf.get(r.urn), urn: r.urn } : { resource: `resource ${r.name} (${r.type})`, urn: r.urn };
       for (const { path, text } of strings(r.props, "", SKIPPED[r.type] ?? [])) {
         for (const s of secretsIn(text)) report({ ...owner, key: path, problem: problemOf(s), fix: FIX });
       }

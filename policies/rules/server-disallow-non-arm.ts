@@ -1,6 +1,6 @@
 import { ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "../../model/catalog";
 import { formatFinding } from "../lib/finding";
-import { SERVER_TYPE } from "../lib/stack";
+import { SERVER_RESOURCE_TYPE } from "../lib/stack";
 import type { OrionResourcePolicy } from "../lib/policy";
 
 /** Orion runs on Hetzner's ARM (CAX) servers, which exist only in some locations. */
@@ -10,7 +10,7 @@ export const serverDisallowNonArm: OrionResourcePolicy = {
   enforcementLevel: "mandatory",
   reads: ["hcloud Server: `serverType`, `location`"],
   validateResource: (args, report) => {
-    if (args.type !== SERVER_TYPE) return;
+    if (args.type !== SERVER_RESOURCE_TYPE) return;
     const type = String(args.props.serverType);
     const location = args.props.location as string | undefined;
     if (!isServerTypeName(type)) {

@@ -1,5 +1,5 @@
 import stringWidth from "string-width";
-import { renderPlanText } from "../../model/render/plan-text";
+import { renderPlanText } from "../../model/report/plan-text";
 import { STAGE_NAMES } from "../../model/stages";
 import { planFor } from "../helpers";
 import { runCli } from "./run";

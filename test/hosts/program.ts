@@ -3,9 +3,9 @@ import { parse } from "yaml";
 import { parseConfig } from "../../model/config";
 import { plan, type Plan } from "../../model/plan";
 import { CONFIG_NAMESPACE } from "../../model/config";
-import { OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { OFFLINE_SECRETS, runOrion } from "../../offline/orion";
 import { OBJECTS_KEYS } from "./objects";
-import { unwrap } from "../../preview/wire";
+import { unwrap } from "../../offline/wire";
 
 /**
  * What `pulumi up` would send to the servers, read off the real program run

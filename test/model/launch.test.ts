@@ -1,4 +1,4 @@
-import { groupSubtotals, guideTableTotalMb } from "../../model/render/budget";
+import { groupSubtotals, guideTableTotalMb } from "../../model/report/budget";
 import { planFor, server } from "../helpers";
 
 describe("launch reproduces the guide's container memory budget", () => {

@@ -1,6 +1,6 @@
 import { STAGE_NAMES } from "../../model/stages";
-import { runOrion } from "../../preview/offline";
-import { formatDiagnostics, PolicyPackProcess, POLICY_PACK_DIR, type PolicyDiagnostic } from "../../preview/policy-check";
+import { runOrion } from "../../offline/orion";
+import { formatDiagnostics, PolicyPackProcess, POLICY_PACK_DIR, type PolicyDiagnostic } from "../../offline/policy-check";
 import { POLICIES } from "../../policies/rules";
 import { caseConfig, deployedFile, lineOf, POLICY_CASES, runCase, tamperFile } from "./support";
 

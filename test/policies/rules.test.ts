@@ -19,8 +19,8 @@ import { serviceDisallowPublicPort } from "../../policies/rules/service-disallow
 import { POLICIES } from "../../policies/rules";
 import { plan } from "../../model/plan";
 import { parseConfig } from "../../model/config";
-import type { MockRun } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
+import type { MockRun } from "../../offline/mock-run";
+import { runOrion } from "../../offline/orion";
 import { allViolations, caseConfig, deployedFile, lineOf, policyResources, POLICY_CASES, runCase, tamperFile, tamperRecord, violations } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;

@@ -1,3 +1,3 @@
-/** The helpers live in preview/ (docs/policies.md runs the same cases); tests import them from here. */
-export * from "../../preview/policy-run";
-export { POLICY_CASES, runCase, caseConfig, type PolicyCase } from "../../preview/policy-cases";
+/** The helpers live in offline/ (docs/policies.md runs the same cases); tests import them from here. */
+export * from "../../offline/policy-run";
+export { POLICY_CASES, runCase, caseConfig, type PolicyCase } from "../../offline/policy-cases";

@@ -1,7 +1,7 @@
 import * as images from "../../model/images";
-import { OFFLINE_DEFAULTS, OFFLINE_LOCK, standInDigest } from "../../preview/offline";
-import { runUnderMocks, type MockRun } from "../../preview/mock-run";
-import { plainStrings } from "../../preview/wire";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, standInDigest } from "../../offline/orion";
+import { runUnderMocks, type MockRun } from "../../offline/mock-run";
+import { plainStrings } from "../../offline/wire";
 import { deployedCompose, SERVER } from "./support";
 
 // The example imports the package by its name, as a user's program does. Here that name is this
@@ -20,7 +20,7 @@ const STAGING_SECRETS: Record<string, string> = Object.fromEntries(
 
 // The example deploys with orion-infra's own images.lock.json, as a user's program does. Here it is the file
 // as it is once `npm run images -- --update` has run (no registry is reached from the tests), as in every
-// offline run of orion-infra's program (preview/offline.ts); the committed file without digests stops `pulumi up`.
+// offline run of orion-infra's program (offline/orion.ts); the committed file without digests stops `pulumi up`.
 jest.spyOn(images, "committedLock").mockReturnValue(OFFLINE_LOCK);
 
 describe("examples/staging, a program that imports orion-infra, under mocks as `pulumi up` runs it", () => {

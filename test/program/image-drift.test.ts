@@ -1,5 +1,5 @@
 import { committedLock, lockedDigests } from "../../model/images";
-import { OFFLINE_LOCK, runOrion, standInDigest } from "../../preview/offline";
+import { OFFLINE_LOCK, runOrion, standInDigest } from "../../offline/orion";
 import { deployedCompose } from "./support";
 
 const REDIS = "redis:7.2.7-bookworm";

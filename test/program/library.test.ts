@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TYPE, type OrionPlatformArgs, type OrionSecrets } from "../../index";
-import { runUnderMocks, type MockRun } from "../../preview/mock-run";
+import { OrionPlatform, OrionPlatformArgsError, PLATFORM_TOKEN, type OrionPlatformArgs, type OrionSecrets } from "../../index";
+import { runUnderMocks, type MockRun } from "../../offline/mock-run";
 import * as images from "../../model/images";
-import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../preview/offline";
-import { unwrap } from "../../preview/wire";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, pulumiConfigMap, runOrion, standInDigest } from "../../offline/orion";
+import { unwrap } from "../../offline/wire";
 import { deployedCompose, SERVER } from "./support";
 
 const ROOT = join(__dirname, "..", "..");
@@ -30,7 +30,7 @@ const ready = (stage: OrionPlatformArgs["stage"], extra: Partial<OrionPlatformAr
   domain: "orion-shop.de",
   backupBucket: "orion-library-backups",
   secrets,
-  // images.lock.json as it is once `npm run images -- --update` has run, as in every offline run (preview/offline.ts).
+  // images.lock.json as it is once `npm run images -- --update` has run, as in every offline run (offline/orion.ts).
   imageLock: OFFLINE_LOCK,
   ...extra,
 });
@@ -79,7 +79,7 @@ describe("OrionPlatform in a user's program", () => {
   });
 
   it("names every child after its platform, so two platforms in one program share no URN", () => {
-    const children = both.resources.filter((r) => r.type !== PLATFORM_TYPE && !r.type.startsWith("pulumi:"));
+    const children = both.resources.filter((r) => r.type !== PLATFORM_TOKEN && !r.type.startsWith("pulumi:"));
     expect(duplicates(both.resources.map((r) => r.urn))).toEqual([]);
     for (const r of children) expect({ name: r.name, prefixed: /^(staging|production)-/.test(r.name) }).toEqual({ name: r.name, prefixed: true });
     expect(both.resources.filter((r) => r.type === SERVER).map((r) => r.name).sort()).toEqual(["production-app", "production-db", "staging-app"]);

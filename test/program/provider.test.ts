@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { BOOT_BUDGET_SECONDS, dialErrorLimitFor, dialRetrySeconds } from "../../model/boot";
 import { planSshKeys, sshFingerprint } from "../../model/ssh-keys";
 import { STAGE_NAMES, type StageName } from "../../model/stages";
-import type { ExistingState, MockRun, RecordedResource } from "../../preview/mock-run";
-import { byName, OFFLINE_DEFAULTS, runOrion } from "../../preview/offline";
-import { replacingFields } from "../../preview/replace-rules";
-import { unwrap } from "../../preview/wire";
+import type { ExistingState, MockRun, RecordedResource } from "../../offline/mock-run";
+import { byName, OFFLINE_DEFAULTS, runOrion } from "../../offline/orion";
+import { replacingFields } from "../../offline/replace-rules";
+import { unwrap } from "../../offline/wire";
 import { DEPLOY, ofType, SERVER } from "./support";
 
 const PLACEMENT = "hcloud:index/placementGroup:PlacementGroup";

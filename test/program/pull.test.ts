@@ -1,7 +1,7 @@
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
-import { standInDigest as fakeDigest } from "../../preview/offline";
-import { unwrap } from "../../preview/wire";
+import { standInDigest as fakeDigest } from "../../offline/orion";
+import { unwrap } from "../../offline/wire";
 import { DEPLOY, sharedRun } from "./support";
 
 /** The images a server's pull step fetches, read back from its script. */

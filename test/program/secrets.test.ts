@@ -1,8 +1,8 @@
 import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../../model/config";
 import { STAGE_NAMES } from "../../model/stages";
-import type { MockRun } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
-import { isSecretValue, plainStrings, unwrap } from "../../preview/wire";
+import type { MockRun } from "../../offline/mock-run";
+import { runOrion } from "../../offline/orion";
+import { isSecretValue, plainStrings, unwrap } from "../../offline/wire";
 
 /** Every secret the program reads, each with a value that cannot occur by chance. */
 const SECRETS = Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [`${CONFIG_NAMESPACE}:${key}`, `seeded-${key}-5c1e9a`]));

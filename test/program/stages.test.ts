@@ -4,9 +4,9 @@ import { plan } from "../../model/plan";
 import { STAGE_NAMES, type StageName } from "../../model/stages";
 import { lockedDigests } from "../../model/images";
 import { formatComposeMemory } from "../../model/units";
-import type { MockRun } from "../../preview/mock-run";
-import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, runOrion, standInDigest } from "../../preview/offline";
-import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
+import type { MockRun } from "../../offline/mock-run";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, runOrion, standInDigest } from "../../offline/orion";
+import { isSecretValue, plainStrings, UNKNOWN } from "../../offline/wire";
 import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER, sharedRun } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;

@@ -3,9 +3,9 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { ExistingState, MockRun, RecordedResource } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
-import { unwrap } from "../../preview/wire";
+import type { ExistingState, MockRun, RecordedResource } from "../../offline/mock-run";
+import { runOrion } from "../../offline/orion";
+import { unwrap } from "../../offline/wire";
 
 export const SERVER = "hcloud:index/server:Server";
 export const DEPLOY = "command:remote:Command";

@@ -1,8 +1,8 @@
 import { STAGE_NAMES } from "../../model/stages";
-import type { MockRun } from "../../preview/mock-run";
-import { runOrion } from "../../preview/offline";
-import { REPLACE_RULES } from "../../preview/replace-rules";
-import { computeTransitions, FORWARD_MOVES, type Transition } from "../../preview/transitions";
+import type { MockRun } from "../../offline/mock-run";
+import { runOrion } from "../../offline/orion";
+import { REPLACE_RULES } from "../../offline/replace-rules";
+import { computeTransitions, FORWARD_MOVES, type Transition } from "../../offline/transitions";
 import { sharedRun } from "./support";
 
 const inputsByUrn = (run: MockRun) => Object.fromEntries(run.resources.map((r) => [r.urn, r.inputs]));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { runOrion } from "../../preview/offline";
+import { runOrion } from "../../offline/orion";
 import { ROOT } from "../cli/run";
 
 /** The committed stack file as the program reads it: `orion:` keys without their namespace. */

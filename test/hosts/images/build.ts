@@ -6,7 +6,7 @@ import { parseConfig } from "../../../model/config";
 import { plan } from "../../../model/plan";
 import { lockedDigests } from "../../../model/images";
 import { renderCompose } from "../../../model/render/compose";
-import { OFFLINE_LOCK } from "../../../preview/offline";
+import { OFFLINE_LOCK } from "../../../offline/orion";
 import { withoutDigests } from "../program";
 import { STAGE_NAMES } from "../../../model/stages";
 import { quote, run, sh } from "../run";

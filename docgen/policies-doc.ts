@@ -1,8 +1,8 @@
 import markdownTable from "markdown-table";
-import { GENERATED_NOTICE } from "../model/render/stages-doc";
+import { GENERATED_NOTICE } from "../model/report/stages-doc";
 import { POLICIES } from "../policies/rules";
-import { caseConfig, POLICY_CASES, runCase } from "./policy-cases";
-import { violations } from "./policy-run";
+import { caseConfig, POLICY_CASES, runCase } from "../offline/policy-cases";
+import { violations } from "../offline/policy-run";
 
 /** What the pack answers to a policy's first case, run in this process (tests run every case through the pack process). */
 async function example(policyName: string): Promise<{ title: string; stage: string; message: string } | undefined> {

@@ -29,7 +29,7 @@ async function main(arg: string): Promise<void> {
     const { runOneResourceProgram } = await import("./one-resource");
     run = runOneResourceProgram;
   } else {
-    const { runOrion } = await import("./offline");
+    const { runOrion } = await import("../offline/orion");
     const raw = JSON.parse(arg) as Record<string, unknown>;
     run = () => runOrion(raw);
   }

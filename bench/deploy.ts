@@ -14,5 +14,5 @@ import type { StageName } from "../model/stages";
 export async function measureDeploy(stage: StageName, runs: number): Promise<{ seconds: number[] } | { notMeasured: string }> {
   void stage;
   void runs;
-  return { notMeasured: "the real-hosts test bed is not in this tree yet (preview/bench-deploy.ts is where it plugs in)" };
+  return { notMeasured: "the real-hosts test bed is not in this tree yet (bench/deploy.ts is where it plugs in)" };
 }

@@ -169,6 +169,6 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
 /** Fields of `type` whose change, from `before` to `after`, replaces the resource; ignored fields never do. */
 export function replacingFields(type: string, before: Record<string, unknown>, after: Record<string, unknown>, ignoreChanges: string[] = []): string[] {
   const rule = REPLACE_RULES[type];
-  if (!rule) throw new Error(`no replace rule for ${type}; add one to preview/replace-rules.ts from the provider's source`);
+  if (!rule) throw new Error(`no replace rule for ${type}; add one to offline/replace-rules.ts from the provider's source`);
   return Object.keys(rule.replaceOn).filter((f) => !ignoreChanges.includes(f) && JSON.stringify(before[f]) !== JSON.stringify(after[f]));
 }

@@ -1,4 +1,4 @@
-import type { RecordedResource } from "./mock-run";
+import type { RecordedResource } from "../offline/mock-run";
 
 /**
  * The longest chain of dependencies between custom resources: how many

@@ -1,5 +1,5 @@
 import * as hcloud from "@pulumi/hcloud";
-import { runUnderMocks, type MockRun } from "./mock-run";
+import { runUnderMocks, type MockRun } from "../offline/mock-run";
 
 /**
  * The benchmark's floor: a Pulumi program with a single resource from the

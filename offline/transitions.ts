@@ -4,10 +4,10 @@ import { parseConfig } from "../model/config";
 import { rescaleRefusal } from "../model/disk";
 import { plan, type Plan } from "../model/plan";
 import { RESCALE_SECONDS, stopPhasesFor, stopUpToSeconds } from "../model/rescale";
-import { GENERATED_NOTICE } from "../model/render/stages-doc";
+import { GENERATED_NOTICE } from "../model/report/stages-doc";
 import { STAGE_NAMES, type StageName } from "../model/stages";
 import type { MockRun, RecordedResource } from "./mock-run";
-import { OFFLINE_DEFAULTS, runOrion } from "./offline";
+import { OFFLINE_DEFAULTS, runOrion } from "./orion";
 import { REPLACE_RULES, replacingFields, type ReplaceImpact } from "./replace-rules";
 
 export interface Replacement {
@@ -15,7 +15,7 @@ export interface Replacement {
   type: string;
   fields: string[];
   impact: ReplaceImpact;
-  /** What the replacement does (preview/replace-rules.ts). */
+  /** What the replacement does (offline/replace-rules.ts). */
   replacement: string;
 }
 

@@ -1,10 +1,10 @@
-import { GENERATED_DOCS as MODEL_DOCS } from "../model/render/docs";
+import { GENERATED_DOCS as MODEL_DOCS } from "../model/report/docs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultPlans } from "../model/render/stages-doc";
+import { defaultPlans } from "../model/report/stages-doc";
 import { renderPoliciesDoc } from "./policies-doc";
 import { replaceBlock, stageTable } from "./readme";
-import { computeTransitions, renderRunbook, renderTransitionsDoc, type Transition } from "./transitions";
+import { computeTransitions, renderRunbook, renderTransitionsDoc, type Transition } from "../offline/transitions";
 
 let transitions: Promise<Transition[]> | undefined;
 /** The 20 offline runs behind the transitions document and the README's runbooks, made once. */

@@ -1,4 +1,4 @@
-import type { RecordedResource } from "./mock-run";
+import type { RecordedResource } from "../offline/mock-run";
 
 /** Minimum, median and maximum of a series of measurements. */
 export interface Spread {

@@ -186,7 +186,7 @@ export const POLICY_CASES: PolicyCase[] = [
 
 /** The program's run for a case, tampered. */
 export async function runCase(c: PolicyCase): Promise<MockRun> {
-  const { runOrion } = await import("./offline");
+  const { runOrion } = await import("./orion");
   const run = await runOrion({ stage: c.stage, ...c.config });
   return c.tamper ? c.tamper(run) : run;
 }
