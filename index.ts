@@ -9,4 +9,5 @@ export const servers = outputs.servers;
 export const loadBalancerIpv4 = outputs.loadBalancerIpv4;
 export const api = outputs.api;
 export const database = outputs.database;
+export const release = outputs.release;
 export const findings = outputs.findings;

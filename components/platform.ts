@@ -7,6 +7,7 @@ import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
+import { imageRef } from "../model/render/compose";
 import type { StackSecrets } from "../model/render/server-files";
 import { stageSummary } from "../model/budget-record";
 import { StageSummary } from "./stage-summary";
@@ -25,6 +26,12 @@ export interface OrionPlatformArgs {
   alertWebhook: boolean;
 }
 
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /**
  * Everything one Orion stage runs on Hetzner. Every child is named by role
  * (`app`, `db`, `pgdata`, `private`), so switching `orion:stage` keeps the URN
@@ -33,6 +40,8 @@ export interface OrionPlatformArgs {
 export class OrionPlatform extends pulumi.ComponentResource {
   public readonly servers: Record<string, OrionServer> = {};
   public readonly loadBalancer?: ApiLoadBalancer;
+  /** orion:appImage as the compose files pin it (with the digest the registry resolved). */
+  public readonly appImageRef: pulumi.Output<string>;
 
   constructor(name: string, args: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PLATFORM_TYPE, name, {}, opts);
@@ -60,6 +69,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
         ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
         : undefined;
     const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
+    this.appImageRef = digests.apply((d) => imageRef(config.appImage, d));
 
     // Deploys start once every server is on the private network and has its volume,
     // since services connect across servers from their first start.
@@ -70,6 +80,12 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
+    // Releases go in order (model/release.ts): the database's deploy before its clients', the migration before new app containers, API servers one at a time.
+    const deployOf = new Map(plan.servers.map((s) => [s.name, deferred<pulumi.Resource>()]));
+    const after = (name: string) => {
+      const first = plan.releases.find((r) => r.server === name)?.after ?? [];
+      return ready.then(async (others) => [...others, ...(await Promise.all(first.map((n) => deployOf.get(n)!.promise)))]);
+    };
     for (const server of plan.servers) {
       const volume = plan.volumes.find((v) => v.server === server.name);
       this.servers[server.name] = new OrionServer(
@@ -90,7 +106,8 @@ export class OrionPlatform extends pulumi.ComponentResource {
           backups: config.backups,
           appImage: config.appImage,
           receivers: { email: config.alertEmail, webhook: args.alertWebhook },
-          deployAfter: ready,
+          deployAfter: after(server.name),
+          appEnv: config.appEnv,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
           releasesPgdata: dbLeftApp && server.role === "app",
         },
@@ -98,6 +115,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
       );
     }
     markReady(Object.values(this.servers).flatMap((s) => s.readyForDeploy));
+    for (const [name, server] of Object.entries(this.servers)) deployOf.get(name)!.resolve(server.deploy);
     markReleased(this.servers.app?.pgdataRelease ? [this.servers.app.pgdataRelease] : []);
 
     if (plan.loadBalancer) {

@@ -4,6 +4,7 @@ import { endpoints } from "../model/addresses";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { OrionPlatform } from "./platform";
+import { describeRelease } from "../model/release";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
 export interface OrionOutputs {
@@ -15,6 +16,8 @@ export interface OrionOutputs {
   api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
+  /** What runs where: the app image (pinned as deployed), each server's release strategy, the deploy order. The history is on the servers (`npm run status`). */
+  release: { image: string; ref: pulumi.Output<string>; migrateCommand?: string; order: string[]; servers: Record<string, string> };
   findings: string[];
 }
 
@@ -26,9 +29,9 @@ function databaseUrls(planned: Plan): OrionOutputs["database"] {
   return { pooled: url(pool ?? db), direct: url(db), ...(replica ? { readonly: url(replica) } : {}) };
 }
 
-function planOrExplain(raw: Record<string, unknown>) {
+function planOrExplain(raw: Record<string, unknown>, appSecretNames: string[]) {
   try {
-    const config = parseConfig(raw);
+    const config = { ...parseConfig(raw), appSecretNames };
     return { config, planned: plan(config) };
   } catch (error) {
     // A config problem is the operator's to fix: show the message, not a stack trace.
@@ -37,14 +40,44 @@ function planOrExplain(raw: Record<string, unknown>) {
   }
 }
 
+/**
+ * Names of orion:appSecrets, read as plain text: the names go into the compose
+ * files (visible in previews); the values only ever travel in the secret env file.
+ */
+function appSecretNames(): string[] {
+  const raw = pulumi.runtime.allConfig()[`${CONFIG_NAMESPACE}:appSecrets`];
+  if (raw === undefined || raw === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map; set each secret with \`pulumi config set --secret --path '${CONFIG_NAMESPACE}:appSecrets.SECRET_KEY' <value>\``);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map of names to values`);
+  return Object.keys(parsed).sort();
+}
+
+/** Servers in the order their deploys can run: each after the ones its release waits for. */
+function releaseOrder(planned: Plan): string[] {
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (order.includes(name)) return;
+    for (const first of planned.releases.find((r) => r.server === name)?.after ?? []) visit(first);
+    order.push(name);
+  };
+  for (const s of planned.servers) visit(s.name);
+  return order;
+}
+
 /** Reads `orion:*` config, plans the stage and builds it. `index.ts` exports what this returns. */
 export function orionProgram(): OrionOutputs {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
-  const { config, planned } = planOrExplain(raw);
+  const { config, planned } = planOrExplain(raw, appSecretNames());
+  const appSecrets = cfg.getSecretObject<Record<string, unknown>>("appSecrets") ?? pulumi.secret({});
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl")])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), appSecrets])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, app]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -52,6 +85,7 @@ export function orionProgram(): OrionOutputs {
       registryUsername: config.registryUsername,
       smtpPassword,
       alertWebhookUrl,
+      appSecrets: Object.fromEntries(Object.entries(app ?? {}).map(([k, v]) => [k, String(v)])),
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
 
@@ -78,6 +112,16 @@ export function orionProgram(): OrionOutputs {
       howReached: planned.ingress.howReached,
     },
     database: databaseUrls(planned),
+    release: {
+      image: config.appImage,
+      ref: platform.appImageRef,
+      ...(planned.app.migrateCommand ? { migrateCommand: planned.app.migrateCommand } : {}),
+      order: releaseOrder(planned),
+      servers: Object.fromEntries(planned.servers.flatMap((s) => {
+        const line = describeRelease(planned.releases.find((r) => r.server === s.name)!, s);
+        return line ? [[s.name, line]] : [];
+      })),
+    },
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };
 }

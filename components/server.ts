@@ -9,6 +9,7 @@ import { caddyDeploySteps } from "../model/render/caddy";
 import { COMPOSE_PROJECT, imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
 import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
+import { DB_PASSWORD_FILE, releaseDeploySteps } from "../model/render/release-script";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
 
@@ -34,6 +35,8 @@ export interface OrionServerArgs {
   appImage: string;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
+  /** orion:appEnv: plain settings for the app, sent in the env file with its secrets. */
+  appEnv?: Record<string, string>;
   /** Resources the deploy waits for on other servers: their private network attachments. */
   deployAfter?: Promise<pulumi.Resource[]>;
   /** Resources the volume attachment waits for: the step that released the volume on its last server. */
@@ -115,14 +118,26 @@ export class OrionServer extends pulumi.ComponentResource {
     this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
-    const secretFiles = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
+    const secretFiles: { file: string; env: string }[] = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
+    // PostgreSQL reads its first password from a file, so that a new one (applied with ALTER ROLE) does not recreate the database's container.
+    if (server.services.some((s) => s.name === "db")) secretFiles.push({ file: DB_PASSWORD_FILE.file, env: DB_PASSWORD_FILE.env });
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
     const caddySteps = pulumi.output(args.digests).apply((digests) => (server.caddy ? caddyDeploySteps(imageRef(server.caddy.image, digests), COMPOSE_PROJECT) : { checks: [], afterUp: [] }));
-    const script = pulumi
-      .all([files, caddySteps])
-      .apply(([f, caddy]) => renderDeployScript(f, { mountsPgdata: args.pgdataVolume !== undefined, registryHost: registryHostOf(args.appImage), sshPublicKeys: args.sshPublicKeys, secretFiles, ...caddy }));
+    const releaseSteps = pulumi.output(args.digests).apply((digests) => releaseDeploySteps(server, imageRef(args.appImage, digests)));
+    const script = pulumi.all([files, caddySteps, releaseSteps]).apply(([f, caddy, release]) =>
+      renderDeployScript(f, {
+        mountsPgdata: args.pgdataVolume !== undefined,
+        registryHost: registryHostOf(args.appImage),
+        sshPublicKeys: args.sshPublicKeys,
+        secretFiles,
+        checks: caddy.checks,
+        prepare: release.prepare,
+        beforeUp: release.beforeUp,
+        afterUp: [...caddy.afterUp, ...release.afterUp],
+      }),
+    );
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
-    const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
+    const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets, args.appEnv)));
 
     // Public images only: a private app image needs the registry login the deploy script does.
     const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => image !== args.appImage).map((image) => imageRef(image, digests)));

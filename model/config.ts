@@ -5,6 +5,7 @@ import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { APP_DEFAULTS, appEnvNameProblem } from "./app";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -41,6 +42,12 @@ export interface OrionConfig {
   pgdataVolumeGb: number;
   /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
   alertEmail?: { to: string; from: string; smarthost: string; username?: string };
+  /** The app contract's parts that differ between apps (model/app.ts). */
+  app: { apiModule: string; celeryApp: string; healthPath: string; migrateCommand?: string };
+  /** orion:appEnv: plain settings for the app, sent in the env file like its secrets. */
+  appEnv: Record<string, string>;
+  /** Names (never values) of the secret orion:appSecrets: the program reads them; the plan lists them in the compose files. */
+  appSecretNames?: string[];
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -187,6 +194,32 @@ export const configSchema = z.object({
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
+  appApiModule: z
+    .string()
+    .default(APP_DEFAULTS.apiModule)
+    .refine((v) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$/.test(v), { error: "is not an ASGI app; use module:attribute as uvicorn takes it, e.g. main:app" }),
+  appCeleryApp: z
+    .string()
+    .default(APP_DEFAULTS.celeryApp)
+    .refine((v) => /^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/.test(v), { error: "is not a Celery app; use a module path as celery -A takes it, e.g. app.celery_app" }),
+  appHealthPath: z
+    .string()
+    .default(APP_DEFAULTS.healthPath)
+    .refine((v) => /^\/[\w\-./]*$/.test(v), { error: "is not a URL path; use a path such as /health" }),
+  appMigrateCommand: z
+    .string()
+    .refine((v) => !/[\r\n']/.test(v), { error: "contains a line break or a '; use one command line, e.g. alembic upgrade head" })
+    .optional(),
+  appEnv: pulumiValue(
+    z.record(z.string(), z.unknown(), { error: 'is not a map; use variable names as keys, e.g. {"LOG_LEVEL": "info"}' }).superRefine((map, ctx) => {
+      for (const [name, value] of Object.entries(map)) {
+        const problem = appEnvNameProblem(name);
+        if (problem) ctx.addIssue({ code: "custom", path: [name], input: name, message: problem });
+        else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") ctx.addIssue({ code: "custom", path: [name], input: value, message: "is not text; use a string" });
+        else if (/[\r\n']/.test(String(value))) ctx.addIssue({ code: "custom", path: [name], input: value, message: "contains a line break or a ', which the env file cannot hold; choose a value without them" });
+      }
+    }),
+  ).default({}),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -211,13 +244,14 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  appMigrateCommand: "",
 };
 
 /**
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "appSecrets"] as const;
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -281,5 +315,7 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
+    app: { apiModule: c.appApiModule, celeryApp: c.appCeleryApp, healthPath: c.appHealthPath, migrateCommand: c.appMigrateCommand?.trim() || undefined },
+    appEnv: Object.fromEntries(Object.entries(c.appEnv).map(([k, v]) => [k, String(v)])),
   };
 }

@@ -1,6 +1,8 @@
+import type { AppContract } from "./app";
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import type { CelerySettings } from "./celery";
 import type { ConnectionBudget } from "./connections";
+import type { PlannedRelease } from "./release";
 import type { LoadBalancerTls, PlannedCaddy, PlannedIngress } from "./ingress";
 import type { ServiceGroup, ServiceName } from "./services";
 import type { ApiSettings, PgBouncerSettings, RedisSettings, SentinelSettings } from "./settings";
@@ -92,6 +94,10 @@ export interface Plan {
   /** How the API is served: domain, certificate issuer, where DNS must point. */
   ingress: PlannedIngress;
   connections: ConnectionBudget;
+  /** The app contract this stack holds the image to (model/app.ts). */
+  app: AppContract;
+  /** How a new app version replaces the running one, per server, in deploy order (model/release.ts). */
+  releases: PlannedRelease[];
   cost: MonthlyCost;
   findings: Finding[];
 }

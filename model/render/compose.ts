@@ -1,11 +1,12 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
-import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
+import { CELERY_QUEUE } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
+import { API_STOP_TIMEOUT_S, DB_PASSWORD_FILE_IN_CONTAINER, WORKER_STOP_TIMEOUT_S } from "./release-script";
 import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
 
 /** Compose project name; `docker compose -p orion` on every server. */
@@ -55,6 +56,8 @@ function appEnvironment(plan: Plan, server: PlannedServer, service: PlannedServi
   };
   if (endpoints(plan, "redis-sentinel").length > 0) env.CELERY_BROKER_MASTER_NAME = SENTINEL_MASTER;
   if (endpoints(plan, "db-replica").length > 0) env.DATABASE_URL_READONLY = "${DATABASE_URL_READONLY}";
+  // The app's own settings and secrets: names here, values only in the env file.
+  for (const name of plan.app.envNames) env[name] = `\${${name}}`;
   if (service.api) {
     env.DB_POOL_SIZE = String(service.api.dbPoolSize);
     env.DB_MAX_OVERFLOW = String(service.api.dbMaxOverflow);
@@ -70,7 +73,8 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
   switch (s.name) {
     case "db":
       return {
-        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
+        // Read only when the cluster is created; from a file, so that a new orion:dbPassword (applied with ALTER ROLE) does not restart the database.
+        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD_FILE: DB_PASSWORD_FILE_IN_CONTAINER, PGDATA: "/var/lib/postgresql/data/pgdata" },
         command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"],
         volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
@@ -120,20 +124,23 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       };
     case "api":
       return {
-        command: ["uvicorn", UVICORN_APP, "--host", "0.0.0.0", "--port", String(SERVICES.api.port), "--workers", String(s.api!.uvicornWorkers), "--proxy-headers"],
+        command: ["uvicorn", plan.app.apiModule, "--host", "0.0.0.0", "--port", String(SERVICES.api.port), "--workers", String(s.api!.uvicornWorkers), "--proxy-headers"],
         environment: appEnvironment(plan, server, s),
-        healthcheck: health(["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}${API_HEALTH_PATH}')`]),
+        healthcheck: health(["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}${plan.app.healthPath}')`]),
+        // Uvicorn finishes the requests it has on SIGTERM; a release drains the old container this long at most.
+        stop_grace_period: `${API_STOP_TIMEOUT_S}s`,
       };
     case "celery-worker":
       return {
-        command: ["celery", "-A", CELERY_APP, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
+        command: ["celery", "-A", plan.app.celeryApp, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
         environment: appEnvironment(plan, server, s),
-        healthcheck: health(["CMD-SHELL", `celery -A ${CELERY_APP} inspect ping -d celery@$$HOSTNAME`], "60s"),
-        stop_grace_period: "120s",
+        healthcheck: health(["CMD-SHELL", `celery -A ${plan.app.celeryApp} inspect ping -d celery@$$HOSTNAME`], "60s"),
+        // SIGTERM is Celery's warm shutdown: running tasks finish within this time (model/release.ts).
+        stop_grace_period: `${WORKER_STOP_TIMEOUT_S}s`,
       };
     case "celery-beat":
       return {
-        command: ["celery", "-A", CELERY_APP, "beat", "--loglevel", "info", "--schedule", "/tmp/celerybeat-schedule"],
+        command: ["celery", "-A", plan.app.celeryApp, "beat", "--loglevel", "info", "--schedule", "/tmp/celerybeat-schedule"],
         environment: appEnvironment(plan, server, s),
       };
     case "flower":

@@ -52,6 +52,8 @@ export const resourceDisallowPlainSecret: ResourceValidationPolicy = {
         if (!m[1].startsWith("${")) report(`${args.name}: property ${path} holds a URL with the password ${mask(m[1])} in plain text; pass it through a Pulumi secret and the env file`);
       }
       for (const m of text.matchAll(PASSWORD_SETTING)) {
+        // POSTGRES_PASSWORD_FILE=/etc/...: a *_FILE setting names the file that holds the secret, not the secret.
+        if (m[1].endsWith("_FILE") && m[2].startsWith("/")) continue;
         report(`${args.name}: property ${path} sets ${m[1]} to ${mask(m[2])} in plain text; pass it through a Pulumi secret and the env file`);
       }
     }
