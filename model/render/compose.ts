@@ -1,5 +1,10 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
+import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
+import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
+
+/** Shell text inside a compose file: `$` is compose's interpolation sign, so it is doubled. */
+const composeShell = (script: string) => script.replace(/\$/g, "$$$$");
 import { CELERY_QUEUE } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
@@ -75,8 +80,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       return {
         // Read only when the cluster is created; from a file, so that a new orion:dbPassword (applied with ALTER ROLE) does not restart the database.
         environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD_FILE: DB_PASSWORD_FILE_IN_CONTAINER, PGDATA: "/var/lib/postgresql/data/pgdata" },
-        command: ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        // The mount check first (see pgdata-check.ts); then the image's own entrypoint, as its default command would run it.
+        command: ["bash", "-c", `${composeShell(pgdataMountCheck())}; exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
@@ -85,13 +91,14 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
       // A fast checkpoint starts the copy at once; a spread one would hold it for minutes.
       const init =
+        `${composeShell(pgdataMountCheck())}; ` +
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
         command: ["bash", "-c", init],
-        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, "./config/postgres:/etc/postgresql:ro"],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
@@ -201,10 +208,14 @@ function ordered(service: ComposeService): ComposeService {
   return Object.fromEntries(Object.entries(service).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
 }
 
-function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests): ComposeService {
+function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests, files: Record<string, string>): ComposeService {
   const published = ports(plan, server, s.name);
   const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
   const body = serviceBody(plan, server, s);
+  const hash = configHash((body.volumes as string[] | undefined) ?? [], files);
+  // Files the server fills in from secrets (Alertmanager's webhook URL) change with the env file, which carries their hash.
+  const secrets = s.name === "alertmanager" ? { [SECRET_FILES_HASH_LABEL]: `\${${SECRET_FILES_HASH_ENV}:-none}` } : {};
+  const labels = { ...(hash ? { [CONFIG_HASH_LABEL]: hash } : {}), ...secrets };
   return ordered({
     image: imageRef(s.image, digests),
     ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
@@ -215,13 +226,22 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
     ...(published.length > 0 ? { ports: published } : {}),
     networks,
     logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
   });
 }
 
-/** The compose file for one server: exactly the plan's services, with its memory limits. */
-export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}): string {
+/** Label and env file variable that carry the hash of the secrets Alertmanager reads from files. */
+export const SECRET_FILES_HASH_LABEL = "orion.secret-files-hash";
+export const SECRET_FILES_HASH_ENV = "ALERTMANAGER_SECRET_FILES_HASH";
+
+/**
+ * The compose file for one server: exactly the plan's services, with its
+ * memory limits. `files` are the config files it mounts (renderServerFiles),
+ * hashed into each service's labels.
+ */
+export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, files: Record<string, string> = {}): string {
   const sorted = [...server.services].sort((a, b) => a.name.localeCompare(b.name));
-  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests)]);
+  const entries: [string, ComposeService][] = sorted.map((s) => [s.name, composeService(plan, server, s, digests, files)]);
   if (server.caddy) entries.push(["caddy", ordered(caddyComposeService(server, imageRef(server.caddy.image, digests)))]);
   const services = Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
   const namedVolumes = [...new Set(Object.values(services).flatMap((s) => ((s.volumes as string[] | undefined) ?? []).map((v) => v.split(":")[0]).filter((v) => /^[a-z][a-z-]*$/.test(v))))];

@@ -9,7 +9,8 @@ import { DB_NAME, DB_USER } from "./service-configs";
  * The release script: what one server does, during its deploy, to replace
  * the app's containers without dropping requests, run the migration once,
  * and apply rotated secrets to the services that keep their own copy
- * (PostgreSQL's role password, Grafana's admin password). The deploy writes
+ * (PostgreSQL's role password, Grafana's admin password; Alertmanager is
+ * recreated by compose when its secrets change, see compose.ts). The deploy writes
  * it beside the compose file and runs it once the new files are in place
  * (`bash release.sh`) and again after compose has converged
  * (`bash release.sh finish`). model/release.ts says why each step is where it is.
@@ -63,7 +64,7 @@ const dialAddress = (mapping: string) => mapping.split(":").slice(0, 2).join(":"
 
 /** Does the script have anything to do on this server? */
 export function needsReleaseScript(server: PlannedServer): boolean {
-  return server.services.some((s) => APP_SERVICES.includes(s.name) || s.name === "db" || s.name === "grafana" || s.name === "alertmanager");
+  return server.services.some((s) => APP_SERVICES.includes(s.name) || s.name === "db" || s.name === "grafana");
 }
 
 export function renderReleaseScript(input: ReleaseScriptInput): string {
@@ -284,12 +285,6 @@ finish() {
     printf '%s' "$GRAFANA_ADMIN_PASSWORD" | docker exec -i "$(running_ids grafana)" grafana cli admin reset-admin-password --password-from-stdin >/dev/null
     remember grafana-password "$GRAFANA_ADMIN_PASSWORD"
     say "grafanaPassword: admin password set in Grafana"
-  fi
-  # Alertmanager reads its SMTP password file and webhook URL at (re)load: reload when they change.
-  local alerting="\${SMTP_PASSWORD:-}|\${ALERT_WEBHOOK_URL:-}"
-  if [ -n "$(running_ids alertmanager)" ] && ! applied alerting "$alerting"; then
-    docker kill -s HUP "$(running_ids alertmanager)" >/dev/null
-    remember alerting "$alerting"
   fi
 }
 

@@ -1,7 +1,8 @@
 import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
-import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, type ImageDigests } from "./compose";
+import { createHash } from "node:crypto";
+import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, SECRET_FILES_HASH_ENV, type ImageDigests } from "./compose";
 import { needsReleaseScript, RELEASE_SCRIPT, renderReleaseScript, SURGE_CADDYFILE, surgeMapping } from "./release-script";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
 import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
@@ -15,7 +16,7 @@ export const DEPLOY_DIR = "/opt/orion";
 
 /** Every file one server's compose project needs, by path relative to DEPLOY_DIR. No secret is in any of them. */
 export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, receivers: AlertReceivers = { webhook: false }): Record<string, string> {
-  const files: Record<string, string> = { "compose.yaml": renderCompose(plan, server, digests) };
+  const files: Record<string, string> = {};
   const has = (name: string) => server.services.find((s) => s.name === name);
   const db = has("db") ?? has("db-replica");
   if (db) {
@@ -50,7 +51,8 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   }
   // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
   if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
-  return files;
+  // Last: each service's labels carry the hash of the files it mounts.
+  return { "compose.yaml": renderCompose(plan, server, digests, files), ...files };
 }
 
 /** The app image every server runs (orion:appImage): the api, celery-worker and celery-beat services' image. */
@@ -107,6 +109,8 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (server.services.some((s) => s.name === "alertmanager")) {
     if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
+    // A new SMTP password or webhook URL changes files the server writes; this recreates Alertmanager to read them.
+    env[SECRET_FILES_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}`).digest("hex").slice(0, 16);
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";

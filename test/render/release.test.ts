@@ -32,7 +32,7 @@ describe("the release script", () => {
     expect(lint).toEqual({ status: 0, output: "" });
   });
 
-  it("every server that runs the app, the database, Grafana or Alertmanager has one; the others do not", () => {
+  it("every server that runs the app, the database or Grafana has one; the others do not", () => {
     const p = withApp("enterprise");
     const having = p.servers.filter((s) => renderServerFiles(p, s)[RELEASE_SCRIPT] !== undefined).map((s) => s.name);
     expect(having).toEqual(["app", "api-2", "db", "worker-1", "worker-2"]);
