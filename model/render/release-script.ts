@@ -280,8 +280,11 @@ release() {
 }
 
 finish() {
-  # Grafana keeps its admin password in its database after the first start: set it there.
-  if [ -n "$(running_ids grafana)" ] && ! applied grafana-password "$GRAFANA_ADMIN_PASSWORD"; then
+  # Grafana takes GF_SECURITY_ADMIN_PASSWORD only when it creates its database; after that a new one is set with its CLI.
+  # The first deploy only remembers it: Grafana's first start has just used it.
+  if [ -n "$(running_ids grafana)" ] && [ ! -f "$STATE/grafana-password.sha256" ]; then
+    remember grafana-password "$GRAFANA_ADMIN_PASSWORD"
+  elif [ -n "$(running_ids grafana)" ] && ! applied grafana-password "$GRAFANA_ADMIN_PASSWORD"; then
     printf '%s' "$GRAFANA_ADMIN_PASSWORD" | docker exec -i "$(running_ids grafana)" grafana cli admin reset-admin-password --password-from-stdin >/dev/null
     remember grafana-password "$GRAFANA_ADMIN_PASSWORD"
     say "grafanaPassword: admin password set in Grafana"
