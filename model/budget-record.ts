@@ -21,6 +21,8 @@ export interface ServerBudgetRecord {
   /** Containers whose limits are part of the host reserve, not of the services (Caddy). */
   hostServices: { name: string; image: string; memoryLimitMb: number }[];
   holdsData: boolean;
+  /** How a release replaces the API here (model/release.ts): what stops first to make room for the second API container. */
+  release?: { strategy: string; stoppedFirst: string[] };
   services: {
     name: string;
     image: string;
@@ -63,6 +65,11 @@ export function stageSummary(plan: Plan, extra: { monthlyBudgetEur?: number; cli
   };
 }
 
+function releaseOf(plan: Plan, server: PlannedServer): Pick<ServerBudgetRecord, "release"> {
+  const api = plan.releases.find((r) => r.server === server.name)?.api;
+  return api ? { release: { strategy: api.strategy, stoppedFirst: api.stoppedFirst } } : {};
+}
+
 export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<string, string[]>): ServerBudgetRecord {
   return {
     kind: SERVER_BUDGET_KIND,
@@ -74,6 +81,7 @@ export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<st
     hostReserveMb: server.hostReserveMb,
     hostServices: server.caddy ? [{ name: "caddy", image: server.caddy.image, memoryLimitMb: server.caddy.memoryLimitMb }] : [],
     holdsData: server.holdsData,
+    ...releaseOf(plan, server),
     services: server.services.map((s) => ({
       name: s.name,
       image: s.image,

@@ -7,6 +7,8 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+  // The app's own secrets: one name any shape check would catch, one it would not.
+  [`${CONFIG_NAMESPACE}:appSecrets`]: JSON.stringify({ SECRET_KEY: "offline-app-secret-key-c4d2", STRIPE_KEY: "offline-stripe-key-8b1f" }),
 };
 
 /** A key and admin address so that offline runs deploy as a configured stack would. */
@@ -21,9 +23,9 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
 }
 
 /** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean } = {}): Promise<MockRun> {
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; registryDigests?: boolean } = {}): Promise<MockRun> {
   const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
-  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview });
+  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview, registryDigests: options.registryDigests });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {

@@ -4,6 +4,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
 import { ramBar, summaryRows } from "./budget";
+import { describeRelease } from "../release";
 
 /** The plan for a terminal, in the spirit of the guide's budget tables. */
 export function renderPlanText(plan: Plan): string {
@@ -12,7 +13,11 @@ export function renderPlanText(plan: Plan): string {
   const count = plan.servers.length;
   out.push(`Stage ${plan.stage} (${stage.title}: ${stage.trigger}) in ${plan.location}: ${count} server${count === 1 ? "" : "s"}, ${formatEur(plan.cost.totalEur)}/month`);
   out.push("");
-  for (const server of plan.servers) out.push(renderServer(server), "");
+  for (const server of plan.servers) {
+    const release = plan.releases.find((r) => r.server === server.name);
+    const line = release ? describeRelease(release, server) : undefined;
+    out.push(renderServer(server), ...(line ? [line] : []), "");
+  }
   if (plan.volumes.length > 0) {
     out.push("Volumes:");
     for (const v of plan.volumes) out.push(`  ${v.name}: ${v.sizeGb} GB on ${v.server} at ${v.mountPath} (${formatEur(v.priceEurMonthly)}/month, delete-protected)`);

@@ -4,6 +4,8 @@ import { deployEnforceBudgetMatch } from "./deploy-enforce-budget-match";
 import { pgbouncerEnforceConnectionLimits } from "./pgbouncer-enforce-connection-limits";
 import { redisConfigureMaxmemory } from "./redis-configure-maxmemory";
 import { resourceDisallowPlainSecret } from "./resource-disallow-plain-secret";
+import { resourceDisallowConfigSecret } from "./resource-disallow-config-secret";
+import { serverEnforceReleaseFit } from "./server-enforce-release-fit";
 import { serverDisallowNonArm } from "./server-disallow-non-arm";
 import { serverEnforceMemoryBudget } from "./server-enforce-memory-budget";
 import { serviceDisallowOversizedLimit } from "./service-disallow-oversized-limit";
@@ -24,6 +26,8 @@ export const POLICIES: Policies = [
   statefulEnforceProtection,
   serviceDisallowPublicPort,
   resourceDisallowPlainSecret,
+  resourceDisallowConfigSecret,
+  serverEnforceReleaseFit,
   stageEnforceMonthlyBudget,
   stageEnforceLoadFit,
 ];

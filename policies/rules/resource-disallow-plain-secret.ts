@@ -54,6 +54,8 @@ export const resourceDisallowPlainSecret: ResourceValidationPolicy = {
       for (const m of text.matchAll(PASSWORD_SETTING)) {
         // POSTGRES_PASSWORD_FILE=/etc/...: a *_FILE setting names the file that holds the secret, not the secret.
         if (m[1].endsWith("_FILE") && m[2].startsWith("/")) continue;
+        // ${HASH_VAR:-none}: compose's default for an interpolated variable, not a value set here.
+        if (text.slice(Math.max(0, (m.index ?? 0) - 2), m.index).endsWith("${")) continue;
         report(`${args.name}: property ${path} sets ${m[1]} to ${mask(m[2])} in plain text; pass it through a Pulumi secret and the env file`);
       }
     }

@@ -3,6 +3,8 @@ import { deployEnforceBudgetMatch } from "../../policies/rules/deploy-enforce-bu
 import { pgbouncerEnforceConnectionLimits } from "../../policies/rules/pgbouncer-enforce-connection-limits";
 import { redisConfigureMaxmemory } from "../../policies/rules/redis-configure-maxmemory";
 import { resourceDisallowPlainSecret } from "../../policies/rules/resource-disallow-plain-secret";
+import { resourceDisallowConfigSecret } from "../../policies/rules/resource-disallow-config-secret";
+import { serverEnforceReleaseFit } from "../../policies/rules/server-enforce-release-fit";
 import { serverDisallowNonArm } from "../../policies/rules/server-disallow-non-arm";
 import { serverEnforceMemoryBudget } from "../../policies/rules/server-enforce-memory-budget";
 import { serviceDisallowOversizedLimit } from "../../policies/rules/service-disallow-oversized-limit";
@@ -163,12 +165,53 @@ describe("resource-disallow-plain-secret", () => {
   });
   it("blocks a literal password setting", () => {
     const run = tamper(runs.growth, "app-deploy", (inputs) => {
-      inputs.create = String(inputs.create).replace("POSTGRES_PASSWORD: ${DB_PASSWORD}", "POSTGRES_PASSWORD: hunter22");
+      inputs.create = String(inputs.create).replace("POSTGRES_PASSWORD_FILE: /etc/postgresql/secrets/db_password", "POSTGRES_PASSWORD: hunter22");
     });
     expect(violations(resourceDisallowPlainSecret, run)).toEqual(["app-deploy: property create sets POSTGRES_PASSWORD to hu****** in plain text; pass it through a Pulumi secret and the env file"]);
   });
   it("accepts the env file on stdin, which the program sends as a secret", () => {
     expect(violations(resourceDisallowPlainSecret, runs.growth)).toEqual([]);
+  });
+});
+
+describe("resource-disallow-config-secret", () => {
+  const secret = (JSON.parse(OFFLINE_SECRETS["orion:appSecrets"]) as Record<string, string>).STRIPE_KEY;
+  const withConfig = (fn: () => void) => {
+    const before = process.env.PULUMI_CONFIG;
+    // As the Pulumi CLI starts the pack: the stack's config, secrets decrypted.
+    process.env.PULUMI_CONFIG = JSON.stringify({ "orion:stage": "growth", ...OFFLINE_SECRETS });
+    try {
+      fn();
+    } finally {
+      if (before === undefined) delete process.env.PULUMI_CONFIG;
+      else process.env.PULUMI_CONFIG = before;
+    }
+  };
+  it("blocks an app secret whose name no shape catches, wherever it appears in plain text", () => {
+    const run = tamper(runs.growth, "app-deploy", (inputs) => {
+      inputs.create = String(inputs.create).replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${secret}`);
+    });
+    withConfig(() => {
+      expect(violations(resourceDisallowPlainSecret, run)).toEqual([]);
+      expect(violations(resourceDisallowConfigSecret, run)).toEqual(["app-deploy: property create holds the value of the secret orion:appSecrets.STRIPE_KEY in plain text; it may only travel in the env file (stdin)"]);
+    });
+  });
+  it("accepts the program as it is: app secrets travel only on stdin", () => {
+    withConfig(() => expect(violations(resourceDisallowConfigSecret, runs.growth)).toEqual([]));
+  });
+});
+
+describe("server-enforce-release-fit", () => {
+  it("blocks a launch release that would start a second API container without stopping the workers first", () => {
+    const run = tamper(runs.launch, "app-deploy", (inputs) => {
+      (inputs.triggers as { release: { strategy: string; stoppedFirst: string[] } }[])[0].release = { strategy: "surge", stoppedFirst: [] };
+    });
+    expect(violations(serverEnforceReleaseFit, run)).toEqual([
+      "server app (cax11, 4,096 MB RAM): a release runs a second API container (512 MB) beside containers of 2,904 MB and the host reserve 1,150 MB: 4,566 MB, 470 MB over; stop the workers first (borrow), lower orion:memoryLimits.api, or choose a larger server type",
+    ]);
+  });
+  it("accepts launch's borrow: the workers' 768 MB hold the second API container", () => {
+    expect(violations(serverEnforceReleaseFit, runs.launch)).toEqual([]);
   });
 });
 
