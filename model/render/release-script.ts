@@ -138,9 +138,9 @@ remember() { fingerprint "$2" > "$STATE/$1.sha256"; }
 # Asks the new API for its health path the way its proxy will reach it: from Caddy's container where Caddy runs here, else inside the API container.
 healthy() {
   if [ -n "$(running_ids caddy)" ]; then
-    compose exec -T caddy wget -q -T 5 -O /dev/null "http://$1$HEALTH_PATH" 2>/dev/null
+    timeout 10 docker compose -p "$PROJECT" exec -T caddy wget -q -O /dev/null "http://$1$HEALTH_PATH" 2>/dev/null
   else
-    docker exec "$2" python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}'+sys.argv[1], timeout=5)" "$HEALTH_PATH" 2>/dev/null
+    timeout 10 docker exec "$2" python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}'+sys.argv[1], timeout=5)" "$HEALTH_PATH" 2>/dev/null
   fi
 }
 # Waits for an API container (id) at an address to answer; on time-out prints what it answered and its last log lines.
@@ -149,7 +149,7 @@ wait_healthy() {
   until healthy "$address" "$id"; do
     if [ "$(docker inspect -f '{{.State.Running}}' "$id" 2>/dev/null)" != "true" ] || [ "$waited" -ge "$((API_START_TIMEOUT * 2))" ]; then
       say "the new API at $address did not answer $HEALTH_PATH within $API_START_TIMEOUT s; its answer and last log lines:"
-      if [ -n "$(running_ids caddy)" ]; then compose exec -T caddy wget -S -T 5 -O - "http://$address$HEALTH_PATH" 2>&1 | tail -n 5 || true; fi
+      if [ -n "$(running_ids caddy)" ]; then timeout 10 docker compose -p "$PROJECT" exec -T caddy wget -S -O - "http://$address$HEALTH_PATH" 2>&1 | tail -n 5 || true; fi
       docker logs --tail 30 "$id" 2>&1 || true
       return 1
     fi
