@@ -1,5 +1,7 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
+import { REDIS_START_SCRIPT, REDIS_TEMPLATE, SENTINEL_START_SCRIPT, SENTINEL_TEMPLATE } from "./redis-ha";
+import { reachesOtherServers, usedFromOtherServers } from "../reach";
 import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
 import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
 
@@ -39,7 +41,7 @@ function ports(plan: Plan, server: PlannedServer, name: ServiceName): string[] {
   const port = SERVICES[name].port;
   if (port === undefined) return [];
   const reachedBy = SERVICES[name].reachedBy ?? [];
-  if (isMultiServer(plan) && reachedBy.includes("servers")) return [`${privateIp(server)}:${port}:${port}`];
+  if (isMultiServer(plan) && reachedBy.includes("servers") && usedFromOtherServers(plan, server, name)) return [`${privateIp(server)}:${port}:${port}`];
   if (reachedBy.includes("caddy")) return [`127.0.0.1:${port}:${port}`];
   return [];
 }
@@ -111,22 +113,20 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":
+    case "redis-replica": {
+      // With Sentinel, a start script asks the Sentinels for the current master first (redis-ha.ts).
+      const ha = endpoints(plan, "redis-sentinel").length > 0;
       return {
-        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
+        command: ha ? ["sh", REDIS_START_SCRIPT] : ["redis-server", REDIS_TEMPLATE],
+        volumes: [`./config/redis/redis.conf:${REDIS_TEMPLATE}:ro`, ...(ha ? [`./config/redis/redis-start.sh:${REDIS_START_SCRIPT}:ro`] : []), "redis-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
       };
-    case "redis-replica":
-      return {
-        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-        volumes: ["./config/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro", "redis-data:/data"],
-        healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
-      };
+    }
     case "redis-sentinel":
       return {
-        // Sentinel rewrites its config file with what it learns, so it runs from a writable copy.
-        command: ["sh", "-c", "cp /etc/redis/sentinel.conf /data/sentinel.conf && exec redis-server /data/sentinel.conf --sentinel"],
-        volumes: ["./config/redis/sentinel.conf:/etc/redis/sentinel.conf:ro", "sentinel-data:/data"],
+        // Its config lives on its volume, where Sentinel rewrites it and keeps it across restarts (redis-ha.ts).
+        command: ["sh", SENTINEL_START_SCRIPT],
+        volumes: [`./config/redis/sentinel.conf:${SENTINEL_TEMPLATE}:ro`, `./config/redis/sentinel-start.sh:${SENTINEL_START_SCRIPT}:ro`, "sentinel-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "-p", String(SERVICES["redis-sentinel"].port), "ping"], "10s"),
       };
     case "api":
@@ -210,11 +210,12 @@ function ordered(service: ComposeService): ComposeService {
 
 function composeService(plan: Plan, server: PlannedServer, s: PlannedService, digests: ImageDigests, files: Record<string, string>): ComposeService {
   const published = ports(plan, server, s.name);
-  const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || isMultiServer(plan) ? ["edge"] : [])];
+  // Publishing needs a network that is not internal; otherwise only egress or a service on another server justifies `edge`.
+  const networks = ["backend", ...(published.length > 0 || SERVICES[s.name].egress || reachesOtherServers(plan, server, s.name) ? ["edge"] : [])];
   const body = serviceBody(plan, server, s);
   const hash = configHash((body.volumes as string[] | undefined) ?? [], files);
   // Files the server fills in from secrets (Alertmanager's webhook URL) change with the env file, which carries their hash.
-  const secrets = s.name === "alertmanager" ? { [SECRET_FILES_HASH_LABEL]: `\${${SECRET_FILES_HASH_ENV}:-none}` } : {};
+  const secrets = s.name === "alertmanager" ? { [FILLED_IN_HASH_LABEL]: `\${${FILLED_IN_HASH_ENV}:-none}` } : {};
   const labels = { ...(hash ? { [CONFIG_HASH_LABEL]: hash } : {}), ...secrets };
   return ordered({
     image: imageRef(s.image, digests),
@@ -231,8 +232,8 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
 }
 
 /** Label and env file variable that carry the hash of the secrets Alertmanager reads from files. */
-export const SECRET_FILES_HASH_LABEL = "orion.secret-files-hash";
-export const SECRET_FILES_HASH_ENV = "ALERTMANAGER_SECRET_FILES_HASH";
+export const FILLED_IN_HASH_LABEL = "orion.filled-in-hash";
+export const FILLED_IN_HASH_ENV = "ALERTMANAGER_FILLED_IN_HASH";
 
 /**
  * The compose file for one server: exactly the plan's services, with its

@@ -2,11 +2,12 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { createHash } from "node:crypto";
-import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, SECRET_FILES_HASH_ENV, type ImageDigests } from "./compose";
+import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
 import { needsReleaseScript, RELEASE_SCRIPT, renderReleaseScript, SURGE_CADDYFILE, surgeMapping } from "./release-script";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
 import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
-import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor, sentinelConfFor } from "./service-configs";
+import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor } from "./service-configs";
+import { redisHaLayout, redisStartScript, sentinelSeedConf, sentinelStartScript } from "./redis-ha";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
 export const TEMPLATE_SUFFIX = ".tmpl";
@@ -18,6 +19,7 @@ export const DEPLOY_DIR = "/opt/orion";
 export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, receivers: AlertReceivers = { webhook: false }): Record<string, string> {
   const files: Record<string, string> = {};
   const has = (name: string) => server.services.find((s) => s.name === name);
+  const sentinels = plan.servers.some((s) => s.services.some((x) => x.name === "redis-sentinel"));
   const db = has("db") ?? has("db-replica");
   if (db) {
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
@@ -34,12 +36,15 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     }
   }
   if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
-  const redis = has("redis");
+  const redis = has("redis") ?? has("redis-replica");
+  // With Sentinel, Redis takes its role from the Sentinels at start (redis-ha.ts), so no file fixes a `replicaof`.
   if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
-  const replica = has("redis-replica");
-  if (replica) files["config/redis/redis.conf"] = redisConfFor(replica, endpoints(plan, "redis")[0].host);
+  if (redis && sentinels) files["config/redis/redis-start.sh"] = redisStartScript(redisHaLayout(plan, server, redis.name as "redis" | "redis-replica"));
   const sentinel = has("redis-sentinel");
-  if (sentinel) files["config/redis/sentinel.conf"] = sentinelConfFor(plan, sentinel);
+  if (sentinel) {
+    files["config/redis/sentinel.conf"] = sentinelSeedConf(redisHaLayout(plan, server, "redis-sentinel"), sentinel);
+    files["config/redis/sentinel-start.sh"] = sentinelStartScript(redisHaLayout(plan, server, "redis-sentinel"));
+  }
   if (has("prometheus")) {
     files["config/prometheus/prometheus.yml"] = prometheusConfigFor(plan, server);
     files["config/prometheus/rules/orion.yml"] = renderAlertRules();
@@ -110,7 +115,7 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
     // A new SMTP password or webhook URL changes files the server writes; this recreates Alertmanager to read them.
-    env[SECRET_FILES_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}`).digest("hex").slice(0, 16);
+    env[FILLED_IN_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}`).digest("hex").slice(0, 16);
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";

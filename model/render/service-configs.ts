@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
+import { endpoint, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { postgresSettings } from "../postgres";
 import { SERVICES } from "../services";
@@ -82,7 +82,7 @@ export function pgbouncerIniFor(plan: Plan, server: PlannedServer): string {
  * Redis as the Celery broker. `appendonly yes` with `everysec`: queued tasks
  * survive a restart, losing at most one second of writes on a crash.
  */
-export function redisConfFor(redis: PlannedService, replicaOf?: string): string {
+export function redisConfFor(redis: PlannedService): string {
   const settings = redis.redis!;
   return redisConf([
     ["bind", "0.0.0.0"],
@@ -94,18 +94,7 @@ export function redisConfFor(redis: PlannedService, replicaOf?: string): string 
     ["appendfsync", "everysec"],
     // No `dir`: the official image starts Redis in /data, the named volume, and a test in its own directory.
     ["save", ""],
-    ...(replicaOf ? ([["replicaof", replicaOf, SERVICES.redis.port!]] as [string, ...(string | number)[]][]) : []),
-    ]);
-}
-
-export function sentinelConfFor(plan: Plan, sentinel: PlannedService): string {
-  const master = endpoints(plan, "redis")[0];
-  return redisConf([
-    ["port", SERVICES["redis-sentinel"].port!],
-    ["sentinel", "monitor", SENTINEL_MASTER, master.host, master.port, sentinel.sentinel!.quorum],
-    ["sentinel", "down-after-milliseconds", SENTINEL_MASTER, 5000],
-    ["sentinel", "failover-timeout", SENTINEL_MASTER, 60000],
-    ["sentinel", "parallel-syncs", SENTINEL_MASTER, 1],
+    // No `replicaof`: with Sentinel, Redis takes its role from the Sentinels at start (redis-ha.ts).
   ]);
 }
 

@@ -14,8 +14,14 @@ import { run } from "./tools";
  * one. `docker compose config` goes to the real Docker CLI (it needs no
  * daemon), so the staged compose file and env file are really checked.
  */
-const REAL_DOCKER = "/usr/local/bin/docker";
-const REAL_ENVSUBST = "/usr/bin/envsubst";
+/** The real tools, found on PATH as a shell finds them; a missing one fails the test (.ci/run installs them). */
+function which(tool: string): string {
+  const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+  if (!found) throw new Error(`${tool} is not installed; .ci/run installs it (see README, Tests)`);
+  return found;
+}
+const REAL_DOCKER = which("docker");
+const REAL_ENVSUBST = which("envsubst");
 
 function fakeTools(): string {
   const bin = mkdtempSync(join(tmpdir(), "orion-fake-bin-"));
