@@ -7,4 +7,7 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 60000,
+  // The real-hosts test bed (test/hosts): stop what a crashed run left, before and after the tests.
+  globalSetup: "<rootDir>/test/hosts/global-setup.ts",
+  globalTeardown: "<rootDir>/test/hosts/global-teardown.ts",
 };
