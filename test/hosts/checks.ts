@@ -109,7 +109,8 @@ export function portsOthersUse(program: ProgramRun, server: string): number[] {
     const text = `${c.create}\n${c.stdin ?? ""}`;
     for (const p of patterns) for (const m of text.matchAll(p)) ports.add(Number(m[1]));
   }
-  if (program.plan.loadBalancer?.targets.includes(server)) ports.add(program.plan.loadBalancer.destinationPort);
+  const balancer = program.plan.loadBalancer;
+  if (balancer?.targets.includes(server)) for (const p of [...balancer.services.map((x) => x.destinationPort), balancer.healthCheck.port]) ports.add(p);
   const planned = program.plan.servers.find((s) => s.name === server);
   if (planned?.services.some((s) => s.name === "redis-replica")) ports.add(SERVICES["redis-replica"].port!);
   return [...ports].sort((a, b) => a - b);
