@@ -5,7 +5,7 @@ import { ConfigError } from "../model/config";
 import { STAGE_NAMES } from "../model/stages";
 import { formatEur } from "../model/units";
 import { instantQuery, PrometheusQueryError, PrometheusUnreachable } from "./prometheus";
-import { readStackConfig } from "./stack-config";
+import { readStackConfig, StackFileError } from "./stack-config";
 
 interface AdviseOptions {
   prometheus: string;
@@ -56,13 +56,30 @@ function renderText(advice: Advice, url: string, window: string): string {
   return lines.join("\n");
 }
 
+/** A usage mistake (an option, the stack file, the config): exit 1, apart from the codes that describe Prometheus. */
+class UsageError extends Error {}
+
+/** `localhost:9090` parses as a URL with the scheme `localhost:`; only http(s) reaches Prometheus. */
+function prometheusUrl(given: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === "http:" || url.protocol === "https:")) return given;
+  const hint = /^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(given) ? `has no scheme; use http://${given}` : "is not a URL; use e.g. http://localhost:9090";
+  throw new UsageError(`--prometheus ${given} ${hint}`);
+}
+
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts<AdviseOptions>();
+  o.prometheus = prometheusUrl(o.prometheus);
   const raw = readStackConfig(process.cwd(), o.stack);
   if (o.stage) raw.stage = o.stage;
   const at = o.at ? new Date(o.at) : undefined;
-  if (at && Number.isNaN(at.getTime())) throw new ConfigError([{ key: "--at", value: o.at, message: "is not a time; use RFC 3339, e.g. 2026-11-27T10:00:00Z" }]);
+  if (at && Number.isNaN(at.getTime())) throw new UsageError(`--at ${o.at} is not a time; use RFC 3339, e.g. 2026-11-27T10:00:00Z`);
   const load = { clients: o.clients === undefined ? (raw.clients as number | undefined) : Number(o.clients), stores: o.stores === undefined ? (raw.stores as number | undefined) : Number(o.stores) };
   const measurements = await measure(o.prometheus, o.window, at);
   const advice = advise(measurements, raw, load);
@@ -73,9 +90,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => (process.exitCode = code),
   (error) => {
-    const known = error instanceof PrometheusUnreachable || error instanceof PrometheusQueryError || error instanceof MissingMetricError || error instanceof ConfigError || (error instanceof Error && error.message.startsWith("--"));
+    const usage = error instanceof UsageError || error instanceof ConfigError || error instanceof StackFileError;
+    const known = usage || error instanceof PrometheusUnreachable || error instanceof PrometheusQueryError || error instanceof MissingMetricError;
     process.stderr.write(`error: ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`);
     // Missing data is never "no scaling needed": it exits non-zero like an unreachable server.
-    process.exitCode = error instanceof PrometheusUnreachable ? 3 : 2;
+    process.exitCode = usage ? 1 : error instanceof PrometheusUnreachable ? 3 : 2;
   },
 );

@@ -9,7 +9,7 @@ import { openStack, quote, sshArgs } from "./stack";
  * environment (database URLs, broker, orion:appEnv and orion:appSecrets): a
  * new container of the api service (`docker compose run`), with the API's
  * memory limit. Where the server's headroom cannot hold a second API
- * container (launch: 42 MB), it runs inside the running API container
+ * container (launch: 10 MB), it runs inside the running API container
  * instead (`docker exec`), within that container's limit, and says so.
  */
 const program = new Command("npm run exec --")

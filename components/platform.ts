@@ -8,9 +8,8 @@ import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
 import { registryHostOf } from "../model/render/deploy-script";
 import { imageRef } from "../model/render/compose";
+import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
-import { stageSummary } from "../model/budget-record";
-import { StageSummary } from "./stage-summary";
 import { sshRules, webRules } from "./firewall";
 import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
@@ -48,7 +47,6 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    new StageSummary("stage", stageSummary(plan, { monthlyBudgetEur: config.monthlyBudgetEur, clients: config.clients, stores: config.stores }), parent);
     const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
     const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
@@ -77,7 +75,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const ready = new Promise<pulumi.Resource[]>((resolve) => (markReady = resolve));
     // Until scale the database and its volume live on the app server. Where they live elsewhere, the
     // volume attaches only after the app server has stopped its old database and released the volume.
-    const dbLeftApp = plan.volumes.some((v) => v.name === "pgdata" && v.server !== "app");
+
     let markReleased: (resources: pulumi.Resource[]) => void = () => undefined;
     const released = new Promise<pulumi.Resource[]>((resolve) => (markReleased = resolve));
     // Releases go in order (model/release.ts): the database's deploy before its clients', the migration before new app containers, API servers one at a time.
@@ -105,11 +103,11 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook },
+          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: after(server.name),
           appEnv: config.appEnv,
           attachAfter: volume?.name === "pgdata" && server.role !== "app" ? released : undefined,
-          releasesPgdata: dbLeftApp && server.role === "app",
+          releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
       );

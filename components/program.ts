@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig } from "../model/config";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
@@ -29,9 +29,9 @@ function databaseUrls(planned: Plan): OrionOutputs["database"] {
   return { pooled: url(pool ?? db), direct: url(db), ...(replica ? { readonly: url(replica) } : {}) };
 }
 
-function planOrExplain(raw: Record<string, unknown>, appSecretNames: string[]) {
+function planOrExplain(raw: Record<string, unknown>, secrets: string[], appSecretNames: string[]) {
   try {
-    const config = { ...parseConfig(raw), appSecretNames };
+    const config = { ...parseConfig(raw, { secrets }), appSecretNames };
     return { config, planned: plan(config) };
   } catch (error) {
     // A config problem is the operator's to fix: show the message, not a stack trace.
@@ -73,11 +73,19 @@ function releaseOrder(planned: Plan): string[] {
 export function orionProgram(): OrionOutputs {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
-  const { config, planned } = planOrExplain(raw, appSecretNames());
+  const { config, planned } = planOrExplain(
+    raw,
+    SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
+    appSecretNames(),
+  );
+  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops below (a blocking finding).
+  const backupSecrets = config.databaseBackups.bucket
+    ? pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")])
+    : pulumi.output([undefined, undefined, undefined] as (string | undefined)[]);
   const appSecrets = cfg.getSecretObject<Record<string, unknown>>("appSecrets") ?? pulumi.secret({});
   const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), appSecrets])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, app]) => ({
+    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl"), pulumi.all([backupSecrets, appSecrets])])
+    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl, [[backupAccessKey, backupSecretKey, backupPassphrase], app]]) => ({
       dbPassword,
       flowerPassword,
       grafanaPassword,
@@ -85,9 +93,18 @@ export function orionProgram(): OrionOutputs {
       registryUsername: config.registryUsername,
       smtpPassword,
       alertWebhookUrl,
+      watchdogUrl,
+      backupAccessKey,
+      backupSecretKey,
+      backupPassphrase,
       appSecrets: Object.fromEntries(Object.entries(app ?? {}).map(([k, v]) => [k, String(v)])),
     }));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
+  // A preview shows what the placeholders would build; an update must not build it.
+  const blocking = planned.findings.filter((f) => f.blocksUp);
+  if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
+    throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
+  }
 
   const platform = new OrionPlatform("orion", {
     plan: planned,

@@ -5,11 +5,10 @@ import { privateIp } from "../model/addresses";
 import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
-import { caddyDeploySteps } from "../model/render/caddy";
-import { COMPOSE_PROJECT, imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, registryHostOf, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
-import { SMTP_PASSWORD_FILE, type AlertReceivers } from "../model/render/monitoring";
-import { DB_PASSWORD_FILE, releaseDeploySteps } from "../model/render/release-script";
+import { imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
+import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import type { AlertReceivers } from "../model/render/monitoring";
+import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
 import { SERVER_TYPE } from "./tokens";
 
@@ -79,7 +78,8 @@ export class OrionServer extends pulumi.ComponentResource {
         placementGroupId: args.placementGroupId,
         // Keep the disk at its original size on rescale, so a later downgrade stays possible.
         keepDisk: true,
-        backups: args.backups && server.holdsData,
+        // Hetzner's backups skip volumes; the plan buys them only where data sits on the server's own disk.
+        backups: server.serverBackups,
         deleteProtection: server.holdsData,
         rebuildProtection: server.holdsData,
         labels: { "orion-role": server.role, "orion-server": server.name },
@@ -118,24 +118,10 @@ export class OrionServer extends pulumi.ComponentResource {
     this.readyForDeploy = [this.privateNetwork];
 
     const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
-    const secretFiles: { file: string; env: string }[] = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
-    // PostgreSQL reads its first password from a file, so that a new one (applied with ALTER ROLE) does not recreate the database's container.
-    if (server.services.some((s) => s.name === "db")) secretFiles.push({ file: DB_PASSWORD_FILE.file, env: DB_PASSWORD_FILE.env });
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
-    const caddySteps = pulumi.output(args.digests).apply((digests) => (server.caddy ? caddyDeploySteps(imageRef(server.caddy.image, digests), COMPOSE_PROJECT) : { checks: [], afterUp: [] }));
-    const releaseSteps = pulumi.output(args.digests).apply((digests) => releaseDeploySteps(server, imageRef(args.appImage, digests)));
-    const script = pulumi.all([files, caddySteps, releaseSteps]).apply(([f, caddy, release]) =>
-      renderDeployScript(f, {
-        mountsPgdata: args.pgdataVolume !== undefined,
-        registryHost: registryHostOf(args.appImage),
-        sshPublicKeys: args.sshPublicKeys,
-        secretFiles,
-        checks: caddy.checks,
-        prepare: release.prepare,
-        beforeUp: release.beforeUp,
-        afterUp: [...caddy.afterUp, ...release.afterUp],
-      }),
-    );
+    const script = pulumi
+      .all([files, pulumi.output(args.digests)])
+      .apply(([f, digests]) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests)));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets, args.appEnv)));
 

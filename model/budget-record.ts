@@ -7,8 +7,6 @@ import type { Plan, PlannedServer } from "./plan-types";
  * so every figure is known at preview time, before any server exists.
  */
 export const SERVER_BUDGET_KIND = "orion:ServerBudget";
-/** Stage-wide figures for the advisory policies, on the `stage` resource. */
-export const STAGE_SUMMARY_KIND = "orion:StageSummary";
 
 export interface ServerBudgetRecord {
   kind: typeof SERVER_BUDGET_KIND;
@@ -21,8 +19,6 @@ export interface ServerBudgetRecord {
   /** Containers whose limits are part of the host reserve, not of the services (Caddy). */
   hostServices: { name: string; image: string; memoryLimitMb: number }[];
   holdsData: boolean;
-  /** How a release replaces the API here (model/release.ts): what stops first to make room for the second API container. */
-  release?: { strategy: string; stoppedFirst: string[] };
   services: {
     name: string;
     image: string;
@@ -43,33 +39,6 @@ export interface ServerBudgetRecord {
   }[];
 }
 
-export interface StageSummaryRecord {
-  kind: typeof STAGE_SUMMARY_KIND;
-  stage: string;
-  location: string;
-  servers: string[];
-  monthlyCostEur: number;
-  monthlyBudgetEur?: number;
-  clients?: number;
-  stores?: number;
-}
-
-export function stageSummary(plan: Plan, extra: { monthlyBudgetEur?: number; clients?: number; stores?: number }): StageSummaryRecord {
-  return {
-    kind: STAGE_SUMMARY_KIND,
-    stage: plan.stage,
-    location: plan.location,
-    servers: plan.servers.map((s) => s.name),
-    monthlyCostEur: plan.cost.totalEur,
-    ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),
-  };
-}
-
-function releaseOf(plan: Plan, server: PlannedServer): Pick<ServerBudgetRecord, "release"> {
-  const api = plan.releases.find((r) => r.server === server.name)?.api;
-  return api ? { release: { strategy: api.strategy, stoppedFirst: api.stoppedFirst } } : {};
-}
-
 export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<string, string[]>): ServerBudgetRecord {
   return {
     kind: SERVER_BUDGET_KIND,
@@ -81,7 +50,6 @@ export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<st
     hostReserveMb: server.hostReserveMb,
     hostServices: server.caddy ? [{ name: "caddy", image: server.caddy.image, memoryLimitMb: server.caddy.memoryLimitMb }] : [],
     holdsData: server.holdsData,
-    ...releaseOf(plan, server),
     services: server.services.map((s) => ({
       name: s.name,
       image: s.image,

@@ -2,10 +2,12 @@ import { z } from "zod";
 import { ARM_LOCATIONS, HETZNER_EXTRAS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "./catalog";
 import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
+import { closestName, suggestion } from "./suggest";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import { APP_DEFAULTS, appEnvNameProblem } from "./app";
+import { BACKUP_DEFAULTS } from "./backup";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -48,6 +50,14 @@ export interface OrionConfig {
   appEnv: Record<string, string>;
   /** Names (never values) of the secret orion:appSecrets: the program reads them; the plan lists them in the compose files. */
   appSecretNames?: string[];
+  /** The secret `orion:alertWebhookUrl` is set (its value stays with the program). */
+  alertWebhook?: boolean;
+  /** The secret `orion:watchdogUrl` is set: Alertmanager's Watchdog alert goes there. */
+  watchdogWebhook?: boolean;
+  /** The operator deploys without an alert receiver on purpose. */
+  noAlertReceiver: boolean;
+  /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
+  databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -109,15 +119,19 @@ const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:(?!latest$)[\w][\w.-]{0,127}|@sh
 
 const stringList = (itemSchema: z.ZodType<string>) => pulumiValue(z.array(itemSchema, { error: "is not a list; use a YAML list or a JSON array of strings" }));
 
-/** A map whose keys must come from a fixed list, with a value schema per entry. */
-function keyedMap<K extends string>(keyNoun: string, keys: readonly K[], isKey: (k: string) => k is K, value: z.ZodType) {
+/**
+ * A map whose keys must come from a fixed list, with a value schema per entry.
+ * The entries come out parsed (`"3.0"` replicas as the number 3), not as given.
+ */
+function keyedMap<K extends string, V>(keyNoun: string, keys: readonly K[], isKey: (k: string) => k is K, value: z.ZodType<V>) {
   return pulumiValue(
     z
       .record(z.string(), z.unknown(), { error: `is not a map; use ${keyNoun} names as keys, e.g. {"${keys[0]}": ...}` })
-      .superRefine((map, ctx) => {
+      .transform((map, ctx) => {
+        const parsedMap: Partial<Record<K, V>> = {};
         for (const [key, entry] of Object.entries(map)) {
           if (!isKey(key)) {
-            ctx.addIssue({ code: "custom", path: [key], input: key, message: `is not a ${keyNoun}; use one of ${list(keys)}` });
+            ctx.addIssue({ code: "custom", path: [key], input: undefined, message: `is not a ${keyNoun}; ${suggestion(key, keys)}` });
             continue;
           }
           const parsed = value.safeParse(entry, { reportInput: true });
@@ -125,11 +139,17 @@ function keyedMap<K extends string>(keyNoun: string, keys: readonly K[], isKey: 
             for (const issue of parsed.error.issues) {
               ctx.addIssue({ code: "custom", path: [key, ...issue.path.map(String)], input: entry, message: issue.message });
             }
+            continue;
           }
+          parsedMap[key] = parsed.data;
         }
+        return parsedMap;
       }),
   );
 }
+
+/** Hetzner's names are lower case, but its console and the guide print them in capitals (CAX21, FSN1): both are meant. */
+const lowerCase = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), schema);
 
 const memorySize = pulumiValue(
   z.union([z.string(), z.number()], { error: `is not a memory size; use ${MEMORY_FORMAT_HELP}` }).refine((v) => parseMemoryMb(v) !== undefined, {
@@ -137,26 +157,36 @@ const memorySize = pulumiValue(
   }),
 );
 
-const serverType = z.string({ error: `is not a server type; use one of ${list(SERVER_TYPE_NAMES)}` }).refine(isServerTypeName, {
-  error: `is not an ARM (CAX) server type; use one of ${list(SERVER_TYPE_NAMES)}`,
-});
+const serverType = lowerCase(
+  z.string({ error: `is not a server type; use one of ${list(SERVER_TYPE_NAMES)}` }).superRefine((v, ctx) => {
+    if (isServerTypeName(v)) return;
+    // cx22, cpx31, ccx13: real Hetzner types, but x86; anything else is not a type at all.
+    const message = /^c[cp]?x\d+$/.test(v) ? `is not an ARM (CAX) server type; use one of ${list(SERVER_TYPE_NAMES)}` : `is not a Hetzner server type; ${suggestion(v, SERVER_TYPE_NAMES)}`;
+    ctx.addIssue({ code: "custom", input: v, message });
+  }),
+);
 
 export const configSchema = z.object({
   stage: z
     .string()
     .default("launch")
-    .refine(isStageName, { error: `is not a stage; use one of ${list(STAGE_NAMES)}` }),
-  location: z
-    .string()
-    .default("fsn1")
     .superRefine((v, ctx) => {
-      if (isArmLocation(v)) return;
-      const why = (NON_ARM_LOCATIONS as readonly string[]).includes(v) ? "offers no ARM (CAX) servers" : "is not a Hetzner location with ARM servers";
-      ctx.addIssue({ code: "custom", input: v, message: `${why}; use one of ${list(ARM_LOCATIONS)}` });
+      if (!isStageName(v)) ctx.addIssue({ code: "custom", input: v, message: `is not a stage; ${suggestion(v, STAGE_NAMES)}` });
     }),
-  serverTypes: keyedMap("server role", SERVER_ROLES, (k): k is ServerRole => (SERVER_ROLES as readonly string[]).includes(k), serverType).default({}),
-  memoryLimits: keyedMap("service", SERVICE_NAMES, isServiceName, memorySize).default({}),
-  replicas: keyedMap("service", SERVICE_NAMES, isServiceName, wholeNumber("a whole number of replicas, at least 1", 1, 20)).default({}),
+  location: lowerCase(
+    z
+      .string()
+      .default("fsn1")
+      .superRefine((v, ctx) => {
+        if (isArmLocation(v)) return;
+        const nonArm = (NON_ARM_LOCATIONS as readonly string[]).includes(v);
+        const why = nonArm ? "offers no ARM (CAX) servers" : "is not a Hetzner location with ARM servers";
+        ctx.addIssue({ code: "custom", input: v, message: `${why}; ${nonArm ? `use one of ${list(ARM_LOCATIONS)}` : suggestion(v, ARM_LOCATIONS)}` });
+      }),
+  ),
+  serverTypes: keyedMap("server role", SERVER_ROLES, (k): k is ServerRole => (SERVER_ROLES as readonly string[]).includes(k), serverType as z.ZodType<ServerTypeName>).default({}),
+  memoryLimits: keyedMap("service", SERVICE_NAMES, isServiceName, memorySize as z.ZodType<string | number>).default({}),
+  replicas: keyedMap("service", SERVICE_NAMES, isServiceName, wholeNumber("a whole number of replicas, at least 1", 1, 20) as z.ZodType<number>).default({}),
   uvicornWorkers: wholeNumber("a whole number of Uvicorn workers, at least 1", 1, 64).optional(),
   apiServers: wholeNumber("a whole number of API servers", 1, 10).optional(),
   workerServers: wholeNumber("a whole number of worker servers", 1, 10).optional(),
@@ -220,6 +250,19 @@ export const configSchema = z.object({
       }
     }),
   ).default({}),
+  noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
+  // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
+  backupBucket: z
+    .string()
+    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), { error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups" })
+    .optional(),
+  backupEndpoint: z
+    .string()
+    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), { error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)" })
+    .optional(),
+  backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
+  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
+  archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -245,13 +288,17 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpSmarthost: "",
   smtpUsername: "",
   appMigrateCommand: "",
+  backupBucket: "",
+  backupEndpoint: "",
+  backupCaCert: "",
 };
 
 /**
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "appSecrets"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase", "appSecrets"] as const;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
@@ -265,16 +312,18 @@ export function configKeyPath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates raw config (keys without the `orion:` prefix, values as Pulumi
- * gives them) and reports every problem at once.
+ * gives them) and reports every problem at once. `secrets` names the secret
+ * keys the stack has set; their values never come here.
  */
-export function parseConfig(given: Record<string, unknown>): OrionConfig {
+export function parseConfig(given: Record<string, unknown>, options: { secrets?: readonly string[] } = {}): OrionConfig {
   const raw = withoutUnsetMarkers(given);
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(raw)) {
     if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) {
       problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is a secret but is stored in plain text; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`` });
     } else if (!(CONFIG_KEYS as string[]).includes(key)) {
-      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is not a setting of orion-infra; use one of ${list(CONFIG_KEYS)}` });
+      const close = closestName(key, [...CONFIG_KEYS, ...SECRET_CONFIG_KEYS]);
+      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is not a setting of orion-infra; ${close ? `did you mean ${CONFIG_NAMESPACE}:${close}?` : `use one of ${list(CONFIG_KEYS)}`}` });
     }
   }
   const known = Object.fromEntries(Object.entries(raw).filter(([k]) => (CONFIG_KEYS as string[]).includes(k)));
@@ -317,5 +366,9 @@ export function parseConfig(given: Record<string, unknown>): OrionConfig {
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
     app: { apiModule: c.appApiModule, celeryApp: c.appCeleryApp, healthPath: c.appHealthPath, migrateCommand: c.appMigrateCommand?.trim() || undefined },
     appEnv: Object.fromEntries(Object.entries(c.appEnv).map(([k, v]) => [k, String(v)])),
+    alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
+    watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
+    noAlertReceiver: c.noAlertReceiver,
+    databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
   };
 }

@@ -24,7 +24,7 @@ export interface PlannedService {
   redis?: RedisSettings;
   sentinel?: SentinelSettings;
   celery?: CelerySettings;
-  postgres?: { maxConnections: number };
+  postgres?: { maxConnections: number; archiveTimeoutSeconds: number; maxSlotWalKeepSizeMb: number; archiveQueueMaxMb: number };
 }
 
 export interface PlannedServer {
@@ -42,6 +42,8 @@ export interface PlannedServer {
   headroomMb: number;
   /** Holds data on its disk or volume: delete- and rebuild-protected, never replaced. */
   holdsData: boolean;
+  /** Hetzner's server backups are bought for it: `orion:backups` is on and it keeps data on its own disk (they never include volumes). */
+  serverBackups: boolean;
   /** Answers HTTP(S) from the internet. */
   servesHttp: boolean;
   /** Caddy on the host, in front of the API: its memory limit is part of the host reserve, not of the containers. */
@@ -75,13 +77,42 @@ export interface Finding {
   severity: FindingSeverity;
   key: string;
   message: string;
+  /** `pulumi up` stops on it; `pulumi preview` and the plan only warn. */
+  blocksUp?: boolean;
+}
+
+/** PostgreSQL's backups with pgBackRest (model/backup.ts). */
+export interface PlannedBackup {
+  bucket?: string;
+  /** S3 endpoint, host or host:port. */
+  endpoint: string;
+  /** CA certificate (PEM) of a self-hosted endpoint; Hetzner's certificates need none. */
+  caCert?: string;
+  /** Hetzner's endpoints take the bucket in the host name; other S3 servers get it in the path. */
+  uriStyle: "host" | "path";
+  region: string;
+  stanza: string;
+  repositoryPath: string;
+  /** Servers where pgBackRest runs: every server with PostgreSQL. Base backups come from the primary's. */
+  servers: string[];
+  primary: string;
+  /** archive_timeout: at most this many seconds of commits are not yet in the bucket (the RPO, plus one upload). */
+  archiveTimeoutSeconds: number;
+  retentionDays: number;
+  fullEveryDays: number;
+  dailyAtHourUtc: number;
+  cipher: "aes-256-cbc";
+  priceEurMonthly: number;
 }
 
 export interface MonthlyCost {
   serversEur: number;
   volumesEur: number;
   loadBalancerEur: number;
+  /** Hetzner's server backups (`orion:backups`). */
   backupsEur: number;
+  /** Object Storage's base price, for the database's backups. */
+  objectStorageEur: number;
   totalEur: number;
 }
 
@@ -93,6 +124,7 @@ export interface Plan {
   loadBalancer?: PlannedLoadBalancer;
   /** How the API is served: domain, certificate issuer, where DNS must point. */
   ingress: PlannedIngress;
+  backup: PlannedBackup;
   connections: ConnectionBudget;
   /** The app contract this stack holds the image to (model/app.ts). */
   app: AppContract;

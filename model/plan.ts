@@ -1,4 +1,6 @@
 import { HETZNER_EXTRAS, SERVER_TYPES, maxUvicornWorkers, type ServerTypeName } from "./catalog";
+import { keepsDataOnDisk } from "./backup";
+import { planBackup, postgresArchiving } from "./backup-plan";
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
@@ -6,7 +8,9 @@ import { noDomainMessage, planCaddy, planIngress, planLoadBalancer } from "./ing
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
 import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type ServerSpec, type ServiceSpec, type StageSpec } from "./stages";
-import { formatEur, formatMb } from "./units";
+import { memoryFloor } from "./floors";
+import { readinessFindings } from "./readiness";
+import { formatComposeMemory, formatEur, formatMb } from "./units";
 import { planReleases } from "./release";
 import { appEnvNameProblem } from "./app";
 
@@ -28,10 +32,11 @@ export function plan(config: OrionConfig): Plan {
   const connections = connectionBudget(servers);
   for (const server of servers) {
     for (const service of server.services) {
-      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections };
+      if (service.name === "db" || service.name === "db-replica") service.postgres = { maxConnections: connections.maxConnections, ...postgresArchiving(config) };
     }
   }
 
+  checkFloors(servers, problems);
   checkBudgets(servers, stage, problems);
   checkConnections(connections, config, problems);
   if (stage.loadBalancer && config.loadBalancerTls === "hetzner-managed" && !config.domain) {
@@ -47,8 +52,9 @@ export function plan(config: OrionConfig): Plan {
   const app = { ...config.app, envNames: appEnvNames(config, problems) };
   if (problems.length > 0) throw new ConfigError(problems);
   const ingress = planIngress(config, loadBalancer);
-  const cost = monthlyCost(servers, volumes, loadBalancer, config);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, connections, app, releases, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
+  const backup = planBackup(servers, config);
+  const cost = monthlyCost(servers, volumes, loadBalancer, backup.priceEurMonthly);
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, backup, connections, app, releases, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
 }
 
 /** The app's own variables: orion:appEnv's and orion:appSecrets' names, each name once. */
@@ -124,6 +130,7 @@ function planServer(spec: ServerSpec, name: string, config: OrionConfig, problem
     containersMb,
     headroomMb: type.ramMb - containersMb - reserve.mb,
     holdsData: STATEFUL_ROLES.includes(spec.role),
+    serverBackups: config.backups && keepsDataOnDisk({ services }),
     servesHttp: HTTP_ROLES.includes(spec.role),
     priceEurMonthly: type.priceEurMonthly,
   };
@@ -170,15 +177,23 @@ function planService(spec: ServiceSpec, serverName: string, type: ServerTypeName
       problems.push({ key: key("uvicornWorkers"), value: planned.api.uvicornWorkers, message: `is above the guide's 2 x vCPU + 1 = ${max} for ${serverName} (${type}, ${SERVER_TYPES[type].vcpu} vCPU); use at most ${max}` });
     }
   }
-  if (planned.redis && planned.redis.maxmemoryMb >= memoryLimitMb) {
-    problems.push({
-      key: key(`memoryLimits.${spec.service}`),
-      value: memoryLimitMb,
-      message: `leaves no room above Redis maxmemory ${formatMb(planned.redis.maxmemoryMb)} on ${serverName}; use more than ${formatMb(planned.redis.maxmemoryMb)} (the guide keeps 100 of 128 MB)`,
-    });
-  }
   if (spec.service === "celery-worker") planned.celery = celerySettings(memoryLimitMb, SERVER_TYPES[type].vcpu);
   return planned;
+}
+
+/** Limits below what a service's settings need render files that cannot run; see floors.ts. */
+function checkFloors(servers: PlannedServer[], problems: ConfigProblem[]): void {
+  for (const server of servers) {
+    for (const service of server.services) {
+      const floor = memoryFloor(service);
+      if (service.memoryLimitMb >= floor.mb) continue;
+      problems.push({
+        key: key(`memoryLimits.${service.name}`),
+        value: undefined,
+        message: `is ${formatMb(service.memoryLimitMb)} on ${server.name}, below its floor of ${formatMb(floor.mb)}: ${floor.because}; use ${formatComposeMemory(floor.mb)} or more`,
+      });
+    }
+  }
 }
 
 function checkBudgets(servers: PlannedServer[], stage: StageSpec, problems: ConfigProblem[]): void {
@@ -228,13 +243,13 @@ function planVolumes(servers: PlannedServer[], config: OrionConfig): PlannedVolu
     }));
 }
 
-function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, config: OrionConfig): MonthlyCost {
+function monthlyCost(servers: PlannedServer[], volumes: PlannedVolume[], loadBalancer: PlannedLoadBalancer | undefined, objectStorageEur: number): MonthlyCost {
   const serversEur = round2(servers.reduce((sum, s) => sum + s.priceEurMonthly, 0));
   const volumesEur = round2(volumes.reduce((sum, v) => sum + v.priceEurMonthly, 0));
   const loadBalancerEur = loadBalancer?.priceEurMonthly ?? 0;
-  // Backups only where data lives; stateless servers are rebuilt from this code.
-  const backupsEur = config.backups ? round2(servers.filter((s) => s.holdsData).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0)) : 0;
-  return { serversEur, volumesEur, loadBalancerEur, backupsEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur) };
+  // Server backups only where data lives on the server's own disk; volumes are never in them.
+  const backupsEur = round2(servers.filter((s) => s.serverBackups).reduce((sum, s) => sum + s.priceEurMonthly * HETZNER_EXTRAS.backupShareOfServerPrice, 0));
+  return { serversEur, volumesEur, loadBalancerEur, backupsEur, objectStorageEur, totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur + objectStorageEur) };
 }
 
 function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Finding[] {
@@ -247,6 +262,10 @@ function findings(config: OrionConfig, stage: StageSpec, cost: MonthlyCost): Fin
   }
   if (config.sshPublicKeys.length === 0) {
     out.push({ severity: "warning", key: key("sshPublicKeys"), message: "is empty, so no key can log in to the servers; add the public key that `pulumi up` deploys with" });
+  }
+  out.push(...readinessFindings(config));
+  if (!config.databaseBackups.bucket) {
+    out.push({ severity: "warning", blocksUp: true, key: key("backupBucket"), message: "is not set, so `pulumi up` refuses to deploy: the database has no backup off the server; create a bucket in Hetzner Object Storage and set it (README: Backups and restore)" });
   }
   if (config.monthlyBudgetEur !== undefined && cost.totalEur > config.monthlyBudgetEur) {
     out.push({ severity: "advisory", key: key("monthlyBudgetEur"), message: `is ${formatEur(config.monthlyBudgetEur)}, but the ${stage.name} stage costs ${formatEur(cost.totalEur)} a month` });

@@ -21,3 +21,19 @@ export function postgresSettings(memoryLimitMb: number, maxConnections: number):
   const workMemMb = Math.max(1, Math.floor((memoryLimitMb - sharedBuffersMb - maintenanceWorkMemMb) / (maxConnections * 2)));
   return { maxConnections, sharedBuffersMb, effectiveCacheSizeMb, maintenanceWorkMemMb, workMemMb };
 }
+
+/** PostgreSQL's work_mem is a whole MB here; below 1 MB per sort the derived settings no longer add up. */
+const MIN_WORK_MEM_MB = 1;
+
+/**
+ * The smallest db limit whose derived settings hold without clamping: after
+ * shared_buffers and maintenance_work_mem, every connection can still run two
+ * sorts of at least 1 MB. Below it `work_mem` is raised to 1 MB and the sum of
+ * what PostgreSQL may use passes the container's limit.
+ */
+export function postgresFloorMb(maxConnections: number): number {
+  let limitMb = 64;
+  const leftPerSort = (mb: number) => (mb - Math.floor(mb / 4) - Math.min(1024, Math.max(16, Math.floor(mb / 16)))) / (maxConnections * 2);
+  while (leftPerSort(limitMb) < MIN_WORK_MEM_MB) limitMb += 1;
+  return limitMb;
+}

@@ -15,7 +15,7 @@ import { formatMb } from "./units";
  * For a moment two API containers run: the memory budget must hold both.
  *
  * - `surge`: the server's headroom holds a second API container.
- * - `borrow`: it does not (launch: 42 MB of headroom on the CAX11, the API
+ * - `borrow`: it does not (launch: 10 MB of headroom on the CAX11, the API
  *   needs 512 MB), so the Celery workers and beat stop first (warm: running
  *   tasks finish) and the surge runs in their memory; they start again with
  *   the new image once the old API has stopped. Queued tasks wait in Redis

@@ -1,6 +1,7 @@
 import type { ServerTypeName } from "./catalog";
 import type { ServiceName } from "./services";
 import type { ApiSettings, PgBouncerSettings, RedisSettings, ServiceSettings } from "./settings";
+import { PGBACKREST_MEMORY_MB } from "./backup";
 
 export const STAGE_NAMES = ["launch", "early-growth", "growth", "scale", "enterprise"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -115,6 +116,9 @@ const svc = (service: ServiceName, memoryMb: MemorySpec, extra: Omit<ServiceSpec
 });
 const api = (memoryMb: MemorySpec, settings: ApiSettings) => svc("api", memoryMb, { settings: { api: settings } });
 
+/** Wherever PostgreSQL runs: base backups from a primary, ready on a replica that is promoted (model/backup.ts). */
+const PGBACKREST = svc("pgbackrest", PGBACKREST_MEMORY_MB);
+
 /** Every server runs these, so Prometheus sees every host and container (guide: "Key Metrics"). */
 const HOST_EXPORTERS = [svc("node-exporter", 64), svc("cadvisor", 128)]; // guide: 64 MB, 128 MB
 
@@ -133,6 +137,7 @@ const LAUNCH_APP_SERVICES: ServiceSpec[] = [
   // Not in the guide's table; Go exporters idle at 10-20 MB.
   svc("postgres-exporter", 32),
   svc("redis-exporter", 24),
+  PGBACKREST,
 ];
 
 function withChanges(base: ServiceSpec[], changes: Partial<Record<ServiceName, Partial<ServiceSpec>>>, added: ServiceSpec[] = []): ServiceSpec[] {
@@ -209,6 +214,7 @@ const DB_SERVICES = (memoryMb: MemorySpec, maxClientConn: number): ServiceSpec[]
   svc("db", memoryMb),
   svc("pgbouncer", 64, { settings: { pgbouncer: { ...GUIDE_PGBOUNCER, maxClientConn } } }),
   svc("postgres-exporter", 32),
+  PGBACKREST,
   ...HOST_EXPORTERS,
 ];
 
@@ -292,7 +298,7 @@ const enterprise: StageSpec = {
       type: "cax21",
       allowedTypes: ["cax21", "cax31", "cax41"],
       count: { configKey: "dbReplicas", default: 1, min: 1, max: 5, alreadyCounted: 0 },
-      services: [svc("db-replica", { cax21: 4096, cax31: 8192, cax41: 16384 }), svc("postgres-exporter", 32), ...HOST_EXPORTERS],
+      services: [svc("db-replica", { cax21: 4096, cax31: 8192, cax41: 16384 }), svc("postgres-exporter", 32), PGBACKREST, ...HOST_EXPORTERS],
     },
     redisServer("redis"),
     redisServer("redis-replica"),

@@ -14,7 +14,7 @@ const sharedTransitions = () => (transitions ??= computeTransitions());
 export const ALL_GENERATED_DOCS: Record<string, () => string | Promise<string>> = {
   ...MODEL_DOCS,
   "docs/transitions.md": async () => renderTransitionsDoc(await sharedTransitions()),
-  "docs/policies.md": () => renderPoliciesDoc(),
+  "docs/policies.md": renderPoliciesDoc,
   // The README is hand-written around two generated blocks.
   "README.md": async () => {
     const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");

@@ -111,11 +111,19 @@ export async function runUnderMocks(program: () => Record<string, unknown> | voi
     });
 
   let outputs: Record<string, unknown> = {};
+  // A program that throws (as `pulumi up` on a refused config does) rejects this run: an error
+  // left inside the stack's initialisation would be unhandled and end the whole process.
+  let failure: unknown;
   await pulumi.runtime.runInPulumiStack(async () => {
-    // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
-    outputs = Object.fromEntries(Object.entries(program() ?? {}).filter(([, v]) => v !== undefined));
+    try {
+      // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
+      outputs = Object.fromEntries(Object.entries(program() ?? {}).filter(([, v]) => v !== undefined));
+    } catch (error) {
+      failure = error;
+    }
     return outputs;
   });
   await settings.disconnect();
+  if (failure !== undefined) throw failure;
   return { resources, outputs };
 }

@@ -9,12 +9,23 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
   // The app's own secrets: one name any shape check would catch, one it would not.
   [`${CONFIG_NAMESPACE}:appSecrets`]: JSON.stringify({ SECRET_KEY: "offline-app-secret-key-c4d2", STRIPE_KEY: "offline-stripe-key-8b1f" }),
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
+  [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",
 };
 
-/** A key and admin address so that offline runs deploy as a configured stack would. */
+/**
+ * A real key, an admin address outside the documentation ranges and an alert
+ * receiver, so that offline runs deploy as a configured stack would (`pulumi up`
+ * stops on placeholders and on alerts that reach no one).
+ */
 export const OFFLINE_DEFAULTS: Record<string, unknown> = {
-  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9mZmxpbmUtcGxhbi1rZXk offline@orion"],
-  adminCidrs: ["203.0.113.7/32"],
+  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2E0gZN/BhQKlkAP10bGzzKOZR60PpPoG2/7Uao1Lso offline@orion"],
+  adminCidrs: ["100.64.0.7/32"],
+  alertEmail: "ops@orion.invalid",
+  smtpFrom: "alerts@orion.invalid",
+  smtpSmarthost: "smtp.orion.invalid:587",
+  backupBucket: "orion-offline-backups",
 };
 
 /** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */
@@ -23,9 +34,10 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
 }
 
 /** Runs the Orion program offline for a config, as `pulumi preview` (default) or `pulumi up` would see it. */
-export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; registryDigests?: boolean } = {}): Promise<MockRun> {
-  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...OFFLINE_SECRETS };
-  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(OFFLINE_SECRETS), preview: options.preview, registryDigests: options.registryDigests });
+export function runOrion(raw: Record<string, unknown>, options: { preview?: boolean; withDefaults?: boolean; registryDigests?: boolean; secrets?: Record<string, string> } = {}): Promise<MockRun> {
+  const secrets = options.secrets ?? OFFLINE_SECRETS;
+  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...secrets };
+  return runUnderMocks(() => orionProgram() as unknown as Record<string, unknown>, { config, secretKeys: Object.keys(secrets), preview: options.preview, registryDigests: options.registryDigests });
 }
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {

@@ -7,6 +7,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import type { RecordedResource } from "./mock-run";
+import { ensurePackBuilt } from "./pack-build";
 
 /** The policy pack folder of this project. */
 export const POLICY_PACK_DIR = join(__dirname, "..", "policies");
@@ -58,6 +59,7 @@ export class PolicyPackProcess {
   ) {}
 
   static async start(packDir = POLICY_PACK_DIR, env: { project?: string; stack?: string; config?: Record<string, string> } = {}): Promise<PolicyPackProcess> {
+    if (packDir === POLICY_PACK_DIR) ensurePackBuilt();
     const runner = join(dirname(require.resolve("@pulumi/pulumi/package.json")), "cmd", "run-policy-pack");
     const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
       cwd: packDir,
@@ -68,8 +70,6 @@ export class PolicyPackProcess {
         PULUMI_NODEJS_PROJECT: env.project ?? "orion",
         PULUMI_NODEJS_STACK: env.stack ?? "prod",
         PULUMI_NODEJS_DRY_RUN: "true",
-        // tsc type-checks the pack with the rest of the project; the offline check only needs to run it.
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       },
     });
     let stderr = "";
@@ -91,9 +91,12 @@ export class PolicyPackProcess {
   async configure(config: PolicyConfig): Promise<void> {
     const req = new analyzer.ConfigureAnalyzerRequest();
     const levels: Record<EnforcementLevel, analyzer.EnforcementLevel> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+    // The CLI sends each policy's own level when the config file gives none (0 on the wire would read as advisory).
+    const defaults = Object.fromEntries((await this.info()).policies.map((p) => [p.name, p.enforcementLevel]));
     for (const [policy, { enforcementLevel, ...properties }] of Object.entries(config)) {
       const entry = new analyzer.PolicyConfig().setProperties(Struct.fromJavaScript(properties as Record<string, never>));
-      if (enforcementLevel) entry.setEnforcementlevel(levels[enforcementLevel]);
+      const level = enforcementLevel ?? defaults[policy];
+      if (level) entry.setEnforcementlevel(levels[level]);
       req.getPolicyconfigMap().set(policy, entry);
     }
     await call(this.client.configure.bind(this.client), req);
@@ -152,20 +155,36 @@ export function formatDiagnostics(diagnostics: PolicyDiagnostic[], pack: { name:
   const mandatory = diagnostics.some((d) => d.enforcementLevel === "mandatory");
   const lines = ["Policies:", `    ${mandatory ? "❌" : diagnostics.length > 0 ? "⚠️ " : "✅"} ${pack.name}@v${pack.version} (local: policies)`];
   for (const d of diagnostics) {
-    const where = d.urn ? `  (${d.urn.split("::").pop()}: ${d.urn.split("::")[2]?.split("$").pop()})` : "";
+    // As the CLI shows it: the resource's type and name; stack-wide findings name no resource.
+    const where = d.urn ? `  (${d.urn.split("::")[2]?.split("$").pop()}: ${d.urn.split("::").pop()})` : "";
     // The pack puts the policy's description on the message's first line, as the CLI shows it.
     lines.push(`        - [${d.enforcementLevel}]  ${d.policyName}${where}`, ...d.message.split("\n").map((line) => `          ${line}`));
   }
   return lines.join("\n");
 }
 
-/** Starts the pack, analyzes the resources as a preview would, and stops it. */
-export async function checkPolicies(resources: RecordedResource[], config: PolicyConfig = {}): Promise<{ diagnostics: PolicyDiagnostic[]; report: string; blocked: boolean }> {
-  const pack = await PolicyPackProcess.start();
+/**
+ * Starts the pack and analyzes the resources as a preview would, then stops
+ * it. The resources may still be coming (the program running under mocks):
+ * the pack starts meanwhile, as it would beside a real preview.
+ */
+export async function checkPolicies(
+  resources: RecordedResource[] | Promise<RecordedResource[]>,
+  options: { config?: PolicyConfig; stackConfig?: Record<string, string> } = {},
+): Promise<{ diagnostics: PolicyDiagnostic[]; report: string; blocked: boolean }> {
+  const starting = PolicyPackProcess.start(POLICY_PACK_DIR, { config: options.stackConfig });
+  let recorded: RecordedResource[];
+  try {
+    recorded = await resources;
+  } catch (error) {
+    await (await starting.catch(() => undefined))?.stop();
+    throw error;
+  }
+  const pack = await starting;
   try {
     const info = await pack.info();
-    if (Object.keys(config).length > 0) await pack.configure(config);
-    const diagnostics = await pack.analyze(resources);
+    if (options.config && Object.keys(options.config).length > 0) await pack.configure(options.config);
+    const diagnostics = await pack.analyze(recorded);
     return { diagnostics, report: formatDiagnostics(diagnostics, info), blocked: diagnostics.some((d) => d.enforcementLevel === "mandatory") };
   } finally {
     await pack.stop();

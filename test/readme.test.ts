@@ -1,9 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { renderTopology } from "../model/render/topology";
-import { defaultPlans } from "../model/render/stages-doc";
-import { formatMb } from "../model/units";
 
 const ROOT = join(__dirname, "..");
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -30,17 +27,5 @@ describe("the README's offline commands", () => {
   it.each(planCommands())("`%s` runs as written", (command) => {
     const result = spawnSync("bash", ["-c", command], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect({ command, status: result.status, stderr: result.status === 0 ? "" : result.stderr }).toEqual({ command, status: 0, stderr: "" });
-  });
-});
-
-describe("the topology diagrams", () => {
-  it.each(defaultPlans().map((p) => [p.stage, p] as const))("%s shows every server and every container with its limit", (_, plan) => {
-    const diagram = renderTopology(plan);
-    expect(diagram.startsWith("flowchart LR\n")).toBe(true);
-    for (const server of plan.servers) {
-      expect(diagram).toContain(`["${server.name}: ${server.type.toUpperCase()}, ${formatMb(server.ramMb)} RAM"]`);
-      for (const s of server.services) expect(diagram).toContain(`["${s.name}<br/>${s.replicas > 1 ? `${s.replicas} x ` : ""}${formatMb(s.memoryLimitMb)}"]`);
-    }
-    expect((diagram.match(/^ {2}subgraph /gm) ?? []).length).toBe((diagram.match(/^ {2}end$/gm) ?? []).length);
   });
 });

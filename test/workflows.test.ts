@@ -23,6 +23,30 @@ describe("CI workflows", () => {
     expect(lint("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n", "broken.yml").length).toBeGreaterThan(0);
   });
 
+  /** Jobs as the runner sees them, with the commands each runs and the jobs it waits for, transitively. */
+  const jobsOf = (file: string) => {
+    const w = parse(readFileSync(join(WORKFLOWS, file), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, { needs?: string | string[]; environment?: string | { name: string }; steps: { run?: string }[] }> };
+    const needs = (name: string): string[] => [name, ...[w.jobs[name].needs ?? []].flat().flatMap(needs)];
+    return { on: w.on, jobs: Object.entries(w.jobs).map(([name, job]) => ({ name, runs: job.steps.map((s) => s.run ?? "").join("\n"), environment: typeof job.environment === "string" ? job.environment : job.environment?.name, after: needs(name).slice(1) })) };
+  };
+
+  it.each(["deploy.yml", "preview.yml"])("%s runs pulumi up only in the production environment, after the tests passed", (file) => {
+    const { jobs } = jobsOf(file);
+    const tests = jobs.filter((j) => j.runs.includes("bash .ci/run")).map((j) => j.name);
+    const ups = jobs.filter((j) => /pulumi up\b/.test(j.runs));
+    for (const job of ups) expect({ job: job.name, environment: job.environment, afterTests: tests.some((t) => job.after.includes(t)), policies: /pulumi up [^\n]*--policy-pack policies/.test(job.runs) }).toEqual({ job: job.name, environment: "production", afterTests: true, policies: true });
+    expect(ups.length).toBe(file === "deploy.yml" ? 1 : 0);
+  });
+
+  it("deploys from main only, and previews pull requests without deploying", () => {
+    const deploy = jobsOf("deploy.yml");
+    expect(deploy.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
+    const preview = jobsOf("preview.yml");
+    expect(Object.keys(preview.on)).toEqual(["pull_request"]);
+    const previews = preview.jobs.filter((j) => j.runs.includes("pulumi preview"));
+    expect(previews.map((j) => j.after.some((t) => preview.jobs.find((x) => x.name === t)!.runs.includes("bash .ci/run")))).toEqual([true]);
+  });
+
   it("previews every pull request with the policy pack and deploys main behind an approved environment", () => {
     const preview = parse(readFileSync(join(WORKFLOWS, "preview.yml"), "utf8"));
     const deploy = parse(readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8"));

@@ -1,13 +1,18 @@
 import { METRICS, type MetricId } from "./metrics";
 import { THRESHOLDS } from "./thresholds";
+import { BACKUP_ALERTS } from "../backup";
 
-export type Severity = "info" | "warning" | "critical";
+/** `none`: the Watchdog, which goes to the dead man's switch and never to a person. */
+export type Severity = "none" | "info" | "warning" | "critical";
 
 export interface AlertRule {
   alert: string;
-  metric: MetricId;
-  /** `expr > threshold` */
+  /** The metric compared, `expr > threshold` unless `op` says otherwise; absent where `expr` says it all. */
+  metric?: MetricId;
   threshold: number;
+  op?: ">" | "<" | "==";
+  /** A whole expression instead of metric, op and threshold. */
+  expr?: string;
   for: string;
   severity: Severity;
   summary: string;
@@ -31,9 +36,45 @@ export const ALERTS: AlertRule[] = [
   { alert: "RedisMemoryHigh", metric: "redisMemoryBytes", threshold: T.redisMemoryBytes, for: "5m", severity: "warning", summary: "Redis memory above 100 MB", action: "Guide: scale the Redis limit (orion:memoryLimits.redis) or check for cache keys without a TTL; the queue may be backing up." },
   { alert: "CeleryQueueBacklog", metric: "celeryQueueLength", threshold: T.celeryQueueLength, for: T.celeryQueueFor, severity: "warning", summary: `Celery queue above ${T.celeryQueueLength} tasks for ${T.celeryQueueFor}`, action: "Guide: add celery-worker replicas (orion:replicas.celery-worker)." },
   { alert: "ContainerNearMemoryLimit", metric: "containerMemoryOfLimit", threshold: T.containerMemoryOfLimit, for: "5m", severity: "warning", summary: "A container uses more than 90% of its memory limit", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits) or find the leak." },
+  {
+    alert: "DatabaseBackupTooOld",
+    metric: "backupAgeSeconds",
+    threshold: BACKUP_ALERTS.maxAgeHours * 3600,
+    for: "5m",
+    severity: "critical",
+    summary: `No database backup in the bucket for ${BACKUP_ALERTS.maxAgeHours} hours`,
+    action: "Read the scheduler's log on the database server (docker compose -p orion logs pgbackrest): upload errors, wrong keys (orion:backupAccessKey) or a missing bucket (orion:backupBucket); run one by hand: docker compose -p orion exec pgbackrest bash /etc/pgbackrest/bin/orion-backup --once.",
+  },
+  {
+    alert: "WalArchivingFailing",
+    metric: "walArchiveFailures",
+    threshold: 0,
+    for: BACKUP_ALERTS.archiveFailingFor,
+    severity: "critical",
+    summary: `WAL archiving to the bucket has failed for ${BACKUP_ALERTS.archiveFailingFor}`,
+    action: "PostgreSQL cannot push WAL to Object Storage (docker compose -p orion logs db names pgBackRest's error); until it can, point-in-time recovery stops at the last pushed segment and WAL grows on the pgdata volume.",
+  },
   { alert: "ContainerOomKilled", metric: "containerOomKills", threshold: 0, for: "0m", severity: "critical", summary: "A container was OOM-killed", action: "Raise its limit with orion:memoryLimits (npm run plan checks that it fits); the guide bumped celery-beat and flower to 256 MB after one." },
 ];
 
+/**
+ * What every production stack alerts on besides the guide's metrics: a
+ * target or the API gone, a container crash-looping or failing its health
+ * check, the database volume filling up, and a Watchdog that always fires so
+ * that a dead man's switch outside the servers notices when alerting itself is down.
+ */
+export const PRODUCTION_ALERTS: AlertRule[] = [
+  { alert: "TargetDown", metric: "targetUp", op: "<", threshold: 1, for: "3m", severity: "warning", summary: "A scrape target does not answer", action: "ssh to the server and run `docker compose -p orion ps`; a stopped exporter hides the metrics every other alert needs." },
+  { alert: "ApiDown", metric: "apiUp", op: "<", threshold: 1, for: "2m", severity: "critical", summary: "The API does not answer on its server", action: "`docker compose -p orion logs api` on the server; the load balancer or Caddy sends no requests to an API that does not answer." },
+  { alert: "ContainerRestarting", metric: "containerRestarts", threshold: THRESHOLDS.containerRestartsIn15m, for: "5m", severity: "warning", summary: "A container restarted more than twice in 15 minutes", action: "`docker compose -p orion logs <service>`: a crash loop; an OOM kill shows in ContainerOomKilled." },
+  { alert: "ContainerUnhealthy", metric: "containerHealth", op: "==", threshold: 0, for: "5m", severity: "warning", summary: "A container fails its health check", action: "`docker inspect <container>` shows what the check saw under State.Health; Docker does not restart an unhealthy container by itself." },
+  { alert: "PgdataDiskWarning", metric: "pgdataDiskPercent", threshold: T.diskWarningPercent, for: "10m", severity: "warning", summary: `Database volume above ${T.diskWarningPercent}%`, action: "Grow the volume: raise orion:pgdataVolumeGb and `pulumi up` (Hetzner grows it online; it never shrinks)." },
+  { alert: "PgdataDiskCritical", metric: "pgdataDiskPercent", threshold: T.diskCriticalPercent, for: "5m", severity: "critical", summary: `Database volume above ${T.diskCriticalPercent}%`, action: "Raise orion:pgdataVolumeGb now; PostgreSQL stops writing when the volume is full." },
+  { alert: "Watchdog", threshold: 0, expr: "vector(1)", for: "0m", severity: "none", summary: "Always firing: alerting works", action: "Nothing: the dead man's switch at orion:watchdogUrl expects this every few minutes and raises the alarm when it stops." },
+];
+
+export const ALL_ALERTS: AlertRule[] = [...ALERTS, ...PRODUCTION_ALERTS];
+
 export function alertExpr(rule: AlertRule): string {
-  return `${METRICS[rule.metric].expr} > ${rule.threshold}`;
+  return rule.expr ?? `${METRICS[rule.metric!].expr} ${rule.op ?? ">"} ${rule.threshold}`;
 }

@@ -1,3 +1,5 @@
+import { PGDATA_MOUNT_PATH } from "../plan";
+
 /**
  * The guide's "Key Metrics to Watch" as PromQL, written once: the alert
  * rules, the Grafana dashboard and the scaling advisor all read them here.
@@ -34,6 +36,24 @@ export const METRICS = {
   // The working set is what the kernel weighs against the limit before an OOM kill.
   containerMemoryOfLimit: { title: "Container memory of its limit", expr: 'container_memory_working_set_bytes{name=~"orion.*"} / (container_spec_memory_limit_bytes{name=~"orion.*"} > 0)', unit: "ratio", job: "cadvisor" },
   containerOomKills: { title: "Container OOM kills", expr: 'increase(container_oom_events_total{name=~"orion.*"}[5m])', unit: "count", job: "cadvisor" },
+  // Not in the guide: the guide's disk query covers `/` only, but PostgreSQL writes to the pgdata volume.
+  pgdataDiskPercent: { title: `Disk used (${PGDATA_MOUNT_PATH})`, expr: `(1 - node_filesystem_avail_bytes{mountpoint="${PGDATA_MOUNT_PATH}"} / node_filesystem_size_bytes{mountpoint="${PGDATA_MOUNT_PATH}"}) * 100`, unit: "percent", job: "node-exporter" },
+  // Prometheus' own record of each scrape: 1 when the target answered. The API's /metrics answers from the same Uvicorn workers as its requests.
+  targetUp: { title: "Scrape targets up (besides the API)", expr: 'up{job!="api"}', unit: "count", job: "prometheus" },
+  apiUp: { title: "API answering", expr: 'up{job="api"}', unit: "count", job: "api" },
+  // A container's start time changes at each restart; Docker restarts a crashing one in place (restart: unless-stopped).
+  containerRestarts: { title: "Container restarts (15 min)", expr: 'changes(container_start_time_seconds{name=~"orion.*"}[15m])', unit: "count", job: "cadvisor" },
+  // cAdvisor 0.55+: 1 healthy, 0 starting or unhealthy, -1 no healthcheck (google/cadvisor metrics/prometheus.go, getContainerHealthState).
+  containerHealth: { title: "Container health check (1 healthy, 0 failing, -1 none)", expr: 'container_health_state{name=~"orion.*"}', unit: "count", job: "cadvisor" },
+  // The backup scheduler reads the repository itself and writes the newest backup's time for node-exporter's textfile collector.
+  backupAgeSeconds: { title: "Age of the newest database backup", expr: "time() - max by (server) (orion_backup_last_success_timestamp_seconds)", unit: "seconds", job: "node-exporter" },
+  // pg_stat_archiver through postgres-exporter (its pg_stat_archiver map): failures and no success in the window.
+  walArchiveFailures: {
+    title: "WAL archiving failures without a success",
+    expr: "(increase(pg_stat_archiver_failed_count[2m]) unless on (server) increase(pg_stat_archiver_archived_count[2m]) > 0)",
+    unit: "count",
+    job: "postgres-exporter",
+  },
 } satisfies Record<string, Metric>;
 
 export type MetricId = keyof typeof METRICS;

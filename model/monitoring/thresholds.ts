@@ -25,6 +25,8 @@ export const THRESHOLDS = {
   celeryQueueFor: "10m",
   // Not in the guide: a container within 10% of its limit is one spike from an OOM kill.
   containerMemoryOfLimit: 0.9,
+  /** Not in the guide: three restarts in 15 minutes is a crash loop, not a deploy. */
+  containerRestartsIn15m: 2,
   /**
    * "Sustained" and "consistently" in the guide: held for 30 minutes, long
    * enough to ignore a deploy or a batch job, short enough to act the same day.

@@ -6,7 +6,11 @@ export const GROUP_TITLES: Record<ServiceGroup, string> = {
   app: "App subtotal",
   monitoring: "Monitoring subtotal",
   exporters: "Exporters subtotal (not in the guide's table)",
+  backups: "Backups subtotal (not in the guide's table)",
 };
+
+/** The groups of the guide's own budget table; exporters and backups came later. */
+const GUIDE_GROUPS: readonly ServiceGroup[] = ["app", "monitoring"];
 
 /** Per-group sums in the guide's order, skipping groups the server does not run. */
 export function groupSubtotals(server: PlannedServer): { group: ServiceGroup; title: string; mb: number }[] {
@@ -17,7 +21,7 @@ export function groupSubtotals(server: PlannedServer): { group: ServiceGroup; ti
 
 /** App plus monitoring: the guide's "Total containers" before exporters were added. */
 export function guideTableTotalMb(server: PlannedServer): number {
-  return server.services.filter((s) => s.group !== "exporters").reduce((sum, s) => sum + s.totalMb, 0);
+  return server.services.filter((s) => GUIDE_GROUPS.includes(s.group)).reduce((sum, s) => sum + s.totalMb, 0);
 }
 
 /** A bar of the server's RAM: containers, host reserve, then headroom. */
@@ -39,7 +43,7 @@ export interface SummaryRow {
 export function summaryRows(server: PlannedServer): SummaryRow[] {
   return [
     ...groupSubtotals(server).map((g) => ({ label: g.title, text: formatMb(g.mb), total: true })),
-    ...(server.services.some((s) => s.group === "exporters") ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }] : []),
+    ...(server.services.some((s) => !GUIDE_GROUPS.includes(s.group)) ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }] : []),
     { label: "Total containers", text: formatMb(server.containersMb), total: true },
     { label: `Host reserve: ${server.hostReserveCovers}${server.caddy ? ` (Caddy's container limit, ${formatMb(server.caddy.memoryLimitMb)}, is part of it)` : ""}`, text: `~${formatMb(server.hostReserveMb)}`, total: false },
     { label: "Headroom", text: formatMb(server.headroomMb), total: false },

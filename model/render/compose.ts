@@ -1,6 +1,6 @@
 import { toYaml } from "./yaml";
 import { caddyComposeService } from "./caddy";
-import { REDIS_START_SCRIPT, REDIS_TEMPLATE, SENTINEL_START_SCRIPT, SENTINEL_TEMPLATE } from "./redis-ha";
+import { REDIS_START_SCRIPT, REDIS_TEMPLATE, SENTINEL_START_SCRIPT, SENTINEL_TEMPLATE, redisHaLayout, redisStartCommand } from "./redis-ha";
 import { reachesOtherServers, usedFromOtherServers } from "../reach";
 import { pgdataMountCheck, PGDATA_IN_CONTAINER } from "./pgdata-check";
 import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
@@ -15,6 +15,7 @@ import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
 import { API_STOP_TIMEOUT_S, DB_PASSWORD_FILE_IN_CONTAINER, WORKER_STOP_TIMEOUT_S } from "./release-script";
 import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
+import { BACKUP_METRICS_VOLUME, PGBACKREST_IMAGE_SERVICES, PGBACKREST_MOUNTS, PGBACKREST_PATHS, pgbackrestImageKeys, pgbackrestSecretEnvironment } from "./pgbackrest";
 
 /** Compose project name; `docker compose -p orion` on every server. */
 export const COMPOSE_PROJECT = "orion";
@@ -81,35 +82,46 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "db":
       return {
         // Read only when the cluster is created; from a file, so that a new orion:dbPassword (applied with ALTER ROLE) does not restart the database.
-        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD_FILE: DB_PASSWORD_FILE_IN_CONTAINER, PGDATA: "/var/lib/postgresql/data/pgdata" },
-        // The mount check first (see pgdata-check.ts); then the image's own entrypoint, as its default command would run it.
-        command: ["bash", "-c", `${composeShell(pgdataMountCheck())}; exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`],
-        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
+        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD_FILE: DB_PASSWORD_FILE_IN_CONTAINER, PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
+        // The mount check first (see pgdata-check.ts); then, for an empty data directory (a new stack or a lost volume),
+        // the guard that makes a new database only if the bucket holds no backup of it; then the image's own entrypoint.
+        command: [
+          "bash",
+          "-c",
+          `${composeShell(pgdataMountCheck())}; if [ ! -s "$$PGDATA/PG_VERSION" ]; then gosu postgres bash ${PGBACKREST_PATHS.bin}/orion-guard || exit 1; fi; exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`,
+        ],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro", ...PGBACKREST_MOUNTS],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
     case "db-replica": {
       const slot = server.name.replace(/-/g, "_");
       // A new replica copies the primary with pg_basebackup (-R writes standby settings) and then streams.
-      // A fast checkpoint starts the copy at once; a spread one would hold it for minutes.
+      // A fast checkpoint starts the copy at once; a spread one would hold it for minutes. A copy that fails
+      // drops the slot it created (pg_basebackup removes its partial copy itself): a slot nobody consumes holds
+      // WAL on the primary, and the next attempt's -C would fail on it. The primary may not have noticed the
+      // copy's end yet, so its WAL sender goes first (waiting up to 10 s for it to exit).
+      const inSlot = `FROM pg_replication_slots WHERE slot_name = '${slot}'`;
+      const cleanup = [`SELECT pg_terminate_backend(active_pid, 10000) ${inSlot} AND active_pid IS NOT NULL`, `SELECT pg_drop_replication_slot(slot_name) ${inSlot}`];
       const init =
         `${composeShell(pgdataMountCheck())}; ` +
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
-        `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast; fi; ` +
+        `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast || ` +
+        `{ gosu postgres psql -h ${primary.host} -p ${primary.port} -U ${DB_USER} -d ${DB_NAME} -XAt ${cleanup.map((q) => `-c "${q}"`).join(" ")}; exit 1; }; fi; ` +
         `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
       return {
-        environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata" },
+        environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
         command: ["bash", "-c", init],
-        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro"],
+        volumes: [`${PGDATA_MOUNT_PATH}:${PGDATA_IN_CONTAINER}`, "./config/postgres:/etc/postgresql:ro", ...PGBACKREST_MOUNTS],
         healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
     }
     case "pgbouncer":
       return {
-        // The image's entrypoint writes userlist.txt from DB_USER and DB_PASSWORD, so no file on the host holds the password.
-        environment: { DB_USER, DB_PASSWORD: "${DB_PASSWORD}", AUTH_TYPE: "scram-sha-256" },
-        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro"],
+        // The deploy fills userlist.txt in from the env file (see pgbouncerUserlist), so the password is in no file of
+        // the repo and not in the container's environment; the image's entrypoint finds the user there and adds nothing.
+        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro", "./config/pgbouncer/userlist.txt:/etc/pgbouncer/userlist.txt:ro"],
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":
@@ -117,7 +129,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       // With Sentinel, a start script asks the Sentinels for the current master first (redis-ha.ts).
       const ha = endpoints(plan, "redis-sentinel").length > 0;
       return {
-        command: ha ? ["sh", REDIS_START_SCRIPT] : ["redis-server", REDIS_TEMPLATE],
+        command: ha ? redisStartCommand(REDIS_START_SCRIPT, redisHaLayout(plan, server, s.name as "redis" | "redis-replica"), false) : ["redis-server", REDIS_TEMPLATE],
         volumes: [`./config/redis/redis.conf:${REDIS_TEMPLATE}:ro`, ...(ha ? [`./config/redis/redis-start.sh:${REDIS_START_SCRIPT}:ro`] : []), "redis-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "ping"], "10s"),
       };
@@ -125,7 +137,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "redis-sentinel":
       return {
         // Its config lives on its volume, where Sentinel rewrites it and keeps it across restarts (redis-ha.ts).
-        command: ["sh", SENTINEL_START_SCRIPT],
+        command: redisStartCommand(SENTINEL_START_SCRIPT, redisHaLayout(plan, server, "redis-sentinel"), true),
         volumes: [`./config/redis/sentinel.conf:${SENTINEL_TEMPLATE}:ro`, `./config/redis/sentinel-start.sh:${SENTINEL_START_SCRIPT}:ro`, "sentinel-data:/data"],
         healthcheck: health(["CMD", "redis-cli", "-p", String(SERVICES["redis-sentinel"].port), "ping"], "10s"),
       };
@@ -173,12 +185,23 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
         volumes: ["./config/alertmanager:/etc/alertmanager:ro", "alertmanager-data:/alertmanager"],
         healthcheck: health(wget(`http://127.0.0.1:${SERVICES.alertmanager.port}/-/healthy`)),
       };
-    case "node-exporter":
+    case "node-exporter": {
+      // Beside PostgreSQL it also reads the backup scheduler's findings (the textfile collector).
+      const backups = server.services.some((x) => x.name === "pgbackrest");
       return {
-        command: ["--path.rootfs=/host"],
+        command: ["--path.rootfs=/host", ...(backups ? ["--collector.textfile.directory=/textfile"] : [])],
         pid: "host",
-        volumes: ["/:/host:ro,rslave"],
+        volumes: ["/:/host:ro,rslave", ...(backups ? [`${BACKUP_METRICS_VOLUME}:/textfile:ro`] : [])],
         healthcheck: health(wget(`http://127.0.0.1:${SERVICES["node-exporter"].port}/metrics`)),
+      };
+    }
+    case "pgbackrest":
+      return {
+        environment: { PGHOST: PGBACKREST_PATHS.socketDir, PGUSER: DB_USER, PGDATABASE: DB_NAME, ...pgbackrestSecretEnvironment() },
+        command: ["bash", `${PGBACKREST_PATHS.bin}/orion-backup`],
+        volumes: [`${PGDATA_MOUNT_PATH}:/var/lib/postgresql/data`, ...PGBACKREST_MOUNTS, `${BACKUP_METRICS_VOLUME}:${PGBACKREST_PATHS.metricsDir}`],
+        // A backup cut short resumes on the next pass; a minute lets a small one finish.
+        stop_grace_period: "60s",
       };
     case "cadvisor":
       return {
@@ -201,7 +224,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
 }
 
 /** The key order dclint checks (service-keys-order); keys it does not list follow in alphabetical order. */
-const KEY_ORDER = ["image", "depends_on", "volumes", "environment", "ports", "networks", "network_mode", "command", "restart", "healthcheck", "logging", "labels"];
+const KEY_ORDER = ["image", "build", "depends_on", "volumes", "environment", "ports", "networks", "network_mode", "command", "restart", "healthcheck", "logging", "labels"];
 
 function ordered(service: ComposeService): ComposeService {
   const rank = (key: string) => (KEY_ORDER.includes(key) ? KEY_ORDER.indexOf(key) : KEY_ORDER.length);
@@ -217,8 +240,9 @@ function composeService(plan: Plan, server: PlannedServer, s: PlannedService, di
   // Files the server fills in from secrets (Alertmanager's webhook URL) change with the env file, which carries their hash.
   const secrets = s.name === "alertmanager" ? { [FILLED_IN_HASH_LABEL]: `\${${FILLED_IN_HASH_ENV}:-none}` } : {};
   const labels = { ...(hash ? { [CONFIG_HASH_LABEL]: hash } : {}), ...secrets };
+  const pinned = imageRef(s.image, digests);
   return ordered({
-    image: imageRef(s.image, digests),
+    ...((PGBACKREST_IMAGE_SERVICES as readonly string[]).includes(s.name) ? pgbackrestImageKeys(pinned) : { image: pinned }),
     ...(SERVICES[s.name].profile ? { profiles: [SERVICES[s.name].profile] } : {}),
     restart: "unless-stopped",
     mem_limit: formatComposeMemory(s.memoryLimitMb),

@@ -1,24 +1,24 @@
 import { stringify } from "yaml";
-import { ALERTS, alertExpr } from "../monitoring/alerts";
+import { ALERTS, alertExpr, PRODUCTION_ALERTS, type AlertRule } from "../monitoring/alerts";
 import { METRICS, type MetricId } from "../monitoring/metrics";
 import { THRESHOLDS } from "../monitoring/thresholds";
 import { SERVICES } from "../services";
 import { toYaml } from "./yaml";
 
+const rule = (a: AlertRule) => ({
+  alert: a.alert,
+  expr: alertExpr(a),
+  ...(a.for === "0m" ? {} : { for: a.for }),
+  labels: { severity: a.severity },
+  annotations: { summary: a.summary, action: a.action },
+});
+
 /** Prometheus rule file with every alert: severity label, and annotations that name the guide's action. */
 export function renderAlertRules(): string {
   return toYaml({
     groups: [
-      {
-        name: "orion-guide",
-        rules: ALERTS.map((a) => ({
-          alert: a.alert,
-          expr: alertExpr(a),
-          ...(a.for === "0m" ? {} : { for: a.for }),
-          labels: { severity: a.severity },
-          annotations: { summary: a.summary, action: a.action },
-        })),
-      },
+      { name: "orion-guide", rules: ALERTS.map(rule) },
+      { name: "orion-production", rules: PRODUCTION_ALERTS.map(rule) },
     ],
   });
 }
@@ -32,10 +32,16 @@ export function renderAlertRules(): string {
 export interface AlertReceivers {
   email?: { to: string; from: string; smarthost: string; username?: string };
   webhook: boolean;
+  /** The secret orion:watchdogUrl is set: the Watchdog alert goes to that dead man's switch. */
+  watchdog?: boolean;
 }
 
 export const SMTP_PASSWORD_FILE = { file: "secrets/smtp_password", env: "SMTP_PASSWORD" } as const;
 export const WEBHOOK_URL_ENV = "ALERT_WEBHOOK_URL";
+export const WATCHDOG_URL_ENV = "WATCHDOG_URL";
+
+/** How often the dead man's switch hears from the Watchdog; a heartbeat service alarms after a few missed ones. */
+const WATCHDOG_REPEAT = "5m";
 
 export function renderAlertmanagerConfig(receivers: AlertReceivers): string {
   const inContainer = (file: string) => `/etc/alertmanager/${file}`;
@@ -59,12 +65,19 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): string {
       group_wait: "30s",
       group_interval: "5m",
       repeat_interval: "4h",
-      // Scale signals and "investigate" hints are for the daytime: repeat them once a day.
-      routes: [{ matchers: ['severity="info"'], receiver: "operator", repeat_interval: "24h" }],
+      routes: [
+        // Never to a person: to the dead man's switch, if there is one, and nowhere else.
+        { matchers: ['alertname="Watchdog"'], receiver: "watchdog", group_wait: "0s", group_interval: "1m", repeat_interval: WATCHDOG_REPEAT },
+        // Scale signals and "investigate" hints are for the daytime: repeat them once a day.
+        { matchers: ['severity="info"'], receiver: "operator", repeat_interval: "24h" },
+      ],
     },
     // A critical alert on a server silences the warning of the same name there.
     inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["server"] }],
-    receivers: [{ name: "operator", ...configs }],
+    receivers: [
+      { name: "operator", ...configs },
+      { name: "watchdog", ...(receivers.watchdog ? { webhook_configs: [{ url: `\${${WATCHDOG_URL_ENV}}`, send_resolved: false }] } : {}) },
+    ],
   });
 }
 

@@ -86,19 +86,31 @@ export function sentinelSeedConf(layout: RedisHaLayout, sentinel: PlannedService
 const shellWord = (text: string | number) => (/^[A-Za-z0-9_.:/-]+$/.test(String(text)) ? String(text) : `'${String(text).replace(/'/g, `'"'"'`)}'`);
 const asArguments = (directives: [string, ...(string | number)[]][]) => directives.map(([name, ...args]) => [`--${name}`, ...args].map(shellWord).join(" ")).join(" ");
 
+/**
+ * The command compose runs for Redis or a Sentinel: the start script, given the
+ * server's own command line (`redis-server CONFIG`, `--sentinel`), so that a
+ * reader of the compose file (the policy pack) sees which config it starts from.
+ */
+export function redisStartCommand(script: string, layout: RedisHaLayout, sentinel: boolean): string[] {
+  return ["sh", script, "redis-server", layout.template, ...(sentinel ? ["--sentinel"] : [])];
+}
+
+/** Called as `start.sh redis-server TEMPLATE --sentinel`: the template seeds the live config on the volume once. */
 export function sentinelStartScript(layout: RedisHaLayout): string {
   const live = `${layout.dataDir}/sentinel.conf`;
   return [
     "#!/bin/sh",
     "# Sentinel keeps what it learned (current master, peers, epochs) in its own file on the volume; seeded once.",
     "set -eu",
-    `if [ ! -s ${live} ]; then cp ${layout.template} ${live}; fi`,
+    'server="$1"; template="$2"',
+    `if [ ! -s ${live} ]; then cp "$template" ${live}; fi`,
     "# The deploy's settings win on every start, and Sentinel writes them into the file.",
-    `exec redis-server ${live} --sentinel ${asArguments(sentinelSettings(layout))}`,
+    `exec "$server" ${live} --sentinel ${asArguments(sentinelSettings(layout))}`,
     "",
   ].join("\n");
 }
 
+/** Called as `start.sh redis-server TEMPLATE`: Redis runs from a writable copy of the template, in the role the Sentinels give it. */
 export function redisStartScript(layout: RedisHaLayout): string {
   const live = `${layout.dataDir}/redis.conf`;
   const sentinels = layout.sentinels.map((s) => `${s.host}:${s.port}`).join(" ");
@@ -107,6 +119,7 @@ export function redisStartScript(layout: RedisHaLayout): string {
     "#!/bin/sh",
     "# The role comes from the Sentinels on every start: a restarted old master follows the promoted one.",
     "set -eu",
+    'server="$1"; template="$2"',
     'master=""',
     `for round in $(seq 1 ${SENTINEL_QUERY_ROUNDS}); do`,
     `  for sentinel in ${sentinels}; do`,
@@ -118,10 +131,10 @@ export function redisStartScript(layout: RedisHaLayout): string {
     "done",
     `if [ -z "$master" ]; then echo "no Sentinel knows a master yet: starting as planned (${planned === "" ? "master" : `replica of ${planned}`})" >&2; master="${planned}"; fi`,
     "# A writable copy: Sentinel's CONFIG REWRITE after a failover needs one; the next start copies the deploy's file again.",
-    `cp ${layout.template} ${live}`,
+    `cp "$template" ${live}`,
     `set -- ${live} --port ${layout.self.port} --replica-announce-ip ${layout.self.host} --replica-announce-port ${layout.self.port}`,
     `if [ -n "$master" ] && [ "$master" != "${layout.self.host} ${layout.self.port}" ]; then set -- "$@" --replicaof $master; fi`,
-    'exec redis-server "$@"',
+    'exec "$server" "$@"',
     "",
   ].join("\n");
 }

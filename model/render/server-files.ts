@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
 import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
 import { needsReleaseScript, RELEASE_SCRIPT, renderReleaseScript, SURGE_CADDYFILE, surgeMapping } from "./release-script";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
-import { SMTP_PASSWORD_FILE, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
-import { DB_NAME, DB_USER, pgbouncerIniFor, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor } from "./service-configs";
+import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import { PGBACKREST_SECRET_ENV, pgbackrestFiles } from "./pgbackrest";
+import { DB_NAME, DB_USER, pgbouncerIniFor, pgbouncerUserlist, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor } from "./service-configs";
 import { redisHaLayout, redisStartScript, sentinelSeedConf, sentinelStartScript } from "./redis-ha";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
@@ -24,6 +25,8 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   if (db) {
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
+    // The Dockerfile names the base image by digest, as compose would pull it.
+    Object.assign(files, pgbackrestFiles(plan, server, digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image, plan.backup.caCert));
   }
   if (server.caddy) files[CADDYFILE] = renderCaddyfile(plan, server, publishedPorts(plan, server));
   const release = plan.releases.find((r) => r.server === server.name);
@@ -35,7 +38,10 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
       files[SURGE_CADDYFILE] = renderCaddyfile(plan, server, { ...published, api: [surgeMapping(published.api[0])] });
     }
   }
-  if (has("pgbouncer")) files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
+  if (has("pgbouncer")) {
+    files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
+    files[`config/pgbouncer/userlist.txt${TEMPLATE_SUFFIX}`] = pgbouncerUserlist();
+  }
   const redis = has("redis") ?? has("redis-replica");
   // With Sentinel, Redis takes its role from the Sentinels at start (redis-ha.ts), so no file fixes a `replicaof`.
   if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
@@ -55,7 +61,7 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/grafana/provisioning/dashboards/json/orion.json"] = grafanaDashboard();
   }
   // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
-  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
+  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook || receivers.watchdog ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
   // Last: each service's labels carry the hash of the files it mounts.
   return { "compose.yaml": renderCompose(plan, server, digests, files), ...files };
 }
@@ -77,12 +83,17 @@ export interface StackSecrets {
   alertWebhookUrl?: string;
   /** orion:appSecrets: the app's own secrets, by variable name. */
   appSecrets?: Record<string, string>;
+  watchdogUrl?: string;
+  /** The backup bucket's S3 keys and the repository's encryption passphrase; unset only where `pulumi up` stops (no orion:backupBucket). */
+  backupAccessKey?: string;
+  backupSecretKey?: string;
+  backupPassphrase?: string;
 }
 
 /** Characters no secret may contain: they would end its single-quoted env value. */
 const UNSAFE_SECRET = /['\n\r]/;
-/** The database password also goes into connection URLs, where these would end the userinfo. */
-const UNSAFE_IN_URL = /[@:/?#]/;
+/** The database password also goes into connection URLs, where these would end the userinfo, and into PgBouncer's quoted userlist. */
+const UNSAFE_IN_URL = /[@:/?#"]/;
 
 /**
  * The env file behind `${...}` in the compose file. It is the only place
@@ -95,7 +106,7 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   for (const [name, value] of Object.entries(secrets.appSecrets ?? {})) {
     if (UNSAFE_SECRET.test(value)) throw new Error(`orion:appSecrets.${name} contains a ' or a line break; choose a value without them`);
   }
-  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error("orion:dbPassword contains one of @ : / ? #, which would break the database URLs; choose one without them (e.g. openssl rand -hex 24)");
+  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error('orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)');
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
   const url = (host: string, port: number) => `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
   const pool = endpoint(plan, "pgbouncer", server);
@@ -109,13 +120,19 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     env.POSTGRES_EXPORTER_DSN = `${url(server.services.some((s) => s.name === "db") ? "db" : db.host, SERVICES.db.port!)}?sslmode=disable`;
   }
   if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
+  if (server.services.some((s) => s.name === "pgbackrest")) {
+    env[PGBACKREST_SECRET_ENV.accessKey] = secrets.backupAccessKey ?? "";
+    env[PGBACKREST_SECRET_ENV.secretKey] = secrets.backupSecretKey ?? "";
+    env[PGBACKREST_SECRET_ENV.passphrase] = secrets.backupPassphrase ?? "";
+  }
   env.FLOWER_BASIC_AUTH = `admin:${secrets.flowerPassword}`;
   env.GRAFANA_ADMIN_PASSWORD = secrets.grafanaPassword;
   if (server.services.some((s) => s.name === "alertmanager")) {
     if (secrets.smtpPassword) env[SMTP_PASSWORD_FILE.env] = secrets.smtpPassword;
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
-    // A new SMTP password or webhook URL changes files the server writes; this recreates Alertmanager to read them.
-    env[FILLED_IN_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}`).digest("hex").slice(0, 16);
+    if (secrets.watchdogUrl) env[WATCHDOG_URL_ENV] = secrets.watchdogUrl;
+    // A new SMTP password, webhook or watchdog URL changes files the server writes; this recreates Alertmanager to read them.
+    env[FILLED_IN_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}\0${secrets.watchdogUrl ?? ""}`).digest("hex").slice(0, 16);
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";

@@ -4,6 +4,7 @@ import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { postgresSettings } from "../postgres";
 import { SERVICES } from "../services";
 import { pgbouncerIni, postgresqlConf, redisConf } from "./conf-files";
+import { archivingSettings } from "./postgres-archiving";
 
 /** The database and role the app uses; PgBouncer, the exporters and the app URLs all name them. */
 export const DB_NAME = "orion";
@@ -36,6 +37,7 @@ export function postgresConfFor(db: PlannedService): string {
     wal_keep_size: "1024MB",
     hot_standby: true,
     log_min_duration_statement: 1000,
+    ...archivingSettings(db),
   });
 }
 
@@ -51,6 +53,15 @@ export function pgHbaFor(plan: Plan): string {
     ...replicas.map((s) => `host    replication  ${DB_USER}     ${privateIp(s)}/32     scram-sha-256`),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * PgBouncer's auth_file, as a template the deploy fills in from the env file
+ * (`${DB_PASSWORD}`). A plain password lets PgBouncer answer SCRAM itself and
+ * log in to PostgreSQL with it; the format quotes both fields.
+ */
+export function pgbouncerUserlist(): string {
+  return `"${DB_USER}" "\${DB_PASSWORD}"\n`;
 }
 
 export function pgbouncerIniFor(plan: Plan, server: PlannedServer): string {

@@ -42,7 +42,7 @@ export function renderStagesDoc(plans: Plan[] = defaultPlans()): string {
       out.push(serverTable(server), "");
     }
     const c = p.cost;
-    out.push(`Monthly cost: servers ${formatEur(c.serversEur)}, volumes ${formatEur(c.volumesEur)}, load balancer ${formatEur(c.loadBalancerEur)}, backups ${formatEur(c.backupsEur)}: **${formatEur(c.totalEur)}** (excl. VAT).`, "");
+    out.push(`Monthly cost: servers ${formatEur(c.serversEur)}, volumes ${formatEur(c.volumesEur)}, load balancer ${formatEur(c.loadBalancerEur)}, server backups ${formatEur(c.backupsEur)}, object storage ${formatEur(c.objectStorageEur)}: **${formatEur(c.totalEur)}** (excl. VAT).`, "");
   }
   return out.join("\n");
 }

@@ -1,45 +1,93 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { parse } from "yaml";
-import { parseMemoryMb } from "../../model/units";
-import { forEachBudget, mb } from "../lib/records";
+import { mb, type Finding } from "../lib/finding";
+import { composeAt, forEachCompose, replicasOf, stackCheck, type OrionStackPolicy, type ReadableDeployment } from "../lib/policy";
+import { dataHeldBy, hostReserveOf, serverTypeOf } from "../lib/servers";
+import { isKnownString } from "../lib/props";
+import { appPool, celeryConcurrency, uvicornWorkers } from "../files/app";
+import { pgbouncerConfig } from "../files/pgbouncer";
+import { postgresConfig, settingOf } from "../files/postgres";
+import { redisBytes, redisConfig } from "../files/redis";
+import { kindOf } from "../files/services";
+import type { ComposeService } from "../files/compose";
+import type { Setting } from "../files/settings";
 
-/** The compose file inside a deploy script, as the deploy writes it. */
-function composeIn(script: string): { services?: Record<string, { mem_limit?: string; deploy?: { replicas?: number } }> } | undefined {
-  const match = /^cat > 'compose\.yaml' <<'(\w+)'\n([\s\S]*?)^\1$/m.exec(script);
-  return match ? parse(match[2]) : undefined;
+const withoutDigest = (image: string | undefined) => image?.split("@")[0];
+
+type Figure = { value: string | number | undefined; at?: Setting };
+
+/** Each figure the record declares for a service, as the deployed files say it, with where they say it. */
+function serviceFigures(d: ReadableDeployment, s: ComposeService, vcpu: number): Record<string, Figure> {
+  const kind = kindOf(s);
+  const figures: Record<string, Figure> = { image: { value: withoutDigest(s.image) }, memoryLimitMb: { value: s.memoryMb }, replicas: { value: replicasOf(d, s) }, ports: { value: s.ports.map((p) => p.text).join(",") } };
+  if (kind === "api") Object.assign(figures, { uvicornWorkers: { value: uvicornWorkers(s) }, dbPoolSize: { value: appPool(s).size }, dbMaxOverflow: { value: appPool(s).overflow } });
+  if (kind === "celery-worker") figures.celeryConcurrency = { value: celeryConcurrency(s, vcpu) };
+  if (kind === "redis") {
+    const redis = redisConfig(d, s, d.composePath);
+    const maxmemory = redis.settings.get("maxmemory");
+    const bytes = maxmemory ? redisBytes(maxmemory.value) : undefined;
+    figures.redisMaxmemoryMb = { value: bytes === undefined ? undefined : bytes / 1024 / 1024, at: maxmemory };
+    figures.redisMaxmemoryPolicy = { value: redis.settings.get("maxmemory-policy")?.value, at: redis.settings.get("maxmemory-policy") };
+  }
+  if (kind === "pgbouncer") {
+    const pool = pgbouncerConfig(d, s, d.composePath);
+    figures.pgbouncerMaxClientConn = { value: pool.get("max_client_conn").value, at: pool.get("max_client_conn").setting };
+    figures.pgbouncerDefaultPoolSize = { value: pool.get("default_pool_size").value, at: pool.get("default_pool_size").setting };
+  }
+  if (kind === "postgres") {
+    const max = settingOf(postgresConfig(d, s, d.composePath), "max_connections");
+    figures.postgresMaxConnections = { value: Number(max.value), at: max.setting };
+  }
+  return figures;
 }
 
+const show = (key: string, value: unknown) => (value === undefined ? "none" : key === "memoryLimitMb" || key === "redisMaxmemoryMb" ? mb(value as number) : typeof value === "string" ? value : JSON.stringify(value));
+
 /**
- * The budget the other policies judge must be what is deployed: every
- * service in the compose file with the same limit and replicas. Catches a
- * program that renders one thing and declares another.
+ * The program declares each server's budget beside its deploy (the first
+ * trigger) for review and for messages. Every other policy judges the files
+ * and the servers; this one makes sure the declaration tells the truth, so
+ * that a reviewer reading it reads what runs.
  */
-export const deployEnforceBudgetMatch: ResourceValidationPolicy = {
+export const deployEnforceBudgetMatch: OrionStackPolicy = {
   name: "deploy-enforce-budget-match",
-  description: "The compose file a server's deploy writes must run exactly the services, limits and replicas of its declared budget.",
+  description: "The budget a deploy declares (its first trigger) must match its server and the files it writes: type, location, reserve, services, limits, replicas, ports and settings.",
   enforcementLevel: "mandatory",
-  validateResource: forEachBudget((budget, args, report) => {
-    // Before a new server's volume exists the script is unknown: the pack then reports that this
-    // policy cannot run during preview, while the policies that read only the budget still run.
-    const script: unknown = args.props.create;
-    const compose = typeof script === "string" ? composeIn(script) : undefined;
-    if (!compose?.services) {
-      report(`server ${budget.server}: the deploy command writes no compose.yaml, so its budget cannot be checked against what runs`);
-      return;
-    }
-    const declared = new Map(budget.services.map((s) => [s.name, s]));
-    // Caddy's limit is carved out of the host reserve, so it is declared apart from the services.
-    const host = new Map((budget.hostServices ?? []).map((s) => [s.name, { ...s, replicas: 1 }]));
-    for (const [name, service] of Object.entries(compose.services)) {
-      const planned = declared.get(name) ?? host.get(name);
-      const limitMb = service.mem_limit === undefined ? undefined : parseMemoryMb(String(service.mem_limit));
-      const replicas = service.deploy?.replicas ?? 1;
-      if (!planned) report(`server ${budget.server}: compose runs ${name}, which its budget does not declare`);
-      else if (limitMb === undefined) report(`server ${budget.server}: compose runs ${name} without a mem_limit; its budget says ${mb(planned.memoryLimitMb)}`);
-      else if (limitMb !== planned.memoryLimitMb || replicas !== planned.replicas) {
-        report(`server ${budget.server}: compose runs ${name} with mem_limit ${mb(limitMb)} x ${replicas}, but its budget says ${mb(planned.memoryLimitMb)} x ${planned.replicas}`);
+  reads: ["the deploy command's first trigger (the declared budget)", "compose file, redis.conf, pgbouncer.ini, postgresql.conf", "hcloud Server: `serverType`, `location`, label `orion-role`"],
+  validateStack: stackCheck((view, report) => {
+    forEachCompose(view, (d) => {
+      const record = d.record;
+      if (!record) return;
+      const base: Pick<Finding, "server" | "urn"> = { server: d.serverName, urn: d.command.urn };
+      const say = (key: string, declared: unknown, actual: unknown) =>
+        report({ ...base, key: `triggers[0].${key}`, problem: `the declared budget says ${key} ${show(key, declared)}, but the server has ${show(key, actual)}`, fix: "declare the server the deploy runs on: the record and the server come from the same plan" });
+      const server = d.server;
+      if (server) {
+        if (isKnownString(server.serverType) && record.serverType !== server.serverType) say("serverType", record.serverType, server.serverType);
+        if (isKnownString(server.location) && record.location !== server.location) say("location", record.location, server.location);
+        if (record.server !== server.name) say("server", record.server, server.name);
+        if (server.role !== undefined && record.role !== server.role) say("role", record.role, server.role);
+        if (record.hostReserveMb !== hostReserveOf(server).mb) say("hostReserveMb", record.hostReserveMb, hostReserveOf(server).mb);
+        if (record.holdsData !== dataHeldBy(server).length > 0) say("holdsData", record.holdsData, dataHeldBy(server).length > 0);
       }
-    }
-    for (const name of [...declared.keys(), ...host.keys()]) if (!(name in compose.services)) report(`server ${budget.server}: its budget declares ${name}, which compose does not run`);
+      const vcpu = (server && serverTypeOf(server)?.vcpu) ?? 1;
+      // Caddy's limit is carved out of the host reserve, so the record declares it apart from the services.
+      const hostServices = (record.hostServices ?? []).map((s) => ({ ...s, replicas: 1, ports: [] as string[] }));
+      const declared = new Map([...record.services, ...hostServices].map((s) => [s.name, s]));
+      for (const s of d.compose.services) {
+        const planned = declared.get(s.name);
+        if (!planned) {
+          report({ ...composeAt(d, ["services", s.name]), problem: `runs ${s.name}, which the declared budget does not list`, fix: "declare every service the compose file runs" });
+          continue;
+        }
+        const expected: Record<string, unknown> = { ...planned, ports: planned.ports.join(","), image: withoutDigest(planned.image) };
+        for (const [key, { value, at }] of Object.entries(serviceFigures(d, s, vcpu))) {
+          if (expected[key] === value || (!(key in expected) && value === undefined)) continue;
+          const path = key === "memoryLimitMb" ? (s.memoryPath ?? ["services", s.name]) : key === "replicas" ? (s.replicasPath ?? ["services", s.name]) : key === "image" ? ["services", s.name, "image"] : key === "ports" ? ["services", s.name, "ports"] : key === "dbPoolSize" ? ["services", s.name, "environment", "DB_POOL_SIZE"] : key === "dbMaxOverflow" ? ["services", s.name, "environment", "DB_MAX_OVERFLOW"] : ["services", s.name, "command"];
+          const where = at ? { server: d.serverName, urn: d.command.urn, file: at.file, line: at.line, key: at.key } : composeAt(d, path);
+          report({ ...where, problem: `${s.name} runs with ${key} ${show(key, value)}, but the declared budget says ${show(key, expected[key])}`, fix: "declare what the deploy renders: the record and the files come from the same plan" });
+        }
+      }
+      const running = new Set(d.compose.services.map((s) => s.name));
+      for (const name of declared.keys()) if (!running.has(name)) report({ ...base, file: d.composePath, key: `services.${name}`, problem: `the declared budget lists ${name}, which the compose file does not run`, fix: "declare only the services the compose file runs" });
+    });
   }),
 };

@@ -1,4 +1,5 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatFinding } from "../lib/finding";
+import type { OrionResourcePolicy } from "../lib/policy";
 import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../../model/config";
 
 /**
@@ -64,16 +65,17 @@ function strings(value: unknown, path: string, skip: string[]): { path: string; 
   });
 }
 
-export const resourceDisallowConfigSecret: ResourceValidationPolicy = {
+export const resourceDisallowConfigSecret: OrionResourcePolicy = {
   name: "resource-disallow-config-secret",
   description: "No value of a secret of the stack (orion:dbPassword, orion:appSecrets.*, ...) may appear in a plain resource property.",
   enforcementLevel: "mandatory",
+  reads: ["the stack's secret config values (PULUMI_CONFIG, as the Pulumi CLI hands it to the pack)", "every plain property of every resource, the deploy scripts and the files they write included (not `stdin` and the other secret inputs)"],
   validateResource: (args, report) => {
     const secrets = stackSecretValues();
     if (secrets.length === 0) return;
     for (const { path, text } of strings(args.props, "", SECRET_FIELDS[args.type] ?? [])) {
       for (const s of secrets) {
-        if (text.includes(s.value)) report(`${args.name}: property ${path} holds the value of the secret ${s.key} in plain text; it may only travel in the env file (stdin)`);
+        if (text.includes(s.value)) report(formatFinding({ resource: `resource ${args.name} (${args.type})`, key: path, problem: `holds the value of the secret ${s.key} in plain text`, fix: "pass it only in the env file (stdin) and refer to it as ${VAR}" }));
       }
     }
   },

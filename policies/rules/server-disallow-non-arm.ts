@@ -1,26 +1,23 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "../../model/catalog";
-import { budgetOf, SERVER_TYPE } from "../lib/records";
+import { formatFinding } from "../lib/finding";
+import { SERVER_TYPE } from "../lib/stack";
+import type { OrionResourcePolicy } from "../lib/policy";
 
 /** Orion runs on Hetzner's ARM (CAX) servers, which exist only in some locations. */
-export const serverDisallowNonArm: ResourceValidationPolicy = {
+export const serverDisallowNonArm: OrionResourcePolicy = {
   name: "server-disallow-non-arm",
   description: "Servers must be ARM (CAX) types in a location that offers them.",
   enforcementLevel: "mandatory",
+  reads: ["hcloud Server: `serverType`, `location`"],
   validateResource: (args, report) => {
-    const budget = budgetOf(args.type, args.props);
-    const subject =
-      args.type === SERVER_TYPE
-        ? { server: args.name, type: String(args.props.serverType), location: args.props.location as string | undefined }
-        : budget
-          ? { server: budget.server, type: budget.serverType, location: budget.location }
-          : undefined;
-    if (!subject) return;
-    if (!isServerTypeName(subject.type)) {
-      report(`server ${subject.server}: type ${subject.type} is not an ARM (CAX) type; use one of ${SERVER_TYPE_NAMES.join(", ")}`);
+    if (args.type !== SERVER_TYPE) return;
+    const type = String(args.props.serverType);
+    const location = args.props.location as string | undefined;
+    if (!isServerTypeName(type)) {
+      report(formatFinding({ server: args.name, key: "serverType", problem: `type ${type} is not an ARM (CAX) type`, fix: `use one of ${SERVER_TYPE_NAMES.join(", ")}` }));
     }
-    if (subject.location !== undefined && !isArmLocation(subject.location)) {
-      report(`server ${subject.server}: location ${subject.location} offers no ARM (CAX) servers; use one of ${ARM_LOCATIONS.join(", ")}`);
+    if (location !== undefined && !isArmLocation(location)) {
+      report(formatFinding({ server: args.name, key: "location", problem: `location ${location} offers no ARM (CAX) servers`, fix: `use one of ${ARM_LOCATIONS.join(", ")}` }));
     }
   },
 };

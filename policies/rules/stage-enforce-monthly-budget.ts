@@ -1,22 +1,28 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { summaryOf } from "../lib/records";
+import { stackCheck, type OrionStackPolicy } from "../lib/policy";
+import { monthlyCostOf } from "../lib/cost";
+import { orionIntent } from "../lib/stack-config";
 
 export interface MonthlyBudgetConfig {
   /** Overrides `orion:monthlyBudgetEur` for this pack; 0 uses the stack's own. */
   monthlyBudgetEur: number;
 }
 
-export const stageEnforceMonthlyBudget: ResourceValidationPolicy = {
+export const stageEnforceMonthlyBudget: OrionStackPolicy = {
   name: "stage-enforce-monthly-budget",
-  description: "Warns when the stage's monthly cost is above orion:monthlyBudgetEur.",
+  description: "Warns when what the stack runs (servers, backups, volumes, load balancer) costs more a month than orion:monthlyBudgetEur.",
   enforcementLevel: "advisory",
   configSchema: { properties: { monthlyBudgetEur: { type: "number", minimum: 0, default: 0 } } },
-  validateResource: (args, report) => {
-    const summary = summaryOf(args.type, args.props);
-    if (!summary) return;
-    const budget = args.getConfig<Partial<MonthlyBudgetConfig>>().monthlyBudgetEur || summary.monthlyBudgetEur;
-    if (budget !== undefined && budget > 0 && summary.monthlyCostEur > budget) {
-      report(`stage ${summary.stage} costs ${summary.monthlyCostEur.toFixed(2)} EUR a month, above the budget of ${budget.toFixed(2)} EUR (servers: ${summary.servers.join(", ")})`);
-    }
-  },
+  reads: ["hcloud Server: `serverType`, `backups`", "hcloud Volume: `size`", "hcloud LoadBalancer: `loadBalancerType`", "stack config: `orion:monthlyBudgetEur`, `orion:stage`"],
+  validateStack: stackCheck((view, report, args) => {
+    const intent = orionIntent();
+    const budget = args.getConfig<Partial<MonthlyBudgetConfig>>().monthlyBudgetEur || intent.monthlyBudgetEur;
+    if (budget === undefined || budget <= 0) return;
+    const cost = monthlyCostOf(view);
+    if (cost.totalEur <= budget) return;
+    report({
+      resource: `stage ${intent.stage ?? "?"}`,
+      problem: `costs ${cost.totalEur.toFixed(2)} EUR a month (${cost.lines.join(", ")}), above the budget of ${budget.toFixed(2)} EUR`,
+      fix: "raise orion:monthlyBudgetEur, or choose smaller server types where the budgets allow",
+    });
+  }),
 };

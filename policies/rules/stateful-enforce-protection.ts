@@ -1,31 +1,29 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { STATEFUL_ROLES, type ServerRole } from "../../model/stages";
-import { SERVER_TYPE, VOLUME_TYPE } from "../lib/records";
+import { dataHeldBy } from "../lib/servers";
+import { VOLUME_TYPE } from "../lib/stack";
+import { stackCheck, type OrionStackPolicy } from "../lib/policy";
 
 /**
- * A stateful resource must survive a mistaken `pulumi destroy` and a click in
- * the Hetzner console: Pulumi `protect` and Hetzner delete protection, and for
- * servers rebuild protection too.
+ * What holds data must survive a mistaken `pulumi destroy` and a click in the
+ * Hetzner console: Pulumi `protect` and Hetzner delete protection, and for
+ * servers rebuild protection too. A server holds data when a volume is
+ * attached to it, its compose file keeps a named volume or writes to a
+ * mounted disk, or its role says so.
  */
-export const statefulEnforceProtection: ResourceValidationPolicy = {
+export const statefulEnforceProtection: OrionStackPolicy = {
   name: "stateful-enforce-protection",
   description: "Volumes and servers that hold data must have Pulumi protect and Hetzner delete (and rebuild) protection.",
   enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    const missing: string[] = [];
-    if (args.type === VOLUME_TYPE) {
-      if (!args.opts.protect) missing.push("Pulumi protect");
-      if (args.props.deleteProtection !== true) missing.push("deleteProtection");
-      if (missing.length > 0) report(`volume ${args.name} holds data but lacks ${missing.join(" and ")}`);
+  reads: ["hcloud Volume: `deleteProtection`, protect", "hcloud Server: `deleteProtection`, `rebuildProtection`, protect, label `orion-role`", "hcloud VolumeAttachment", "compose file: named volumes and bind mounts under /mnt"],
+  validateStack: stackCheck((view, report) => {
+    for (const v of view.resources.filter((r) => r.type === VOLUME_TYPE)) {
+      const missing = [...(v.protect ? [] : ["Pulumi protect"]), ...(v.props.deleteProtection === true ? [] : ["deleteProtection"])];
+      if (missing.length > 0) report({ resource: `volume ${v.name}`, urn: v.urn, problem: `holds data but lacks ${missing.join(" and ")}`, fix: "set deleteProtection: true and the resource option protect: true" });
     }
-    if (args.type === SERVER_TYPE) {
-      const labels = (args.props.labels ?? {}) as Record<string, string>;
-      const role = labels["orion-role"] as ServerRole | undefined;
-      if (!role || !STATEFUL_ROLES.includes(role)) return;
-      if (!args.opts.protect) missing.push("Pulumi protect");
-      if (args.props.deleteProtection !== true) missing.push("deleteProtection");
-      if (args.props.rebuildProtection !== true) missing.push("rebuildProtection");
-      if (missing.length > 0) report(`server ${args.name} (${role}) holds data but lacks ${missing.join(", ")}`);
+    for (const server of view.servers) {
+      const reasons = dataHeldBy(server);
+      if (reasons.length === 0) continue;
+      const missing = [...(server.protect ? [] : ["Pulumi protect"]), ...(server.props.deleteProtection === true ? [] : ["deleteProtection"]), ...(server.props.rebuildProtection === true ? [] : ["rebuildProtection"])];
+      if (missing.length > 0) report({ server: server.name, urn: server.urn, problem: `holds data (${reasons[0]}) but lacks ${missing.join(", ")}`, fix: "set deleteProtection and rebuildProtection to true and the resource option protect: true" });
     }
-  },
+  }),
 };

@@ -41,7 +41,7 @@ describe("the scaling advisor on a live Prometheus", () => {
     const advice = adviseJson("ram");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([true]);
     expect(advice.path[0].values).toEqual([{ server: "app", value: 85 }]);
-    expect(advice).toMatchObject({ leaf: "upgrade-server", commands: ["pulumi config set orion:stage early-growth"], cost: { currentEur: 6.28, proposedEur: 9.88, deltaEur: 3.6 } });
+    expect(advice).toMatchObject({ leaf: "upgrade-server", commands: ["pulumi config set orion:stage early-growth"], cost: { currentEur: 11.28, proposedEur: 14.88, deltaEur: 3.6 } });
   });
 
   it("P95 >2s and DB-bound: add PgBouncer, which the growth stage brings", () => {
@@ -82,7 +82,7 @@ describe("the scaling advisor on a live Prometheus", () => {
     expect(status).toBe(0);
     expect(stdout).toContain("1. Is RAM consistently >80%?\n   app 85.0% (lowest value over the window) -> YES");
     expect(stdout).toContain("pulumi config set orion:stage early-growth");
-    expect(stdout).toContain("Monthly cost: 6.28 EUR -> 9.88 EUR (+3.60 EUR)");
+    expect(stdout).toContain("Monthly cost: 11.28 EUR -> 14.88 EUR (+3.60 EUR)");
   });
 
   it("checks clients and stores against the guide's timeline as a second opinion", () => {

@@ -18,7 +18,7 @@ describe("npm run plan", () => {
     expect(status).toBe(0);
     const plan = JSON.parse(stdout);
     expect(plan.servers[0]).toMatchObject({ name: "app", type: "cax11", hostReserveMb: 1150, priceEurMonthly: 4.5 });
-    expect(plan.servers[0].services.filter((s: { group: string }) => s.group !== "exporters").reduce((sum: number, s: { totalMb: number }) => sum + s.totalMb, 0)).toBe(2848);
+    expect(plan.servers[0].services.filter((s: { group: string }) => ["app", "monitoring"].includes(s.group)).reduce((sum: number, s: { totalMb: number }) => sum + s.totalMb, 0)).toBe(2848);
   });
 
   it("reads Pulumi.prod.yaml as Pulumi would", () => {
@@ -30,7 +30,7 @@ describe("npm run plan", () => {
   it("takes --set overrides and fails an overflowing budget with a non-zero exit", () => {
     const { status, stderr } = runCli("plan.ts", ["--stage", "launch", "--set", "memoryLimits.celery-worker=3g"]);
     expect(status).toBe(1);
-    expect(stderr).toContain("error: server app (cax11, 4,096 MB RAM) overflows by 2,518 MB");
+    expect(stderr).toContain("error: server app (cax11, 4,096 MB RAM) overflows by 2,550 MB");
   });
 
   it("exits non-zero on a misspelled stage, naming the key", () => {
@@ -42,13 +42,21 @@ describe("npm run plan", () => {
   it("exits non-zero on a stack without a stack file", () => {
     const { status, stderr } = runCli("plan.ts", ["--stack", "staging"]);
     expect(status).toBe(1);
-    expect(stderr).toContain("there is no Pulumi.staging.yaml");
+    expect(stderr).toBe("error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are prod; create it with `pulumi stack init staging`\n");
   });
 
   it("--policy runs the program offline through the policy pack and passes the default stack", () => {
     const { status, stdout } = runCli("plan.ts", ["--stack", "prod", "--policy"]);
     expect(status).toBe(0);
     expect(stdout).toContain("✅ orion@v0.1.0 (local: policies)");
+  }, 300_000);
+
+  it("--policy says each finding once: the pack's advisory, without the plan's and the program's copies", () => {
+    const { status, stdout, stderr } = runCli("plan.ts", ["--stage", "scale", "--set", "monthlyBudgetEur=20", "--policy"]);
+    expect(status).toBe(0);
+    expect(`${stdout}${stderr}`.match(/27\.28 EUR a month/g)).toHaveLength(1);
+    expect(`${stdout}${stderr}`).not.toContain("[runtime]");
+    expect(stdout).toContain("- [advisory]  stage-enforce-monthly-budget\n");
   });
 
   it("plans every stage", () => {

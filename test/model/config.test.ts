@@ -3,7 +3,7 @@ import { errorOf, planFor } from "../helpers";
 
 describe("config errors name the key, the value and what is accepted", () => {
   it("rejects a misspelled stage", () => {
-    expect(errorOf(() => parseConfig({ stage: "grwoth" }))).toBe('orion:stage "grwoth" is not a stage; use one of launch, early-growth, growth, scale, enterprise');
+    expect(errorOf(() => parseConfig({ stage: "grwoth" }))).toBe('orion:stage "grwoth" is not a stage; did you mean growth? (use one of launch, early-growth, growth, scale, enterprise)');
   });
   it("rejects a server type that is not ARM", () => {
     expect(errorOf(() => parseConfig({ serverTypes: { app: "cx22" } }))).toBe('orion:serverTypes.app "cx22" is not an ARM (CAX) server type; use one of cax11, cax21, cax31, cax41');
@@ -34,7 +34,7 @@ describe("config errors name the key, the value and what is accepted", () => {
 describe("plan errors", () => {
   it("fails an override that overflows, naming the server, its RAM and the overflow in MB", () => {
     expect(errorOf(() => planFor("launch", { memoryLimits: { "celery-worker": "3g" } }))).toBe(
-      "server app (cax11, 4,096 MB RAM) overflows by 2,518 MB: containers 5,464 MB + host reserve 1,150 MB = 6,614 MB; lower orion:memoryLimits or orion:replicas for celery-worker",
+      "server app (cax11, 4,096 MB RAM) overflows by 2,550 MB: containers 5,496 MB + host reserve 1,150 MB = 6,646 MB; lower orion:memoryLimits or orion:replicas for celery-worker",
     );
   });
   it("suggests a larger server where the stage allows one", () => {
@@ -47,7 +47,7 @@ describe("plan errors", () => {
     expect(errorOf(() => planFor("growth", { serverTypes: { app: "cax31" }, uvicornWorkers: 12 }))).toMatch(/orion:uvicornWorkers 12 makes the app open up to 130 client connections .* above PgBouncer's max_client_conn 100/);
   });
   it("refuses a Redis limit at or below its maxmemory", () => {
-    expect(errorOf(() => planFor("launch", { memoryLimits: { redis: "100m" } }))).toContain("orion:memoryLimits.redis 100 leaves no room above Redis maxmemory 100 MB on app");
+    expect(errorOf(() => planFor("launch", { memoryLimits: { redis: "100m" } }))).toContain("orion:memoryLimits.redis is 100 MB on app, below its floor of 128 MB");
   });
   it("refuses overrides for what the stage does not have", () => {
     expect(errorOf(() => planFor("launch", { memoryLimits: { pgbouncer: 128 }, serverTypes: { db: "cax21" }, workerServers: 2 }))).toMatch(
@@ -61,7 +61,7 @@ describe("plan errors", () => {
 
 describe("findings", () => {
   it("warns when SSH is closed or open to the world", () => {
-    expect(planFor("launch").findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:domain"]);
+    expect(planFor("launch", { backupBucket: "orion-backups" }).findings.map((f) => f.key)).toEqual(["orion:adminCidrs", "orion:sshPublicKeys", "orion:alertEmail", "orion:domain"]);
     expect(planFor("launch", { adminCidrs: ["0.0.0.0/0"] }).findings[0].message).toMatch(/whole internet/);
   });
   it("says that without orion:domain the API is not on the internet, and how to reach it", () => {
@@ -69,11 +69,14 @@ describe("findings", () => {
     expect(warning.severity).toBe("warning");
     expect(warning.message).toMatch(/not on the internet.*ssh -N -L 8000:127\.0\.0\.1:8000 deploy@<app server>.*point its A\/AAAA records at the app server/);
     expect(planFor("enterprise").findings.find((f) => f.key === "orion:domain")!.message).toMatch(/records at the load balancer/);
-    expect(planFor("launch", { domain: "orion.example.com" }).findings.find((f) => f.key === "orion:domain")).toBeUndefined();
+    expect(planFor("launch", { domain: "api.orion-shop.de" }).findings.find((f) => f.key === "orion:domain")).toBeUndefined();
   });
   it("refuses a certificate issuer or load balancer TLS mode it does not know", () => {
     expect(errorOf(() => planFor("launch", { tlsIssuer: "zerossl" }))).toBe('orion:tlsIssuer "zerossl" is not a certificate issuer; use one of letsencrypt, internal');
     expect(errorOf(() => planFor("enterprise", { loadBalancerTls: "passthrough" }))).toBe('orion:loadBalancerTls "passthrough" is not a load balancer TLS mode; use one of caddy, hetzner-managed');
+  });
+  it("warns that `pulumi up` refuses a stack whose database has no backup bucket", () => {
+    expect(planFor("launch").findings).toContainEqual(expect.objectContaining({ severity: "warning", blocksUp: true, key: "orion:backupBucket", message: expect.stringContaining("`pulumi up` refuses to deploy") }));
   });
   it("advises when the stage costs more than the monthly budget", () => {
     expect(planFor("scale", { monthlyBudgetEur: 20 }).findings).toContainEqual(expect.objectContaining({ severity: "advisory", key: "orion:monthlyBudgetEur" }));

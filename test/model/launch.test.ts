@@ -3,7 +3,7 @@ import { planFor, server } from "../helpers";
 
 describe("launch reproduces the guide's container memory budget", () => {
   const app = server(planFor("launch"), "app");
-  const guideRows = app.services.filter((s) => s.group !== "exporters");
+  const guideRows = app.services.filter((s) => s.group === "app" || s.group === "monitoring");
 
   it("runs on one CAX11 with 4 GB", () => {
     expect(planFor("launch").servers.map((s) => [s.name, s.type])).toEqual([["app", "cax11"]]);
@@ -38,12 +38,13 @@ describe("launch reproduces the guide's container memory budget", () => {
     expect(app.hostReserveCovers).toBe("OS + Caddy + Gitea + CI runner");
   });
 
-  it("fits the 2,848 MB budget on a CAX11 with the exporters the guide's metrics need", () => {
+  it("fits the 2,848 MB budget on a CAX11 with the exporters the guide's metrics need and the backups", () => {
     const exporters = app.services.filter((s) => s.group === "exporters").map((s) => s.name);
     expect(exporters).toEqual(["postgres-exporter", "redis-exporter"]);
-    expect(app.containersMb).toBe(2848 + 56);
+    expect(app.services.filter((s) => s.group === "backups").map((s) => [s.name, s.memoryLimitMb])).toEqual([["pgbackrest", 32]]);
+    expect(app.containersMb).toBe(2848 + 56 + 32);
     expect(app.containersMb + app.hostReserveMb).toBeLessThanOrEqual(app.ramMb);
-    expect(app.headroomMb).toBe(42);
+    expect(app.headroomMb).toBe(10);
   });
 
   it("costs the guide's 4.50 EUR for its server", () => {

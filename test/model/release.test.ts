@@ -6,16 +6,16 @@ import { errorOf, planFor, server } from "../helpers";
 const releaseOf = (p: ReturnType<typeof planFor>, name: string) => p.releases.find((r) => r.server === name)!;
 
 describe("a release fits the memory budget on every stage", () => {
-  it("launch: a second API container would overflow the CAX11, so celery-worker and celery-beat lend their 768 MB and the peak stays at 3,798 of 4,096 MB", () => {
+  it("launch: a second API container would overflow the CAX11, so celery-worker and celery-beat lend their 768 MB and the peak stays at 3,830 of 4,096 MB", () => {
     const p = planFor("launch");
     const app = server(p, "app");
     const r = releaseOf(p, "app");
-    // The guide's budget leaves 42 MB; the API needs 512 MB beside the old one.
-    expect(app.headroomMb).toBe(42);
-    expect(r.api).toEqual({ strategy: "borrow", surgeMb: 512, stoppedFirst: ["celery-worker", "celery-beat"], freedMb: 768, peakMb: 3798 });
+    // The guide's budget with pgBackRest (32 MB) leaves 10 MB; the API needs 512 MB beside the old one.
+    expect(app.headroomMb).toBe(10);
+    expect(r.api).toEqual({ strategy: "borrow", surgeMb: 512, stoppedFirst: ["celery-worker", "celery-beat"], freedMb: 768, peakMb: 3830 });
     expect(r.api!.peakMb).toBeLessThanOrEqual(app.ramMb);
     expect(app.containersMb + app.hostReserveMb + r.api!.surgeMb).toBeGreaterThan(app.ramMb);
-    expect(describeRelease(r, app)).toBe("release: celery-worker and celery-beat stop first (warm) and lend their 768 MB to a second API container (512 MB); peak 3,798 MB of 4,096 MB");
+    expect(describeRelease(r, app)).toBe("release: celery-worker and celery-beat stop first (warm) and lend their 768 MB to a second API container (512 MB); peak 3,830 MB of 4,096 MB");
   });
 
   it.each(["early-growth", "growth", "scale"] as const)("%s: the headroom holds a second API container beside the old one", (stage) => {
@@ -41,9 +41,9 @@ describe("a release fits the memory budget on every stage", () => {
   });
 
   it("refuses a configuration in which no release fits, naming the figures and the fix", () => {
-    // 768 MB of API, 256 MB of worker: headroom 42 + 256 + 256 = 554 MB < 768 MB.
-    expect(errorOf(() => planFor("launch", { memoryLimits: { api: "768m", "celery-worker": "256m" } }))).toBe(
-      "server app cannot release the API without dropping requests: a second API container needs 768 MB for a moment, and the headroom 42 MB plus what celery-worker and celery-beat free (512 MB) gives 554 MB; lower orion:memoryLimits.api or another limit on this server, or choose a larger server type",
+    // 768 MB of API, the worker at its 320 MB floor, Grafana at 128 MB to fit: headroom 10 + 320 + 256 = 586 MB < 768 MB.
+    expect(errorOf(() => planFor("launch", { memoryLimits: { api: "768m", "celery-worker": "320m", grafana: "128m" } }))).toBe(
+      "server app cannot release the API without dropping requests: a second API container needs 768 MB for a moment, and the headroom 10 MB plus what celery-worker and celery-beat free (576 MB) gives 586 MB; lower orion:memoryLimits.api or another limit on this server, or choose a larger server type",
     );
   });
 });

@@ -41,12 +41,29 @@ describe("Alertmanager", () => {
     ["e-mail", { email: { to: "ops@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" }, webhook: false }],
     ["a webhook", { webhook: true }],
     ["e-mail and a webhook", { email: { to: "ops@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587" }, webhook: true }],
+    ["a webhook and a dead man's switch", { webhook: true, watchdog: true }],
   ];
+  // As envsubst fills them in on the server from the env file.
+  const filled = (r: AlertReceivers) => renderAlertmanagerConfig(r).replace("${ALERT_WEBHOOK_URL}", "https://hooks.example.com/T0/B0/secret").replace("${WATCHDOG_URL}", "https://hc-ping.example.com/0f1e2d");
   it.each(receivers)("passes `amtool check-config` with %s", (_, r) => {
     // The webhook URL is filled in from the env file on the server, as envsubst does there.
-    const dir = writeTree({ "alertmanager.yml": renderAlertmanagerConfig(r).replace("${ALERT_WEBHOOK_URL}", "https://hooks.example.com/T0/B0/secret") });
+    const dir = writeTree({ "alertmanager.yml": filled(r) });
     const { status, output } = run("amtool", ["check-config", `${dir}/alertmanager.yml`]);
     expect({ status, output: status === 0 ? "" : output }).toEqual({ status: 0, output: "" });
+  });
+  it.each([
+    ["Watchdog", "none", "watchdog"],
+    ["ApiDown", "critical", "operator"],
+    ["TargetDown", "warning", "operator"],
+    ["HostCpuScaleSignal", "info", "operator"],
+  ])("routes %s (%s) to the %s receiver, as `amtool config routes test` reads it", (alertname, severity, receiver) => {
+    const dir = writeTree({ "alertmanager.yml": filled(receivers[4][1]) });
+    const { status, output } = run("amtool", ["config", "routes", "test", `--config.file=${dir}/alertmanager.yml`, `alertname=${alertname}`, `severity=${severity}`]);
+    expect({ status, receiver: output.split("\n")[0].trim() }).toEqual({ status: 0, receiver });
+  });
+  it("sends the Watchdog to the dead man's switch only, and to no one without one", () => {
+    expect(parse(filled(receivers[4][1])).receivers).toContainEqual({ name: "watchdog", webhook_configs: [{ url: "https://hc-ping.example.com/0f1e2d", send_resolved: false }] });
+    expect(parse(filled(receivers[1][1])).receivers).toContainEqual({ name: "watchdog" });
   });
   it("keeps the SMTP password in a file and the webhook URL in the env file, never in the config", () => {
     const text = renderAlertmanagerConfig(receivers[1][1]) + renderAlertmanagerConfig(receivers[3][1]);

@@ -1,228 +1,254 @@
+import { stringify } from "yaml";
+import { readPgHba, readPgbouncerIni, readPostgresqlConf, readRedisConf } from "../../model/render/conf-readers";
+import { pgbouncerIni, postgresqlConf, redisConf } from "../../model/render/conf-files";
+import { STAGE_NAMES, type StageName } from "../../model/stages";
+import { composeMemoryMb, readCompose } from "../../policies/files/compose";
+import { postgresMemoryMb } from "../../policies/files/postgres";
+import { redisBytes } from "../../policies/files/redis";
+import { filesWritten } from "../../policies/lib/heredocs";
+import { monthlyCostOf } from "../../policies/lib/cost";
+import { stackView } from "../../policies/lib/stack";
 import { apiEnforceUvicornWorkers } from "../../policies/rules/api-enforce-uvicorn-workers";
 import { deployEnforceBudgetMatch } from "../../policies/rules/deploy-enforce-budget-match";
+import { deployEnforceReadableFiles } from "../../policies/rules/deploy-enforce-readable-files";
 import { pgbouncerEnforceConnectionLimits } from "../../policies/rules/pgbouncer-enforce-connection-limits";
 import { redisConfigureMaxmemory } from "../../policies/rules/redis-configure-maxmemory";
-import { resourceDisallowPlainSecret } from "../../policies/rules/resource-disallow-plain-secret";
-import { resourceDisallowConfigSecret } from "../../policies/rules/resource-disallow-config-secret";
-import { serverEnforceReleaseFit } from "../../policies/rules/server-enforce-release-fit";
-import { serverDisallowNonArm } from "../../policies/rules/server-disallow-non-arm";
 import { serverEnforceMemoryBudget } from "../../policies/rules/server-enforce-memory-budget";
 import { serviceDisallowOversizedLimit } from "../../policies/rules/service-disallow-oversized-limit";
 import { serviceDisallowPublicPort } from "../../policies/rules/service-disallow-public-port";
-import { stageEnforceLoadFit } from "../../policies/rules/stage-enforce-load-fit";
-import { stageEnforceMonthlyBudget } from "../../policies/rules/stage-enforce-monthly-budget";
-import { statefulEnforceProtection } from "../../policies/rules/stateful-enforce-protection";
+import { resourceDisallowConfigSecret } from "../../policies/rules/resource-disallow-config-secret";
+import { resourceDisallowPlainSecret } from "../../policies/rules/resource-disallow-plain-secret";
+import { serverEnforceReleaseFit } from "../../policies/rules/server-enforce-release-fit";
 import { POLICIES } from "../../policies/rules";
-import { STAGE_NAMES, type StageName } from "../../model/stages";
+import { plan } from "../../model/plan";
+import { parseConfig } from "../../model/config";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_SECRETS, runOrion } from "../../preview/offline";
-import { stackViolations, tamper, tamperService, violations } from "./support";
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-
-const SERVER = "hcloud:index/server:Server";
+import { allViolations, caseConfig, deployedFile, lineOf, policyResources, POLICY_CASES, runCase, tamperFile, tamperRecord, violations } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
   for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage });
 });
-
-const all = (run: MockRun) =>
-  POLICIES.flatMap((p) => ("validateStack" in p ? stackViolations(p as StackValidationPolicy, run) : violations(p as ResourceValidationPolicy, run)).map((m) => `${p.name}: ${m}`));
+afterEach(() => {
+  delete process.env.PULUMI_CONFIG;
+});
 
 describe("the compliant baseline", () => {
   it.each(STAGE_NAMES)("%s passes every policy", (stage) => {
-    expect(all(runs[stage])).toEqual([]);
+    expect(allViolations(runs[stage])).toEqual([]);
+  });
+
+  it("every policy says what it reads and has a case that trips it", () => {
+    for (const p of POLICIES) {
+      expect(p.reads.length).toBeGreaterThan(0);
+      expect(POLICY_CASES.map((c) => c.policy)).toContain(p.name);
+    }
   });
 });
 
-describe("server-enforce-memory-budget", () => {
-  it("blocks celery-worker at 3 GB on the launch CAX11, naming server, service, figures and RAM", () => {
-    expect(violations(serverEnforceMemoryBudget, tamperService(runs.launch, "app", "celery-worker", { memoryLimitMb: 3072 }))).toEqual([
-      "server app (cax11, 4,096 MB RAM): containers 5,464 MB + host reserve 1,150 MB = 6,614 MB, 2,518 MB over; largest is celery-worker at 3,072 MB x 1",
-    ]);
-  });
-  it("counts replicas", () => {
-    expect(violations(serverEnforceMemoryBudget, tamperService(runs.launch, "app", "celery-worker", { replicas: 2 }, false))).toEqual([
-      "server app (cax11, 4,096 MB RAM): containers 3,416 MB + host reserve 1,150 MB = 4,566 MB, 470 MB over; largest is celery-worker at 512 MB x 2",
-    ]);
-  });
-});
-
-describe("service-disallow-oversized-limit", () => {
-  it("blocks one container above half of its server's RAM", () => {
-    expect(violations(serviceDisallowOversizedLimit, tamperService(runs.scale, "db", "db", { memoryLimitMb: 5120 }))).toEqual([
-      "server db (cax21, 8,192 MB RAM): db has a limit of 5,120 MB, above 50% of RAM (4,096 MB)",
-    ]);
-  });
-  it("takes the share from policy config", () => {
-    expect(violations(serviceDisallowOversizedLimit, runs.scale, { maxShareOfRamPct: 40 })).toEqual(["server db (cax21, 8,192 MB RAM): db has a limit of 4,096 MB, above 40% of RAM (3,276 MB)"]);
+describe("each tampered program, judged in this process", () => {
+  it.each(POLICY_CASES.map((c) => [c.policy, c.title, c] as const))("%s: %s", async (_policy, _title, c) => {
+    process.env.PULUMI_CONFIG = JSON.stringify(caseConfig(c));
+    const run = await runCase(c);
+    const messages = violations(POLICIES.find((p) => p.name === c.policy)!, run);
+    expect(messages.length).toBeGreaterThan(0);
+    if (c.at) {
+      const line = lineOf(deployedFile(run, c.at.server, c.at.file), c.at.needle, c.at.after);
+      expect(messages.some((m) => m.includes(`server ${c.at!.server}, ${c.at!.file} line ${line}`))).toBe(true);
+    }
+    for (const m of messages) expect(m).toMatch(/\. Fix: .+\.$/);
   });
 });
 
-describe("deploy-enforce-budget-match", () => {
-  it("blocks a compose file whose limit differs from the declared budget", () => {
-    const run = tamper(runs.launch, "app-deploy", (inputs) => {
-      inputs.create = String(inputs.create).replace(/(\n  celery-worker:\n(?:    .*\n)*?    mem_limit: )\S+/, "$13g");
+describe("the pack reads the files, not the declared budget", () => {
+  const budgetOnly = (run: MockRun) => allViolations(run).map((m) => m.split(":")[0]);
+
+  it("a budget that declares celery-worker at 3 GB, over a compose file at 512m, is a mismatch and nothing else", () => {
+    const run = tamperRecord(runs.launch, "app", (r) => (r.services.find((s) => s.name === "celery-worker")!.memoryLimitMb = 3072));
+    expect(violations(deployEnforceBudgetMatch, run)).toEqual([
+      `server app, compose.yaml line ${lineOf(deployedFile(run, "app", "compose.yaml"), "mem_limit: 512m", "  celery-worker:")} (services.celery-worker.mem_limit): celery-worker runs with memoryLimitMb 512 MB, but the declared budget says 3,072 MB. Fix: declare what the deploy renders: the record and the files come from the same plan.`,
+    ]);
+    expect(budgetOnly(run)).toEqual(["deploy-enforce-budget-match"]);
+  });
+
+  it("a budget that declares allkeys-lru over a redis.conf with volatile-lru trips only the mismatch", () => {
+    const run = tamperRecord(runs.growth, "app", (r) => (r.services.find((s) => s.name === "redis")!.redisMaxmemoryPolicy = "allkeys-lru"));
+    expect(violations(redisConfigureMaxmemory, run)).toEqual([]);
+    expect(budgetOnly(run)).toEqual(["deploy-enforce-budget-match"]);
+  });
+
+  it("a budget that declares 10 Uvicorn workers and the guide's 10 + 20 pool trips only the mismatch", () => {
+    const run = tamperRecord(runs.scale, "app", (r) => Object.assign(r.services.find((s) => s.name === "api")!, { uvicornWorkers: 10, dbPoolSize: 10, dbMaxOverflow: 20 }));
+    expect(violations(apiEnforceUvicornWorkers, run)).toEqual([]);
+    expect(violations(pgbouncerEnforceConnectionLimits, run)).toEqual([]);
+    expect(violations(deployEnforceBudgetMatch, run)).toHaveLength(3);
+  });
+
+  it("a budget that leaves out flower and names the wrong server type is a mismatch", () => {
+    const run = tamperRecord(runs.launch, "app", (r) => {
+      r.services = r.services.filter((s) => s.name !== "flower");
+      r.serverType = "cax21";
     });
-    expect(violations(deployEnforceBudgetMatch, run)).toEqual(["server app: compose runs celery-worker with mem_limit 3,072 MB x 1, but its budget says 512 MB x 1"]);
-  });
-  it("blocks a service that compose runs but the budget does not declare", () => {
-    const run = tamper(runs.launch, "app-deploy", (inputs) => {
-      const budget = (inputs.triggers as { services: { name: string }[] }[])[0];
-      budget.services = budget.services.filter((s) => s.name !== "flower");
-    });
-    expect(violations(deployEnforceBudgetMatch, run)).toEqual(["server app: compose runs flower, which its budget does not declare"]);
-  });
-});
-
-describe("redis-configure-maxmemory", () => {
-  it("blocks the guide's allkeys-lru on the broker", () => {
-    expect(violations(redisConfigureMaxmemory, tamperService(runs.growth, "app", "redis", { redisMaxmemoryPolicy: "allkeys-lru" }))).toEqual([
-      "server app: redis maxmemory-policy allkeys-lru can evict Celery's queue keys, which have no TTL, and drop tasks; use volatile-lru (evicts only keys with a TTL) or noeviction",
+    expect(violations(deployEnforceBudgetMatch, run)).toEqual([
+      "server app (triggers[0].serverType): the declared budget says serverType cax21, but the server has cax11. Fix: declare the server the deploy runs on: the record and the server come from the same plan.",
+      `server app, compose.yaml line ${lineOf(deployedFile(run, "app", "compose.yaml"), "  flower:")} (services.flower): runs flower, which the declared budget does not list. Fix: declare every service the compose file runs.`,
     ]);
-  });
-  it("blocks maxmemory at or above the container limit", () => {
-    expect(violations(redisConfigureMaxmemory, tamperService(runs.growth, "app", "redis", { redisMaxmemoryMb: 128 }))).toEqual([
-      "server app: redis maxmemory 128 MB is not below its container limit 128 MB; Redis needs room above maxmemory for buffers and rewrites",
-    ]);
-  });
-  it("blocks Redis without maxmemory", () => {
-    expect(violations(redisConfigureMaxmemory, tamperService(runs.growth, "app", "redis", { redisMaxmemoryMb: undefined }))).toEqual([
-      "server app: redis has no maxmemory, so it grows to its 128 MB limit and is OOM-killed; set one below the limit",
-    ]);
+    expect(violations(serverEnforceMemoryBudget, run)).toEqual([]);
   });
 });
 
-describe("server-disallow-non-arm", () => {
-  it("blocks an x86 server type, on the server and in its budget", () => {
-    const run = tamper(tamper(runs.launch, "app", (inputs) => (inputs.serverType = "cx22"), SERVER), "app-deploy", (inputs) => {
-      (inputs.triggers as { serverType: string }[])[0].serverType = "cx22";
-    });
-    expect(violations(serverDisallowNonArm, run)).toEqual([
-      "server app: type cx22 is not an ARM (CAX) type; use one of cax11, cax21, cax31, cax41",
-      "server app: type cx22 is not an ARM (CAX) type; use one of cax11, cax21, cax31, cax41",
-    ]);
-  });
-  it("blocks a location without ARM", () => {
-    const run = tamper(runs.launch, "app", (inputs) => (inputs.location = "ash"), SERVER);
-    expect(violations(serverDisallowNonArm, run)).toEqual(["server app: location ash offers no ARM (CAX) servers; use one of fsn1, nbg1, hel1"]);
-  });
-});
-
-describe("api-enforce-uvicorn-workers", () => {
-  it("blocks more than 2 x vCPU + 1 workers", () => {
-    expect(violations(apiEnforceUvicornWorkers, tamperService(runs.growth, "app", "api", { uvicornWorkers: 10 }))).toEqual(["server app (cax21, 4 vCPU): api runs 10 Uvicorn workers, above 2 x 4 + 1 = 9"]);
-  });
-});
-
-describe("pgbouncer-enforce-connection-limits", () => {
-  it("blocks the guide's 10 + 20 pool with 4 workers: 120 clients against max_client_conn 100", () => {
-    const messages = stackViolations(pgbouncerEnforceConnectionLimits, tamperService(runs.growth, "app", "api", { dbPoolSize: 10, dbMaxOverflow: 20 }, false));
-    expect(messages).toEqual([
-      "server app: pgbouncer accepts max_client_conn 100, but the app can open 130 client connections (120 api on app: 4 processes x (10 + 20), 4 celery-worker on app: 1 x concurrency 4, 1 celery-beat on app, 5 headroom); lower Uvicorn workers, pool sizes or Celery replicas, or raise max_client_conn",
-    ]);
-  });
-  it("blocks a PgBouncer pool that PostgreSQL's max_connections cannot take", () => {
-    const messages = stackViolations(pgbouncerEnforceConnectionLimits, tamperService(runs.scale, "db", "pgbouncer", { pgbouncerDefaultPoolSize: 40 }, false));
-    expect(messages).toEqual(["server db: pgbouncer's pool of 40 server connections plus 8 direct and reserved ones is 48, above PostgreSQL's max_connections 28"]);
-  });
-});
-
-describe("stateful-enforce-protection", () => {
-  it("blocks a pgdata volume without protect or delete protection", () => {
-    const run = tamper(
-      runs.growth,
-      "pgdata",
-      (inputs, r) => {
-        r.protect = false;
-        inputs.deleteProtection = false;
-      },
-      "hcloud:index/volume:Volume",
-    );
-    expect(violations(statefulEnforceProtection, run)).toEqual(["volume pgdata holds data but lacks Pulumi protect and deleteProtection"]);
-  });
-  it("blocks a db server without rebuild protection", () => {
-    const run = tamper(runs.scale, "db", (inputs) => (inputs.rebuildProtection = false), SERVER);
-    expect(violations(statefulEnforceProtection, run)).toEqual(["server db (db) holds data but lacks rebuildProtection"]);
-  });
-});
-
-describe("service-disallow-public-port", () => {
-  it("blocks PostgreSQL published on every interface", () => {
-    expect(violations(serviceDisallowPublicPort, tamperService(runs.scale, "db", "db", { ports: ["5432:5432"] }))).toEqual([
-      "server db: db (a database or Redis port) publishes 5432:5432 on every interface, which Docker opens past the firewall; bind it to 127.0.0.1 or the private IP",
-    ]);
-  });
-});
-
-describe("resource-disallow-plain-secret", () => {
-  it("blocks a password inside a DATABASE_URL in a deploy script", () => {
-    const password = OFFLINE_SECRETS["orion:dbPassword"];
-    const run = tamper(runs.growth, "app-deploy", (inputs) => {
-      inputs.create = String(inputs.create).replace("DATABASE_URL: ${DATABASE_URL}", `DATABASE_URL: postgresql://orion:${password}@pgbouncer:6432/orion`);
-    });
-    expect(violations(resourceDisallowPlainSecret, run)).toEqual([`app-deploy: property create holds a URL with the password of${"*".repeat(password.length - 2)} in plain text; pass it through a Pulumi secret and the env file`]);
-  });
-  it("blocks a literal password setting", () => {
-    const run = tamper(runs.growth, "app-deploy", (inputs) => {
-      inputs.create = String(inputs.create).replace("POSTGRES_PASSWORD_FILE: /etc/postgresql/secrets/db_password", "POSTGRES_PASSWORD: hunter22");
-    });
-    expect(violations(resourceDisallowPlainSecret, run)).toEqual(["app-deploy: property create sets POSTGRES_PASSWORD to hu****** in plain text; pass it through a Pulumi secret and the env file"]);
-  });
-  it("accepts the env file on stdin, which the program sends as a secret", () => {
-    expect(violations(resourceDisallowPlainSecret, runs.growth)).toEqual([]);
-  });
-});
-
-describe("resource-disallow-config-secret", () => {
-  const secret = (JSON.parse(OFFLINE_SECRETS["orion:appSecrets"]) as Record<string, string>).STRIPE_KEY;
-  const withConfig = (fn: () => void) => {
-    const before = process.env.PULUMI_CONFIG;
+describe("releases and the app's secrets", () => {
+  it("an app secret whose name no shape catches: the shape check misses it, its value does not", () => {
+    const secret = (JSON.parse(OFFLINE_SECRETS["orion:appSecrets"]) as Record<string, string>).STRIPE_KEY;
+    const run = tamperFile(runs.growth, "app", "compose.yaml", (c) => c.replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${secret}`));
     // As the Pulumi CLI starts the pack: the stack's config, secrets decrypted.
     process.env.PULUMI_CONFIG = JSON.stringify({ "orion:stage": "growth", ...OFFLINE_SECRETS });
-    try {
-      fn();
-    } finally {
-      if (before === undefined) delete process.env.PULUMI_CONFIG;
-      else process.env.PULUMI_CONFIG = before;
-    }
-  };
-  it("blocks an app secret whose name no shape catches, wherever it appears in plain text", () => {
-    const run = tamper(runs.growth, "app-deploy", (inputs) => {
-      inputs.create = String(inputs.create).replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${secret}`);
-    });
-    withConfig(() => {
-      expect(violations(resourceDisallowPlainSecret, run)).toEqual([]);
-      expect(violations(resourceDisallowConfigSecret, run)).toEqual(["app-deploy: property create holds the value of the secret orion:appSecrets.STRIPE_KEY in plain text; it may only travel in the env file (stdin)"]);
-    });
-  });
-  it("accepts the program as it is: app secrets travel only on stdin", () => {
-    withConfig(() => expect(violations(resourceDisallowConfigSecret, runs.growth)).toEqual([]));
-  });
-});
-
-describe("server-enforce-release-fit", () => {
-  it("blocks a launch release that would start a second API container without stopping the workers first", () => {
-    const run = tamper(runs.launch, "app-deploy", (inputs) => {
-      (inputs.triggers as { release: { strategy: string; stoppedFirst: string[] } }[])[0].release = { strategy: "surge", stoppedFirst: [] };
-    });
-    expect(violations(serverEnforceReleaseFit, run)).toEqual([
-      "server app (cax11, 4,096 MB RAM): a release runs a second API container (512 MB) beside containers of 2,904 MB and the host reserve 1,150 MB: 4,566 MB, 470 MB over; stop the workers first (borrow), lower orion:memoryLimits.api, or choose a larger server type",
+    expect(violations(resourceDisallowPlainSecret, run)).toEqual([]);
+    expect(violations(resourceDisallowConfigSecret, run)).toEqual([
+      "resource app-deploy (command:remote:Command) (create): holds the value of the secret orion:appSecrets.STRIPE_KEY in plain text. Fix: pass it only in the env file (stdin) and refer to it as ${VAR}.",
     ]);
+    expect(violations(resourceDisallowConfigSecret, runs.growth)).toEqual([]);
   });
-  it("accepts launch's borrow: the workers' 768 MB hold the second API container", () => {
+
+  it("a launch release without the borrow is 502 MB over the CAX11; launch's borrow fits", () => {
+    const run = tamperFile(runs.launch, "app", "release.sh", (c) => c.replace("STOPPED_FIRST='celery-worker celery-beat'", "STOPPED_FIRST=''"));
+    const line = lineOf(deployedFile(run, "app", "compose.yaml"), "mem_limit:", "  api:");
+    expect(violations(serverEnforceReleaseFit, run)).toEqual([
+      `server app, compose.yaml line ${line} (services.api.mem_limit): a release (borrow) runs a second API container (512 MB) beside containers of 2,936 MB and the host reserve 1,150 MB: 4,598 MB on a cax11 with 4,096 MB RAM, 502 MB over. Fix: stop the workers first (borrow), lower orion:memoryLimits.api, or choose a larger server type.`,
+    ]);
     expect(violations(serverEnforceReleaseFit, runs.launch)).toEqual([]);
   });
 });
 
-describe("advisory policies", () => {
-  it("stage-enforce-monthly-budget warns above orion:monthlyBudgetEur", async () => {
-    const run = await runOrion({ stage: "scale", monthlyBudgetEur: 20 });
-    expect(violations(stageEnforceMonthlyBudget, run)).toEqual(["stage scale costs 27.28 EUR a month, above the budget of 20.00 EUR (servers: app, db)"]);
-    expect(stageEnforceMonthlyBudget.enforcementLevel).toBe("advisory");
+describe("deploy-enforce-readable-files", () => {
+  it("fails closed on a deploy script preview cannot know: the files it writes are unseen", () => {
+    const run = tamper2(runs.launch, () => "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    expect(violations(deployEnforceReadableFiles, run)).toEqual([
+      "server app (create): the deploy script is not known at preview, so the files it writes cannot be checked. Fix: render the deploy's files from values known at preview (no server IP or ID in them).",
+    ]);
   });
-  it("stage-enforce-load-fit warns when clients and stores call for a bigger stage", async () => {
-    const run = await runOrion({ stage: "growth", clients: 12, stores: 150 });
-    expect(violations(stageEnforceLoadFit, run)).toEqual(["stage growth serves 12 clients and 150 stores; the guide moves to scale at 10+ clients, >200 stores"]);
+
+  it("blocks a script that changes a file after its heredoc wrote it", () => {
+    const appended = tamper2(runs.growth, (s) => s.replace(/^docker compose -p/m, "cat >> config/redis/redis.conf <<'X'\nmaxmemory-policy allkeys-lru\nX\nsed -i s/volatile/allkeys/ 'config/redis/redis.conf'\ndocker compose -p"));
+    const messages = violations(deployEnforceReadableFiles, appended);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^server app, app-deploy script line \d+ \(config\/redis\/redis\.conf\): changes config\/redis\/redis\.conf after writing it/);
+  });
+
+  it("blocks a deploy that starts a compose file it does not write", () => {
+    const run = tamper2(runs.launch, (s) => s.replace("cat > 'compose.yaml'", "cat > 'other.yaml'"));
+    expect(violations(deployEnforceReadableFiles, run)[0]).toContain("the deploy runs docker compose with a compose file that it does not write");
   });
 });
+
+describe("server-enforce-memory-budget on the compose file", () => {
+  it("blocks celery-worker at 3 GB on the launch CAX11, with the guide's figures", () => {
+    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  celery-worker:\n(?:    .*\n)*?    mem_limit: )512m/, "$13g"));
+    expect(violations(serverEnforceMemoryBudget, run)).toEqual([
+      `server app, compose.yaml line ${lineOf(deployedFile(run, "app", "compose.yaml"), "mem_limit: 3g")} (services.celery-worker.mem_limit): containers 5,496 MB + host reserve 1,150 MB (role app) = 6,646 MB on a cax11 with 4,096 MB RAM, 2,550 MB over; the largest is celery-worker at 3,072 MB x 1. Fix: lower the limits or replicas (orion:memoryLimits, orion:replicas), or choose a larger server type (orion:serverTypes.app).`,
+    ]);
+  });
+
+  it("counts --scale on docker compose up, and deploy.resources.limits.memory", () => {
+    const scaled = tamper2(runs.launch, (s) => s.replace("--remove-orphans", "--remove-orphans --scale celery-worker=2"));
+    expect(violations(serverEnforceMemoryBudget, scaled)[0]).toContain("containers 3,448 MB + host reserve 1,150 MB (role app) = 4,598 MB");
+    const limits = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  flower:\n)/, "$1    deploy: { resources: { limits: { memory: 1g } } }\n"));
+    expect(violations(serverEnforceMemoryBudget, limits)[0]).toContain("containers 3,704 MB");
+  });
+
+  it("blocks a container without a memory limit", () => {
+    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  grafana:\n(?:    .*\n)*?)    mem_limit: 192m\n/, "$1"));
+    expect(violations(serverEnforceMemoryBudget, run)[0]).toContain("grafana has no memory limit, so it can take all 4,096 MB of the server");
+  });
+});
+
+describe("service-disallow-oversized-limit", () => {
+  it("takes the share from policy config", () => {
+    expect(violations(serviceDisallowOversizedLimit, runs.scale, { maxShareOfRamPct: 40 })).toEqual([
+      `server db, compose.yaml line ${lineOf(deployedFile(runs.scale, "db", "compose.yaml"), "mem_limit: 4g")} (services.db.mem_limit): db has a limit of 4,096 MB, above 40% of the cax21's 8,192 MB RAM (3,276 MB). Fix: lower db's limit to 3,276 MB or less, or move it to a server of its own.`,
+    ]);
+  });
+});
+
+describe("service-disallow-public-port", () => {
+  it("reads the long port syntax and a port without a host address", () => {
+    const run = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace("- '127.0.0.1:3000:3000'", "- { target: 3000, published: 3000 }").replace("- '127.0.0.1:9090:9090'", "- '9090:9090'"));
+    const messages = violations(serviceDisallowPublicPort, run);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain("grafana (grafana, a data or admin service) publishes 3000:3000 on every interface");
+    expect(messages[1]).toContain("prometheus (prometheus, a data or admin service) publishes 9090:9090 on every interface");
+  });
+});
+
+describe("reading what runs", () => {
+  it("finds every file a deploy writes, with the script line its content starts on", () => {
+    const files = filesWritten("set -eu\ncd /opt/orion\ncat > 'a b.conf' <<'END'\nx 1\nEND\ncat > /opt/orion/c.yaml <<EOF\ny: 2\nEOF\n", "/opt/orion");
+    expect([...files.values()].map((f) => [f.path, f.content, f.scriptLine])).toEqual([
+      ["a b.conf", "x 1\n", 4],
+      ["c.yaml", "y: 2\n", 7],
+    ]);
+  });
+
+  it("reads memory in Compose's units (bytes, k, m, g), Redis's (mb is binary, m is decimal) and PostgreSQL's (8 kB pages)", () => {
+    expect([composeMemoryMb("512m"), composeMemoryMb("1g"), composeMemoryMb("1.5GB"), composeMemoryMb(536870912), composeMemoryMb("lots")]).toEqual([512, 1024, 1536, 512, undefined]);
+    expect([redisBytes("100mb"), redisBytes("100m"), redisBytes("1gb")]).toEqual([104857600, 100000000, 1073741824]);
+    expect([postgresMemoryMb("shared_buffers", "256MB"), postgresMemoryMb("shared_buffers", "32768"), postgresMemoryMb("work_mem", "4096")]).toEqual([256, 256, 4]);
+  });
+
+  it("reads compose merge keys as Compose does", () => {
+    const compose = readCompose("x-limits: &limits\n  mem_limit: 3g\nservices:\n  worker:\n    <<: *limits\n    image: a@sha256:00\n");
+    expect(compose.services[0].memoryMb).toBe(3072);
+  });
+
+  it("reads back what the config writers write", () => {
+    expect([...readPostgresqlConf(postgresqlConf({ max_connections: 28, shared_buffers: "256MB", hba_file: "/etc/it's.conf", hot_standby: true })).values()].map((e) => [e.key, e.value, e.line])).toEqual([
+      ["max_connections", "28", 1],
+      ["shared_buffers", "256MB", 2],
+      ["hba_file", "/etc/it's.conf", 3],
+      ["hot_standby", "on", 4],
+    ]);
+    const ini = readPgbouncerIni(pgbouncerIni({ databases: { orion: "host=db port=5432 dbname=orion" }, pgbouncer: { max_client_conn: 100 } }));
+    expect([ini.databases.get("orion")?.value, ini.pgbouncer.get("max_client_conn")?.value]).toEqual(["host=db port=5432 dbname=orion", "100"]);
+    expect(readRedisConf(redisConf([["maxmemory", "100mb"], ["save", ""]])).map((d) => [d.name, d.args])).toEqual([
+      ["maxmemory", ["100mb"]],
+      ["save", [""]],
+    ]);
+    expect(readPgHba("local all all trust\nhost all all 10.0.1.10 255.255.255.255 scram-sha-256\n").map((r) => [r.type, r.address, r.mask, r.method])).toEqual([
+      ["local", undefined, undefined, "trust"],
+      ["host", "10.0.1.10", "255.255.255.255", "scram-sha-256"],
+    ]);
+  });
+
+  it("ties each deploy to the server its connection depends on", () => {
+    const view = stackView(policyResources(runs.enterprise));
+    expect(view.deployments.map((d) => [d.command.name, d.server?.name])).toEqual(view.deployments.map((d) => [d.command.name, d.command.name.replace(/-deploy$/, "")]));
+    expect(view.servers.find((s) => s.name === "db")!.privateIps).toEqual(["10.0.1.20"]);
+  });
+
+  it.each(STAGE_NAMES)("costs %s from its resources as the plan does", (stage) => {
+    expect(monthlyCostOf(stackView(policyResources(runs[stage]))).totalEur).toBe(plan(parseConfig({ stage })).cost.totalEur);
+  });
+
+  it("parses the compose files of every stage without anything it cannot read", () => {
+    for (const stage of STAGE_NAMES) {
+      for (const d of stackView(policyResources(runs[stage])).deployments) {
+        expect([d.compose?.error, d.compose?.unsupported, d.compose?.interpolated]).toEqual([undefined, [], []]);
+        expect(d.compose!.services.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("writes compose files this reader reads the way `yaml` wrote them", () => {
+    const text = stringify({ services: { a: { image: "x@sha256:1", mem_limit: "256m", ports: ["127.0.0.1:1:1"] } } });
+    expect(readCompose(text).services[0]).toMatchObject({ name: "a", memoryMb: 256, ports: [{ hostIp: "127.0.0.1", published: "1", target: "1" }] });
+  });
+});
+
+/** The launch app deploy with its script changed outside the files. */
+function tamper2(run: MockRun, edit: (script: string) => string): MockRun {
+  const copy: MockRun = JSON.parse(JSON.stringify(run));
+  const deploy = copy.resources.find((r) => r.name === "app-deploy")!;
+  deploy.inputs.create = edit(String(deploy.inputs.create));
+  return copy;
+}

@@ -6,7 +6,7 @@ import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
 import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
 import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
-import { deployedCompose, deployOf, DEPLOY, ofType, SERVER } from "./support";
+import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
@@ -32,9 +32,18 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     }
   });
 
-  it("pins every image to a digest", () => {
+  it("pins every image to a digest, and builds the database image from a base pinned by digest", () => {
     for (const server of planned.servers) {
-      for (const s of Object.values(deployedCompose(runs[stage], server.name).services)) expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+      const files = deployedFiles(deployOf(runs[stage], server.name));
+      for (const [name, s] of Object.entries(deployedCompose(runs[stage], server.name).services)) {
+        if (!["db", "db-replica", "pgbackrest"].includes(name)) {
+          expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
+          continue;
+        }
+        // Built on the server: the tag is the Dockerfile's hash, and the Dockerfile names its base by digest.
+        expect(s.image).toMatch(/^orion-postgres:15\.\d+-pgbackrest[\d.]+-[0-9a-f]{12}$/);
+        expect(files["build/postgres/Dockerfile"]).toMatch(/^FROM postgres:15\.\d+-bookworm@sha256:[0-9a-f]{64}$/m);
+      }
     }
   });
 
@@ -118,10 +127,10 @@ describe("enterprise", () => {
   });
 
   it("with orion:loadBalancerTls hetzner-managed, terminates TLS at the load balancer with a managed certificate and sends HTTP to a Caddy on every API server", async () => {
-    const run = await runOrion({ stage: "enterprise", domain: "orion.example.com", loadBalancerTls: "hetzner-managed" }, { preview: false });
+    const run = await runOrion({ stage: "enterprise", domain: "api.orion-shop.de", loadBalancerTls: "hetzner-managed" }, { preview: false });
     const services = ofType(run, "hcloud:index/loadBalancerService:LoadBalancerService");
     expect(services.map((s) => s.inputs)).toEqual([expect.objectContaining({ protocol: "https", listenPort: 443, destinationPort: 80, http: expect.objectContaining({ redirectHttp: true }), healthCheck: expect.objectContaining({ protocol: "http", port: 80, http: expect.objectContaining({ path: "/health" }) }) })]);
-    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate").map((c) => c.inputs.domainNames)).toEqual([["orion.example.com"]]);
+    expect(ofType(run, "hcloud:index/managedCertificate:ManagedCertificate").map((c) => c.inputs.domainNames)).toEqual([["api.orion-shop.de"]]);
     expect(ofType(run, "hcloud:index/loadBalancerTarget:LoadBalancerTarget").map((t) => t.name).sort()).toEqual(["api-api-2", "api-app"]);
     for (const server of ["app", "api-2"]) expect(Object.keys(deployedCompose(run, server).services)).toContain("caddy");
   });
@@ -148,9 +157,9 @@ describe("stack outputs", () => {
     expect(launchApi.url).toBeUndefined();
     expect(launchApi.howReached).toMatch(/^through an SSH tunnel only \(ssh -N -L 8000:127\.0\.0\.1:8000/);
     expect(launchApi.dnsARecord).toBe((runs.launch.outputs.servers as Record<string, { ipv4Address: unknown }>).app.ipv4Address);
-    const withDomain = await runOrion({ stage: "enterprise", domain: "orion.example.com" }, { preview: false });
+    const withDomain = await runOrion({ stage: "enterprise", domain: "api.orion-shop.de" }, { preview: false });
     const enterpriseApi = withDomain.outputs.api as typeof launchApi;
-    expect(enterpriseApi).toMatchObject({ url: "https://orion.example.com/", howReached: expect.stringContaining("Let's Encrypt") });
+    expect(enterpriseApi).toMatchObject({ url: "https://api.orion-shop.de/", howReached: expect.stringContaining("Let's Encrypt") });
     expect(enterpriseApi.dnsARecord).toBe(withDomain.outputs.loadBalancerIpv4);
   });
 

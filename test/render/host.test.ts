@@ -56,7 +56,7 @@ describe("the deploy script", () => {
 describe("the env file", () => {
   const planned = planFor("scale");
   const app = planned.servers.find((s) => s.name === "app")!;
-  const secrets = { dbPassword: "s3cret-db", flowerPassword: "s3cret-flower", grafanaPassword: "s3cret-grafana" };
+  const secrets = { dbPassword: "s3cret-db", flowerPassword: "s3cret-flower", grafanaPassword: "s3cret-grafana", backupAccessKey: "s3cret-key", backupSecretKey: "s3cret-secret", backupPassphrase: "s3cret-passphrase" };
 
   it("points the app through PgBouncer on the db server, and migrations straight at PostgreSQL", () => {
     const env = renderEnvFile(planned, app, secrets);

@@ -3,6 +3,7 @@ import { postgresSettings } from "../../model/postgres";
 import { pgbouncerIniFor, pgHbaFor, postgresConfFor } from "../../model/render/service-configs";
 import { planFor } from "../helpers";
 import { startPostgres, TEST_DB_PASSWORD } from "./postgres";
+import { shippedUserlist } from "./shipped";
 import { freePort, overrideSettings, PGBOUNCER, requireBinary, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
 
 /** The growth stage: the guide's PgBouncer (transaction pooling, 100 clients, pool 20) in front of PostgreSQL 15. */
@@ -21,7 +22,8 @@ beforeAll(async () => {
   const ini = overrideSettings(pgbouncerIniFor(growth, app), { listen_addr: "127.0.0.1", listen_port: port, auth_file: `${postgres.dir}/userlist.txt` })
     .replace(/^orion = host=db port=5432 /m, `orion = host=127.0.0.1 port=${postgres.port} `)
     .concat(`unix_socket_dir = ${postgres.dir}\n`);
-  writeServiceFile(postgres.dir, "userlist.txt", `"orion" "${TEST_DB_PASSWORD}"\n`);
+  // The userlist the deploy writes from the env file, not one of the test's own.
+  writeServiceFile(postgres.dir, "userlist.txt", shippedUserlist(growth, app, TEST_DB_PASSWORD));
   const iniPath = writeServiceFile(postgres.dir, "pgbouncer.ini", ini);
   pgbouncer = startProcess(PGBOUNCER, [iniPath], { serviceUser: true, port, dir: postgres.dir });
   await waitFor("PgBouncer", async () => {

@@ -21,8 +21,8 @@ let replica: PostgresServer;
 function basebackupScript(primaryPort: number): string {
   const compose = parse(renderCompose(enterprise, replicaServer));
   const script: string = compose.services["db-replica"].command[2];
-  const init = /(if \[ ! -s .*?; fi);/.exec(script)![1];
-  return init.replace(/-h 10\.0\.1\.\d+ -p 5432/, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace("gosu postgres ", "");
+  const init = /(if \[ ! -s "\$\$PGDATA.*?; fi);/.exec(script)![1];
+  return init.replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace(/gosu postgres /g, "");
 }
 
 beforeAll(async () => {

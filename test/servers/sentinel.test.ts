@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { redisConfFor, SENTINEL_MASTER } from "../../model/render/service-configs";
-import { redisHaLayout, redisStartScript, sentinelSeedConf, sentinelStartScript, type Address, type RedisHaLayout } from "../../model/render/redis-ha";
+import { redisHaLayout, redisStartCommand, redisStartScript, sentinelSeedConf, sentinelStartScript, type Address, type RedisHaLayout } from "../../model/render/redis-ha";
 import { planFor } from "../helpers";
 import { freePort, REDIS_SERVER, requireBinary, serviceDir, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
 
@@ -39,7 +39,9 @@ async function start(instance: Instance): Promise<RunningServer> {
   const dir = instance.layout.dataDir;
   const script = writeServiceFile(dir, "start.sh", instance.script);
   // PATH as in the image: redis-server, redis-cli, timeout and seq by name.
-  const running = startProcess("sh", [script], { serviceUser: true, port: instance.layout.self.port, dir });
+  // The command line compose runs, with the script and the template moved to the test's directory.
+  const [, , ...args] = redisStartCommand(script, instance.layout, instance.name.startsWith("sentinel"));
+  const running = startProcess("sh", [script, ...args], { serviceUser: true, port: instance.layout.self.port, dir });
   started.push(running);
   instance.server = running;
   await waitFor(instance.name, () => /Ready to accept connections|Sentinel ID is/.test(running.log()), 60_000, running);
@@ -140,6 +142,8 @@ describe("Redis Sentinel in the enterprise stage, started by the containers' scr
     await waitFor("the promoted replica to accept writes", async () => (await ask<string[]>(self("redis-replica"), "ROLE"))[0] === "master", 30_000);
     const kept = new Set(await ask<string[]>(self("redis-replica"), "LRANGE", "celery", "0", "-1"));
     expect(acknowledged.filter((task) => !kept.has(task))).toEqual([]);
+    // Not before the master has been silent for down-after-milliseconds: an earlier promotion would split the brain on a slow network.
+    expect(promotedAfterMs).toBeGreaterThanOrEqual(DOWN_AFTER_MS);
     expect(promotedAfterMs).toBeLessThanOrEqual(DOWN_AFTER_MS + FAILOVER_TIMEOUT_MS);
     process.stdout.write(`Sentinel: replica promoted ${Math.round(promotedAfterMs)} ms after the master died (down-after ${DOWN_AFTER_MS} ms, failover-timeout ${FAILOVER_TIMEOUT_MS} ms); all ${acknowledged.length} WAIT-acknowledged writes kept\n`);
   }, 120_000);

@@ -57,8 +57,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function runAsServiceUser(command: string, args: string[]): { status: number; output: string } {
-  const result = spawnSync(command, args, { encoding: "utf8", timeout: 120_000, cwd: tmpdir(), ...serviceUserOptions() });
+export function runAsServiceUser(command: string, args: string[], env?: NodeJS.ProcessEnv): { status: number; output: string } {
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: 120_000, cwd: tmpdir(), ...(env ? { env } : {}), ...serviceUserOptions() });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -70,8 +70,8 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export function startProcess(command: string, args: string[], options: { serviceUser: boolean; port: number; dir: string }): RunningServer {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir(), ...(options.serviceUser ? serviceUserOptions() : {}) });
+export function startProcess(command: string, args: string[], options: { serviceUser: boolean; port: number; dir: string; env?: NodeJS.ProcessEnv }): RunningServer {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir(), ...(options.env ? { env: options.env } : {}), ...(options.serviceUser ? serviceUserOptions() : {}) });
   let log = "";
   child.stdout!.on("data", (d) => (log += String(d)));
   child.stderr!.on("data", (d) => (log += String(d)));

@@ -11,7 +11,7 @@ import { run, sleep, waitUntil } from "../run";
 import { buildVersions, versionRef, VERSIONED_APP } from "../release/app-versions";
 
 /**
- * Day two on a launch server (a CAX11: 42 MB of headroom, so the release
+ * Day two on a launch server (a CAX11: 10 MB of headroom, so the release
  * borrows the Celery workers' memory for the second API container): releases
  * of the app under a steady load through Caddy, a release whose migration
  * fails, a rollback, and a new database password. Every figure is printed;
@@ -135,6 +135,8 @@ describe("releasing the app on a launch server", () => {
     const { result: up, load } = await underLoad("release", () => bed.up({ ...CONFIG, appImage: versionRef(V2) }));
     const beats = await beat.stop();
     const deploy = deployOf(up);
+    // The load's figures first: they are what the release is judged by, even when the deploy then fails.
+    report(`release ${V1} -> ${V2}: the load`, [describeLoad(load), `app-deploy exit ${deploy.code}`]);
     expect(TestBed.describe(deploy)).toMatch(/exit 0/);
 
     await waitUntil("every slow task done", async () => Number((await sql(`SELECT count(*) FROM rows WHERE note = '${run}'`))[0]) >= SLOW_TASKS, 300_000, 2000);

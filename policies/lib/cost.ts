@@ -1,0 +1,20 @@
+import { HETZNER_EXTRAS } from "../../model/catalog";
+import { serverTypeOf } from "./servers";
+import { LOAD_BALANCER_TYPE, VOLUME_TYPE, type StackView } from "./stack";
+
+const round2 = (eur: number) => Math.round(eur * 100) / 100;
+
+/** What the stack's Hetzner resources cost a month, from their types and sizes (the same rounding as the plan). */
+export function monthlyCostOf(view: StackView): { totalEur: number; lines: string[] } {
+  const servers = view.servers.map((s) => ({ name: s.name, eur: serverTypeOf(s)?.priceEurMonthly ?? 0, backups: s.props.backups === true }));
+  const serversEur = round2(servers.reduce((sum, s) => sum + s.eur, 0));
+  const backupsEur = round2(servers.filter((s) => s.backups).reduce((sum, s) => sum + s.eur * HETZNER_EXTRAS.backupShareOfServerPrice, 0));
+  const volumesEur = round2(view.resources.filter((r) => r.type === VOLUME_TYPE).reduce((sum, v) => sum + Number(v.props.size ?? 0) * HETZNER_EXTRAS.volumePerGbEurMonthly, 0));
+  const balancers = view.resources.filter((r) => r.type === LOAD_BALANCER_TYPE);
+  const loadBalancerEur = round2(balancers.length * HETZNER_EXTRAS.loadBalancerEurMonthly);
+  const lines = [`servers ${servers.map((s) => s.name).join(", ")}: ${serversEur.toFixed(2)} EUR`];
+  if (backupsEur > 0) lines.push(`backups ${backupsEur.toFixed(2)} EUR`);
+  if (volumesEur > 0) lines.push(`volumes ${volumesEur.toFixed(2)} EUR`);
+  if (loadBalancerEur > 0) lines.push(`load balancer ${loadBalancerEur.toFixed(2)} EUR`);
+  return { totalEur: round2(serversEur + volumesEur + loadBalancerEur + backupsEur), lines };
+}
