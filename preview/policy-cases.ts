@@ -125,6 +125,13 @@ export const POLICY_CASES: PolicyCase[] = [
     at: { server: "app", file: COMPOSE, needle: "image: redis:7", after: "  redis:" },
   },
   {
+    policy: "service-enforce-image-digest",
+    title: "the database image built on the server from a bare tag",
+    stage: "launch",
+    tamper: (run) => tamperFile(run, "app", "build/postgres/Dockerfile", (c) => c.replace(/@sha256:[0-9a-f]{64}/, "")),
+    at: { server: "app", file: "build/postgres/Dockerfile", needle: "FROM postgres:" },
+  },
+  {
     policy: "deploy-enforce-env-variables",
     title: "a variable the env file does not define",
     stage: "growth",

@@ -8,6 +8,7 @@ import { postgresConfig, settingOf } from "../files/postgres";
 import { redisBytes, redisConfig } from "../files/redis";
 import { kindOf } from "../files/services";
 import type { ComposeService } from "../files/compose";
+import { builtImageOf } from "../lib/built-image";
 import type { Setting } from "../files/settings";
 
 const withoutDigest = (image: string | undefined) => image?.split("@")[0];
@@ -17,7 +18,11 @@ type Figure = { value: string | number | undefined; at?: Setting };
 /** Each figure the record declares for a service, as the deployed files say it, with where they say it. */
 function serviceFigures(d: ReadableDeployment, s: ComposeService, vcpu: number): Record<string, Figure> {
   const kind = kindOf(s);
-  const figures: Record<string, Figure> = { image: { value: withoutDigest(s.image) }, memoryLimitMb: { value: s.memoryMb }, replicas: { value: replicasOf(d, s) }, ports: { value: s.ports.map((p) => p.text).join(",") } };
+  // A service built on the server declares the image it is built from: its Dockerfile's last base.
+  const built = builtImageOf(d, s);
+  const base = built?.bases.at(-1);
+  const image: Figure = built ? { value: withoutDigest(base?.image), ...(base ? { at: { value: base.image, file: built.path, line: base.line, key: "FROM" } } : {}) } : { value: withoutDigest(s.image) };
+  const figures: Record<string, Figure> = { image, memoryLimitMb: { value: s.memoryMb }, replicas: { value: replicasOf(d, s) }, ports: { value: s.ports.map((p) => p.text).join(",") } };
   if (kind === "api") Object.assign(figures, { uvicornWorkers: { value: uvicornWorkers(s) }, dbPoolSize: { value: appPool(s).size }, dbMaxOverflow: { value: appPool(s).overflow } });
   if (kind === "celery-worker") figures.celeryConcurrency = { value: celeryConcurrency(s, vcpu) };
   if (kind === "redis") {

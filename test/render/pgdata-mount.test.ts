@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGDATA_IN_CONTAINER } from "../../model/render/pgdata-check";
+import { envFileKeys } from "../../model/render/server-deployment";
 import { renderServerFiles } from "../../model/render/server-files";
 import { planFor } from "../helpers";
 import { run, writeTree } from "./tools";
@@ -19,7 +20,8 @@ import { run, writeTree } from "./tools";
 function startCommand(stage: "launch" | "enterprise", serverName: string, service: "db" | "db-replica"): string {
   const plan = planFor(stage);
   const server = plan.servers.find((s) => s.name === serverName)!;
-  const env = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN"].map((k) => `${k}=x`).join("\n");
+  // Every variable the env file of this server carries, so compose warns of none on stderr.
+  const env = envFileKeys(plan, server, {}).map((k) => `${k}=x`).join("\n");
   const dir = writeTree({ ...renderServerFiles(plan, server), ".env": `${env}\n` });
   const { status, output } = run("docker", ["compose", "-p", "orion", "--profile", "full", "config", "--format", "json"], { cwd: dir });
   expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });

@@ -218,7 +218,8 @@ describe("the restore drill on loopback", () => {
     const r = await runScript(setup, db, "orion-restore", ["--set", full.label]);
     expect(r.output).toMatch(/ERROR: \[\d+\]/);
     expect(r.status).toBe(7);
-    await expect(startDatabase(setup, db)).rejects.toThrow(/global\/pg_control/);
+    // Which files the restore wrote before the damaged one depends on the bundle's order: either is a refusal.
+    await expect(startDatabase(setup, db)).rejects.toThrow(/global\/pg_control|PG_VERSION" is missing/);
     db.postgres = undefined;
   }, 600_000);
 

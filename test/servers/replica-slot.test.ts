@@ -22,7 +22,8 @@ let primary: PostgresServer;
 /** The replica container's first-start step, with the primary moved to loopback; gosu is not needed as the service user. */
 function bootstrapScript(primaryPort: number): string {
   const script: string = parse(renderCompose(enterprise, replicaServer)).services["db-replica"].command[2];
-  const init = /^(if .*; fi);/.exec(script)![1];
+  // The first-copy step, after the pgdata mount check (test/render/pgdata-mount.test.ts runs that one).
+  const init = /(if \[ ! -s "\$\$PGDATA\/PG_VERSION" \]; then .*?; fi);/.exec(script)![1];
   return init.replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace(/gosu postgres /g, "");
 }
 
