@@ -151,7 +151,8 @@ describe("server-enforce-memory-budget on the compose file", () => {
   });
 
   it("counts --scale on docker compose up, and deploy.resources.limits.memory", () => {
-    const scaled = tamper2(runs.launch, (s) => s.replace("--remove-orphans", "--remove-orphans --scale celery-worker=2"));
+    // The deploy's own `up` (release.sh, written earlier in the script, has its own `--remove-orphans`).
+    const scaled = tamper2(runs.launch, (s) => s.replace(/^(docker compose .*\bup\b.*--remove-orphans)/m, "$1 --scale celery-worker=2"));
     expect(violations(serverEnforceMemoryBudget, scaled)[0]).toContain("containers 3,448 MB + host reserve 1,150 MB (role app) = 4,598 MB");
     const limits = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n  flower:\n)/, "$1    deploy: { resources: { limits: { memory: 1g } } }\n"));
     expect(violations(serverEnforceMemoryBudget, limits)[0]).toContain("containers 3,704 MB");
