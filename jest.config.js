@@ -1,13 +1,36 @@
-/** Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast. */
+/**
+ * Tests by kind, one jest project each, so that a kind runs alone:
+ * `npm run test:unit` (the model and its renderers, seconds), `npx jest --selectProjects program`.
+ * A new test goes in the folder of its kind; test/README.md says which is which.
+ *
+ * Type checking runs once in `npm test` (tsc --noEmit); ts-jest only transpiles, which keeps the suite fast.
+ */
+const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
+
+/** @param {string} displayName @param {string[]} testMatch */
+const project = (displayName, testMatch) => ({ displayName, testEnvironment: "node", transform, roots: ["<rootDir>/test"], testMatch: testMatch.map((glob) => `<rootDir>/test/${glob}`) });
+
 module.exports = {
-  testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
-  transform: {
-    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
-  },
-  testTimeout: 60000,
-  // The real-hosts test bed (test/hosts): stop what a crashed run left, before and after the tests.
-  globalSetup: "<rootDir>/test/hosts/global-setup.ts",
-  globalTeardown: "<rootDir>/test/hosts/global-teardown.ts",
+  projects: [
+    // The pure model and renderers: plain function calls, no Pulumi, no process, no tool.
+    project("model", ["model/**/*.test.ts"]),
+    // The Pulumi program under mocks, the policies it must pass, and the docs generated from both.
+    project("program", ["program/**/*.test.ts", "policies/**/*.test.ts", "docs.test.ts"]),
+    // Rendered files and the CLIs checked by the tools their users run (dclint, docker-compose, promtool, cloud-init, actionlint,
+    // mermaid-cli); generated configs (fuzz) through the same tools and PostgreSQL's own check of its settings.
+    project("tools", ["render/**/*.test.ts", "monitoring/**/*.test.ts", "cli/**/*.test.ts", "fuzz/**/*.test.ts", "readme.test.ts", "workflows.test.ts", "topology.test.ts"]),
+    // Real servers on 127.0.0.1 (PostgreSQL, PgBouncer, Redis, Sentinel, Prometheus, pgBackRest and its restore drill), each on a free port in its own directory.
+    project("servers", ["servers/**/*.test.ts", "advisor/**/*.test.ts"]),
+    // Real hosts: one Docker Engine per simulated server in its own network namespace. `npm test` runs the
+    // launch server's life (deploy, rerun, broken step, reboot without its volume); the other stages' scenarios
+    // build and start several engines each (10-20 minutes apiece on 2 cores), so they run with `npm run test:hosts`.
+    project("hosts", process.env.ORION_TEST_HOSTS === "all" ? ["hosts/**/*.test.ts"] : ["hosts/scenarios/launch-lifecycle.test.ts"]),
+  ],
+  // Every core: test files share no port, directory or process (servers take free ports and temporary directories).
+  maxWorkers: "100%",
+  // Builds the CLI bundles once, before the workers start, and a directory for runs the test files share.
+  globalSetup: "<rootDir>/test/global-setup.js",
+  globalTeardown: "<rootDir>/test/global-teardown.js",
+  // Generous: a busy machine slows every process down, and no test may fail for being slow.
+  testTimeout: 180_000,
 };

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { ConfigError, parseConfig } from "../model/config";
+import { imageLockFindings } from "../model/images";
 import { plan } from "../model/plan";
 import { renderPlanText } from "../model/render/plan-text";
 import { STAGE_NAMES } from "../model/stages";
@@ -41,6 +42,8 @@ async function main(): Promise<number> {
 
   const config = { ...parseConfig(raw, { secrets: readStackSecretKeys(process.cwd(), options.stack) }), appSecretNames: readAppSecretNames(process.cwd(), options.stack) };
   const result = plan(config);
+  // The lock's findings are pulumi up's as well (components/program.ts): an image without a digest stops it.
+  result.findings.push(...imageLockFindings(result));
   // With --policy the pack reports the advisory findings (budget, load) from what is deployed: say each once.
   const shown = options.policy ? { ...result, findings: result.findings.filter((f) => f.severity !== "advisory") } : result;
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlanText(shown, { width: terminalWidth() })}\n`);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { OrionConfig } from "../model/config";
 import type { Plan } from "../model/plan";
+import { lockedDigests } from "../model/images";
 import { renderCloudInit } from "../model/render/cloud-init";
 import { serverDeployment } from "../model/render/server-deployment";
 
@@ -22,7 +23,8 @@ export function writeRenderedFiles(plan: Plan, dir: string, config: OrionConfig,
   };
   const files: Record<string, string> = { "cloud-init.yaml": renderCloudInit() };
   for (const server of plan.servers) {
-    for (const [path, content] of Object.entries(serverDeployment(plan, server, stack))) files[join(server.name, path)] = content;
+    // The platform images as pulumi up pins them, from the committed images.lock.json (the app image's digest needs its registry).
+    for (const [path, content] of Object.entries(serverDeployment(plan, server, stack, lockedDigests()))) files[join(server.name, path)] = content;
   }
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

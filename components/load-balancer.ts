@@ -1,5 +1,6 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
+import { hetznerName } from "../model/names";
 import type { PlannedLoadBalancer } from "../model/plan";
 import { LOAD_BALANCER_TYPE } from "./tokens";
 
@@ -13,6 +14,8 @@ export interface ApiLoadBalancerArgs {
   targets: { name: string; serverId: pulumi.Input<string>; attachment: pulumi.Resource }[];
   /** The domain of the managed certificate (`hetzner-managed`). */
   domain?: string;
+  /** Start of every Hetzner name (model/names.ts). */
+  namePrefix: string;
 }
 
 /** The enterprise stage's load balancer in front of the API servers, over the private network. */
@@ -23,7 +26,7 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
   constructor(name: string, args: ApiLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOAD_BALANCER_TYPE, name, {}, opts);
     const lb = args.balancer;
-    this.loadBalancer = new hcloud.LoadBalancer(name, { name: `orion-${name}`, loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
+    this.loadBalancer = new hcloud.LoadBalancer(name, { name: hetznerName(args.namePrefix, name), loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
     const lbId = this.loadBalancer.id.apply(Number);
     const network = new hcloud.LoadBalancerNetwork(`${name}-private`, { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp }, { parent: this });
 
@@ -31,7 +34,7 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     const healthCheck = { protocol: check.protocol, port: check.port, interval: 10, timeout: 5, retries: 3, ...(check.path ? { http: { path: check.path, statusCodes: ["2??"] } } : {}) };
     // See model/ingress.ts for why TLS ends on one Caddy (`caddy`) or at the load balancer (`hetzner-managed`).
     const certificate =
-      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: `orion-${name}`, domainNames: [args.domain!] }, { parent: this }) : undefined;
+      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: hetznerName(args.namePrefix, name), domainNames: [args.domain!] }, { parent: this }) : undefined;
     for (const service of lb.services) {
       new hcloud.LoadBalancerService(
         `${name}-${service.protocol === "tcp" ? `tcp-${service.listenPort}` : service.protocol}`,

@@ -1,17 +1,19 @@
-import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { NETWORK_CIDR, SUBNET_CIDR } from "../model/addresses";
 import { NETWORK_ZONE } from "../model/catalog";
 import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
+import { hetznerName, STACK_LABEL } from "../model/names";
+import { placementGroupOf } from "../model/placement";
 import type { Plan } from "../model/plan";
-import { registryHostOf } from "../model/render/deploy-script";
-import { imageRef } from "../model/render/compose";
+import { imageRef, type ImageDigests } from "../model/render/compose";
 import { releasesPgdata } from "../model/render/server-deployment";
 import type { StackSecrets } from "../model/render/server-files";
+import { planSshKeys } from "../model/ssh-keys";
+import type { Deployed } from "./deployed";
+import { appImageDigest } from "./app-image";
 import { sshRules, webRules } from "./firewall";
-import { resolveDigests } from "./images";
 import { ApiLoadBalancer } from "./load-balancer";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
@@ -23,6 +25,12 @@ export interface OrionPlatformArgs {
   sshPrivateKey?: pulumi.Output<string>;
   /** Is the secret `orion:alertWebhookUrl` set? Its value stays secret; the config only names the file. */
   alertWebhook: boolean;
+  /** Start of every Hetzner name (model/names.ts). */
+  namePrefix: string;
+  /** What this stack and the Hetzner project already have. */
+  deployed: Deployed;
+  /** The platform images' digests from images.lock.json (model/images.ts). */
+  digests: ImageDigests;
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -47,26 +55,30 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const { plan, config } = args;
     const parent = { parent: this };
 
-    const sshKeys = config.sshPublicKeys.map((publicKey, i) => new hcloud.SshKey(`operator-${i + 1}`, { name: `orion-operator-${i + 1}`, publicKey }, parent));
-    const network = new hcloud.Network("private", { name: "orion-private", ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
+    const prefix = args.namePrefix;
+    const named = (role: string) => hetznerName(prefix, role);
+    const labels = { [STACK_LABEL]: prefix };
+    // Keys Hetzner already has are used as they are; only the others are created (model/ssh-keys.ts).
+    const sshKeyIds = planSshKeys(config.sshPublicKeys, args.deployed.sshKeys, prefix, args.deployed.beforePrefixes).map((k) =>
+      k.action === "reuse" ? pulumi.output(k.id) : new hcloud.SshKey(k.resourceName, { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent).id,
+    );
+    const network = new hcloud.Network("private", { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
     const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
-    const sshFirewall = new hcloud.Firewall("ssh", { name: "orion-ssh", rules: sshRules(config.adminCidrs) }, parent);
-    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall("web", { name: "orion-web", rules: webRules() }, parent) : undefined;
-    const placement = plan.servers.length > 1 ? new hcloud.PlacementGroup("spread", { name: "orion-spread", type: "spread" }, parent) : undefined;
+    const sshFirewall = new hcloud.Firewall("ssh", { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
+    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall("web", { name: named("web"), rules: webRules() }, parent) : undefined;
+    // Every server is created in its group (model/placement.ts), launch's single server too.
+    const placementGroups = Object.fromEntries(plan.placementGroups.map((g) => [g.name, new hcloud.PlacementGroup(g.name, { name: named(g.name), type: "spread", labels }, parent)]));
 
     const volumes = Object.fromEntries(
       plan.volumes.map((v) => [
         v.server,
-        new hcloud.Volume(v.name, { name: `orion-${v.name}`, size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
+        new hcloud.Volume(v.name, { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
       ]),
     );
 
-    const registry = registryHostOf(config.appImage);
-    const dockerProvider =
-      registry && config.registryUsername
-        ? new docker.Provider("registry", { registryAuth: [{ address: registry, username: config.registryUsername, password: args.secrets.apply((s) => s.registryPassword ?? "") }] }, parent)
-        : undefined;
-    const digests = resolveDigests(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]), dockerProvider, this);
+    // The platform images' digests come from the committed images.lock.json, so an unchanged config deploys
+    // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
+    const digests = appImageDigest(config, args.secrets, this).apply((app) => ({ ...args.digests, ...app }));
     this.appImageRef = digests.apply((d) => imageRef(config.appImage, d));
 
     // Deploys start once every server is on the private network and has its volume,
@@ -92,10 +104,13 @@ export class OrionPlatform extends pulumi.ComponentResource {
           plan,
           server,
           location: plan.location,
-          sshKeyIds: sshKeys.map((k) => k.id),
+          hetznerName: named(server.name),
+          labels,
+          previous: args.deployed.servers[server.name],
+          sshKeyIds,
           sshPublicKeys: config.sshPublicKeys,
           firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
-          placementGroupId: placement?.id.apply(Number),
+          placementGroupId: placementGroups[placementGroupOf(plan.placementGroups, server.name)].id.apply(Number),
           subnetId: subnet.id,
           pgdataVolume: volume ? { name: volume.name, id: volumes[server.name].id.apply(Number) } : undefined,
           digests,
@@ -103,6 +118,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           sshPrivateKey: args.sshPrivateKey,
           backups: config.backups,
           appImage: config.appImage,
+          privateAppImage: Boolean(config.registryUsername),
           receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
           deployAfter: after(server.name),
           appEnv: config.appEnv,
@@ -126,6 +142,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           privateIp: LOAD_BALANCER_IP,
           targets: plan.loadBalancer.targets.map((t) => ({ name: t, serverId: this.servers[t].server.id, attachment: this.servers[t].privateNetwork })),
           domain: config.domain,
+          namePrefix: prefix,
         },
         parent,
       );

@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
+import { committedLock, imageLockFindings, lockedDigests, planImages, type ImageLock } from "../model/images";
+import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
+import { readDeployed, type Deployed } from "./deployed";
+import { checkImageDrift } from "./image-drift";
 import { OrionPlatform } from "./platform";
 import { describeRelease } from "../model/release";
 
@@ -10,7 +14,22 @@ import { describeRelease } from "../model/release";
 export interface OrionOutputs {
   stage: string;
   monthlyCostEur: number;
-  servers: Record<string, { type: string; ipv4Address: pulumi.Output<string>; privateIp: string; containersMb: number; hostReserveMb: number; ramMb: number; headroomMb: number }>;
+  servers: Record<
+    string,
+    {
+      type: string;
+      ipv4Address: pulumi.Output<string>;
+      privateIp: string;
+      containersMb: number;
+      hostReserveMb: number;
+      ramMb: number;
+      headroomMb: number;
+      /** The root disk Hetzner reports: with keepDisk, the size the server was created with. */
+      diskGb: pulumi.Output<number>;
+    }
+  >;
+  /** Start of every Hetzner name; its presence also tells a later update that this stack has prefixes. */
+  namePrefix: string;
   loadBalancerIpv4?: pulumi.Output<string>;
   /** How the API is reached: its URL, the address its domain's A record must hold, or the SSH tunnel without a domain. */
   api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
@@ -69,8 +88,13 @@ function releaseOrder(planned: Plan): string[] {
   return order;
 }
 
-/** Reads `orion:*` config, plans the stage and builds it. `index.ts` exports what this returns. */
-export function orionProgram(): OrionOutputs {
+/**
+ * Reads `orion:*` config, plans the stage and builds it. `index.ts` exports
+ * what this returns. `deployed` says what exists already (this stack's last
+ * outputs, the project's SSH keys); it is read before any resource is registered.
+ * `lock` is the committed images.lock.json; offline runs pass one of their own.
+ */
+export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
   const { config, planned } = planOrExplain(
@@ -99,11 +123,23 @@ export function orionProgram(): OrionOutputs {
       backupPassphrase,
       appSecrets: Object.fromEntries(Object.entries(app ?? {}).map(([k, v]) => [k, String(v)])),
     }));
+  planned.findings.push(...imageLockFindings(planned, lock));
   for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
   // A preview shows what the placeholders would build; an update must not build it.
   const blocking = planned.findings.filter((f) => f.blocksUp);
   if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
     throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
+  }
+  // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
+  const drift = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(lock, planImages(planned)) : Promise.resolve();
+
+  const deployed = await read();
+  const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
+  if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
+    pulumi.log.warn(
+      `the app server was created before placement groups: it stays out of ${namePrefix}-spread until you add it once (README: "Upgrading a stack deployed before this version"); ` +
+        `servers created from now on are in the group from the start`,
+    );
   }
 
   const platform = new OrionPlatform("orion", {
@@ -112,16 +148,30 @@ export function orionProgram(): OrionOutputs {
     secrets: pulumi.secret(secrets),
     sshPrivateKey: cfg.getSecret("sshPrivateKey"),
     alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
+    namePrefix,
+    deployed,
+    digests: lockedDigests(lock),
   });
+  await drift;
   return {
     stage: planned.stage,
     monthlyCostEur: planned.cost.totalEur,
     servers: Object.fromEntries(
       planned.servers.map((s) => [
         s.name,
-        { type: s.type, ipv4Address: platform.servers[s.name].ipv4Address, privateIp: platform.servers[s.name].privateIp, containersMb: s.containersMb, hostReserveMb: s.hostReserveMb, ramMb: s.ramMb, headroomMb: s.headroomMb },
+        {
+          type: s.type,
+          ipv4Address: platform.servers[s.name].ipv4Address,
+          privateIp: platform.servers[s.name].privateIp,
+          containersMb: s.containersMb,
+          hostReserveMb: s.hostReserveMb,
+          ramMb: s.ramMb,
+          headroomMb: s.headroomMb,
+          diskGb: platform.servers[s.name].server.primaryDiskSize,
+        },
       ]),
     ),
+    namePrefix,
     loadBalancerIpv4: platform.loadBalancer?.ipv4Address,
     api: {
       ...(planned.ingress.domain ? { url: `https://${planned.ingress.domain}/` } : {}),

@@ -2,26 +2,36 @@ import * as command from "@pulumi/command";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { privateIp } from "../model/addresses";
+import { BOOT_BUDGET_SECONDS, dialErrorLimitFor } from "../model/boot";
 import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
 import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import { renderCloudInitWaitScript, renderStopForRescaleScript } from "../model/render/host-steps";
 import type { AlertReceivers } from "../model/render/monitoring";
 import { deployScriptOptions } from "../model/render/server-deployment";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "../model/render/server-files";
+import type { DeployedServer } from "./deployed";
 import { SERVER_TYPE } from "./tokens";
 
 export interface OrionServerArgs {
   plan: Plan;
   server: PlannedServer;
   location: string;
+  /** The server's name at Hetzner (prefixed, see model/names.ts). */
+  hetznerName: string;
+  /** Labels besides role and name: the stack's, for CI's temporary SSH firewall. */
+  labels: Record<string, string>;
   /** IDs of the stack's SSH keys, installed on root at creation. */
   sshKeyIds: pulumi.Input<string>[];
   /** Public keys the deploy command installs for the deploy user. */
   sshPublicKeys: string[];
   firewallIds: pulumi.Input<number>[];
-  placementGroupId?: pulumi.Input<number>;
+  /** The spread group the server is created in (model/placement.ts). */
+  placementGroupId: pulumi.Input<number>;
+  /** The server as the stack's last update left it; absent for a new server. */
+  previous?: DeployedServer;
   subnetId: pulumi.Input<string>;
   /** The pgdata volume this server attaches and mounts, when it runs the database. */
   pgdataVolume?: { name: string; id: pulumi.Input<number> };
@@ -32,6 +42,8 @@ export interface OrionServerArgs {
   sshPrivateKey?: pulumi.Output<string>;
   backups: boolean;
   appImage: string;
+  /** The app image needs the registry login that the deploy script does (`orion:registryUsername` is set), so it is not pulled ahead. */
+  privateAppImage?: boolean;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
   /** orion:appEnv: plain settings for the app, sent in the env file with its secrets. */
@@ -59,16 +71,39 @@ export class OrionServer extends pulumi.ComponentResource {
   public readonly readyForDeploy: pulumi.Resource[];
   /** The step that released the pgdata volume, where this server held it in an earlier stage. */
   public readonly pgdataRelease?: command.remote.Command;
+  /** Stops the compose project before Hetzner powers the server off for a new type. */
+  public readonly stopForRescale?: command.remote.Command;
+  /** Waits (as root) until cloud-init has set up the server; every other step on it waits for this. */
+  public readonly cloudInit: command.remote.Command;
 
   constructor(name: string, args: OrionServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SERVER_TYPE, name, {}, opts);
     const { plan, server } = args;
     this.privateIp = privateIp(server);
+    // The SSH agent of whoever runs `pulumi up` signs in, or the secret orion:sshPrivateKey.
+    const key = args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {};
+    // Long enough for a boot after creation or after a rescale (model/boot.ts).
+    const bootDials = dialErrorLimitFor(BOOT_BUDGET_SECONDS);
+
+    // Hetzner powers the server off hard to change its type (model/rescale.ts): stop the
+    // compose project first, on the address the last update left, before the server is touched.
+    if (args.previous && args.previous.type !== server.type) {
+      this.stopForRescale = new command.remote.Command(
+        `${name}-stop-for-rescale`,
+        {
+          connection: { host: args.previous.ipv4Address, user: DEPLOY_USER, dialErrorLimit: bootDials, ...key },
+          create: renderStopForRescaleScript(server.name, args.previous.type, server.type),
+          triggers: [args.previous.type, server.type],
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this },
+      );
+    }
 
     this.server = new hcloud.Server(
       name,
       {
-        name: `orion-${server.name}`,
+        name: args.hetznerName,
         serverType: server.type,
         image: SERVER_IMAGE,
         location: args.location,
@@ -76,21 +111,29 @@ export class OrionServer extends pulumi.ComponentResource {
         sshKeys: args.sshKeyIds,
         firewallIds: args.firewallIds,
         placementGroupId: args.placementGroupId,
-        // Keep the disk at its original size on rescale, so a later downgrade stays possible.
-        keepDisk: true,
+        // Keep the disk at its original size on rescale, so a later downgrade stays possible,
+        // unless orion:keepDisk.<server> is false (model/disk.ts).
+        keepDisk: server.disk.keepDisk,
         // Hetzner's backups skip volumes; the plan buys them only where data sits on the server's own disk.
         backups: server.serverBackups,
         deleteProtection: server.holdsData,
         rebuildProtection: server.holdsData,
-        labels: { "orion-role": server.role, "orion-server": server.name },
+        labels: { "orion-role": server.role, "orion-server": server.name, ...args.labels },
         publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        // CI's temporary SSH firewall is applied by label while a deploy runs; without this the
+        // provider would try to detach it from a server it updates (terraform-provider-hcloud
+        // v1.68.0 internal/server/resource.go:247-258, 645-676).
+        ignoreRemoteFirewallIds: true,
       },
       {
         parent: this,
         protect: server.holdsData,
         // These fields replace the server, and its disk with it. None of them should ever
         // change; if one does (a new base image, new keys), the server keeps running as it is.
-        ignoreChanges: ["image", "location", "userData", "sshKeys"],
+        // The placement group is set at creation only: the provider cannot add or remove a
+        // running server (internal/server/resource.go:1369-1403), so later changes are ignored.
+        ignoreChanges: ["image", "location", "userData", "sshKeys", "placementGroupId"],
+        dependsOn: this.stopForRescale ? [this.stopForRescale] : [],
       },
     );
 
@@ -100,10 +143,17 @@ export class OrionServer extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Without a private key in config, the SSH agent of whoever runs `pulumi up` signs in.
-    const connection = { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: 30, ...(args.sshPrivateKey ? { privateKey: args.sshPrivateKey } : {}) };
+    // Root has the stack's keys from Hetzner before sshd starts; the deploy user gets them at
+    // the end of cloud-init, so the wait logs in as root and names what it waited for.
+    this.cloudInit = new command.remote.Command(
+      `${name}-cloud-init`,
+      { connection: { host: this.server.ipv4Address, user: "root", dialErrorLimit: bootDials, ...key }, create: renderCloudInitWaitScript(server.name), addPreviousOutputInEnv: false },
+      { parent: this },
+    );
+    const connection = { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: bootDials, ...key };
+    const afterCloudInit = { parent: this, dependsOn: [this.cloudInit] };
     if (args.releasesPgdata) {
-      this.pgdataRelease = new command.remote.Command(`${name}-release-pgdata`, { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false }, { parent: this });
+      this.pgdataRelease = new command.remote.Command(`${name}-release-pgdata`, { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false }, afterCloudInit);
     }
 
     const attachment = args.pgdataVolume
@@ -125,11 +175,12 @@ export class OrionServer extends pulumi.ComponentResource {
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets, args.appEnv)));
 
-    // Public images only: a private app image needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => image !== args.appImage).map((image) => imageRef(image, digests)));
-    const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, { parent: this });
+    // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
+    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
+    const pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, afterCloudInit);
 
     const deployDependencies: Promise<pulumi.Resource[]> = (args.deployAfter ?? Promise.resolve([])).then((others) => [
+      this.cloudInit,
       ...this.readyForDeploy,
       pull,
       ...(attachment ? [attachment] : []),

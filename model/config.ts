@@ -8,6 +8,7 @@ import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } 
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import { APP_DEFAULTS, appEnvNameProblem } from "./app";
 import { BACKUP_DEFAULTS } from "./backup";
+import { NAME_PREFIX_HELP, NAME_PREFIX_PATTERN } from "./names";
 
 /** Room for a year of Orion's data at launch, twice Hetzner's smallest volume (chosen; the guide has no figure). */
 export const DEFAULT_PGDATA_VOLUME_GB = 20;
@@ -56,8 +57,14 @@ export interface OrionConfig {
   watchdogWebhook?: boolean;
   /** The operator deploys without an alert receiver on purpose. */
   noAlertReceiver: boolean;
+  /** A preview compares the locked image digests with their registries (components/image-drift.ts); false where none can be reached. */
+  imageDriftCheck: boolean;
   /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
   databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
+  /** Start of every Hetzner name; the program defaults it to project and stack (`orion-prod`). */
+  namePrefix?: string;
+  /** Servers whose next rescale grows the root disk (`orion:keepDisk.<server>: false`); every other server keeps its disk. */
+  keepDisk: Record<string, boolean>;
 }
 
 /** One problem in the config: the key, the value given and what would be accepted. */
@@ -251,6 +258,7 @@ export const configSchema = z.object({
     }),
   ).default({}),
   noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
+  imageDriftCheck: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
   // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
   backupBucket: z
     .string()
@@ -263,6 +271,16 @@ export const configSchema = z.object({
   backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
   backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
   archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
+  namePrefix: z
+    .string()
+    .refine((v) => NAME_PREFIX_PATTERN.test(v), { error: `is not a name prefix Hetzner accepts; use ${NAME_PREFIX_HELP}` })
+    .optional(),
+  keepDisk: pulumiValue(
+    z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a server name; use one such as app, db or worker-1" }), pulumiValue(z.boolean({ error: "is not true or false" })), {
+        error: 'is not a map; use server names as keys and true or false, e.g. {"app": false}',
+      }),
+  ).default({}),
 });
 
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -291,6 +309,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   backupBucket: "",
   backupEndpoint: "",
   backupCaCert: "",
+  namePrefix: "",
 };
 
 /**
@@ -369,6 +388,9 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
     watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
     noAlertReceiver: c.noAlertReceiver,
+    imageDriftCheck: c.imageDriftCheck,
     databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
+    namePrefix: c.namePrefix,
+    keepDisk: c.keepDisk as Record<string, boolean>,
   };
 }

@@ -2,6 +2,8 @@ import type { AppContract } from "./app";
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import type { CelerySettings } from "./celery";
 import type { ConnectionBudget } from "./connections";
+import type { ServerDisk } from "./disk";
+import type { PlannedPlacementGroup } from "./placement";
 import type { PlannedRelease } from "./release";
 import type { LoadBalancerTls, PlannedCaddy, PlannedIngress } from "./ingress";
 import type { ServiceGroup, ServiceName } from "./services";
@@ -34,7 +36,9 @@ export interface PlannedServer {
   type: ServerTypeName;
   vcpu: number;
   ramMb: number;
+  /** The root disk it has: with keepDisk, the size of the type it was created as (see disk.ts). */
   diskGb: number;
+  disk: ServerDisk;
   hostReserveMb: number;
   hostReserveCovers: string;
   services: PlannedService[];
@@ -122,6 +126,8 @@ export interface Plan {
   servers: PlannedServer[];
   volumes: PlannedVolume[];
   loadBalancer?: PlannedLoadBalancer;
+  /** Spread placement groups, each server in one from its creation. */
+  placementGroups: PlannedPlacementGroup[];
   /** How the API is served: domain, certificate issuer, where DNS must point. */
   ingress: PlannedIngress;
   backup: PlannedBackup;

@@ -4,6 +4,8 @@ import { planBackup, postgresArchiving } from "./backup-plan";
 import { celerySettings } from "./celery";
 import { ConfigError, CONFIG_NAMESPACE, type ConfigProblem, type OrionConfig } from "./config";
 import { connectionBudget, describeClients } from "./connections";
+import { serverDisk } from "./disk";
+import { planPlacementGroups } from "./placement";
 import { noDomainMessage, planCaddy, planIngress, planLoadBalancer } from "./ingress";
 import type { Finding, MonthlyCost, Plan, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./plan-types";
 import { SERVICES, type ServiceName } from "./services";
@@ -39,6 +41,8 @@ export function plan(config: OrionConfig): Plan {
   checkFloors(servers, problems);
   checkBudgets(servers, stage, problems);
   checkConnections(connections, config, problems);
+  checkKeepDisk(servers, stage, config, problems);
+  const placementGroups = planPlacementGroups(servers, problems);
   if (stage.loadBalancer && config.loadBalancerTls === "hetzner-managed" && !config.domain) {
     problems.push({ key: key("loadBalancerTls"), value: config.loadBalancerTls, message: "needs orion:domain (a domain whose DNS zone Hetzner hosts); set orion:domain, or use caddy" });
   }
@@ -54,7 +58,7 @@ export function plan(config: OrionConfig): Plan {
   const ingress = planIngress(config, loadBalancer);
   const backup = planBackup(servers, config);
   const cost = monthlyCost(servers, volumes, loadBalancer, backup.priceEurMonthly);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, ingress, backup, connections, app, releases, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, ingress, backup, connections, app, releases, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
 }
 
 /** The app's own variables: orion:appEnv's and orion:appSecrets' names, each name once. */
@@ -117,13 +121,15 @@ function planServer(spec: ServerSpec, name: string, config: OrionConfig, problem
   const reserve = HOST_RESERVE_MB[spec.role];
   const services = spec.services.map((s) => planService(s, name, type.name, config, problems));
   const containersMb = services.reduce((sum, s) => sum + s.totalMb, 0);
+  const disk = serverDisk(config.stage, spec.role, type.name, config.keepDisk[name] ?? true);
   return {
     name,
     role: spec.role,
     type: type.name,
     vcpu: type.vcpu,
     ramMb: type.ramMb,
-    diskGb: type.diskGb,
+    diskGb: disk.diskGb,
+    disk,
     hostReserveMb: reserve.mb,
     hostReserveCovers: reserve.covers,
     services,
@@ -213,6 +219,15 @@ function checkBudgets(servers: PlannedServer[], stage: StageSpec, problems: Conf
         `(${server.type}, ${formatMb(server.ramMb)} RAM) overflows by ${formatMb(-server.headroomMb)}: ` +
         `containers ${formatMb(server.containersMb)} + host reserve ${formatMb(server.hostReserveMb)} = ${formatMb(server.containersMb + server.hostReserveMb)}; ${fixes.join(" or ")}`,
     });
+  }
+}
+
+function checkKeepDisk(servers: PlannedServer[], stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {
+  const names = servers.map((s) => s.name);
+  for (const server of Object.keys(config.keepDisk)) {
+    if (!names.includes(server)) {
+      problems.push({ key: key(`keepDisk.${server}`), value: config.keepDisk[server], message: `names a server the ${stage.name} stage does not have; its servers are ${names.join(", ")}` });
+    }
   }
 }
 

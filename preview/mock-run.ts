@@ -27,6 +27,17 @@ export interface RecordedResource {
 export interface MockRun {
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /** Tokens of the provider functions the program called (`hcloud:index/getSshKeys:getSshKeys`). */
+  calls: string[];
+  /** What the program logged as warnings (`pulumi.log.warn`), in order. */
+  warnings: string[];
+}
+
+/** What exists before the run: the stack's outputs from its last update, the Hetzner project's SSH keys. */
+export interface ExistingState {
+  /** Outputs of the stack's last update, as a stack reference to itself reads them. Absent: a new stack. */
+  outputs?: Record<string, unknown>;
+  sshKeys?: { id: number; name: string; fingerprint: string; publicKey: string; labels: Record<string, string> }[];
 }
 
 export interface MockRunOptions {
@@ -38,14 +49,12 @@ export interface MockRunOptions {
   preview?: boolean;
   project?: string;
   stack?: string;
-  /** Answer registry lookups with a digest. Off for the test bed, where no registry exists and images are named by tag (DECISIONS.md #2). Defaults to true. */
-  registryDigests?: boolean;
+  existing?: ExistingState;
+  /** What a registry answers for a tag (`postgres:15.13-bookworm` -> `sha256:...`); undefined fails the lookup, as an unreachable registry would. */
+  registryDigest?: (image: string) => string | undefined;
 }
 
-/** A stand-in digest, stable per image, so that two runs render identical compose files. */
-export function fakeDigest(image: string): string {
-  return `sha256:${createHash("sha256").update(image).digest("hex")}`;
-}
+const RUNTIME_WARNING = "warning: [runtime] ";
 
 /** Hetzner IDs are numbers; a stable one per resource keeps two runs of the same config identical. */
 function fakeId(type: string, name: string): string {
@@ -56,10 +65,13 @@ type MonitorWithRegister = {
   registerResource(req: RegisterResourceRequest, callback: (err: Error | null, resp?: RegisterResourceResponse) => void): void;
 };
 
+/** Root disk of a new server by type, as Hetzner reports it (`primaryDiskSize`); the catalog's figures. */
+const NEW_DISK_GB: Record<string, number> = { cax11: 40, cax21: 80, cax31: 160, cax41: 320 };
+
 /** Computed outputs the program reads from providers, for runs that imitate `pulumi up`. */
-function computedState(type: string, name: string): Record<string, unknown> {
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const octet = (createHash("sha256").update(name).digest()[0] % 200) + 20;
-  if (type === "hcloud:index/server:Server") return { ipv4Address: `203.0.113.${octet}` };
+  if (type === "hcloud:index/server:Server") return { ipv4Address: `203.0.113.${octet}`, primaryDiskSize: NEW_DISK_GB[String(inputs.serverType)] };
   if (type === "hcloud:index/loadBalancer:LoadBalancer") return { ipv4: `198.51.100.${octet}` };
   return {};
 }
@@ -68,19 +80,32 @@ function computedState(type: string, name: string): Record<string, unknown> {
  * Runs a Pulumi program under the SDK's mocks and records every registration.
  * Runs share the SDK's global state, so they must not overlap.
  */
-export async function runUnderMocks(program: () => Record<string, unknown> | void, options: MockRunOptions): Promise<MockRun> {
+export async function runUnderMocks(program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void, options: MockRunOptions): Promise<MockRun> {
   const preview = options.preview ?? true;
+  const calls: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({
-      id: preview ? undefined : fakeId(args.type, args.name),
-      state: preview ? args.inputs : { ...args.inputs, ...computedState(args.type, args.name) },
-    }),
+    newResource: (args) => {
+      // A stack reference is read, never created: it answers with the referenced stack's outputs.
+      if (args.type === "pulumi:pulumi:StackReference") return { id: args.id ?? args.name, state: { name: args.inputs.name, outputs: options.existing?.outputs ?? {}, secretOutputNames: [] } };
+      return {
+        id: preview ? undefined : fakeId(args.type, args.name),
+        state: preview ? args.inputs : { ...args.inputs, ...computedState(args.type, args.name, args.inputs) },
+      };
+    },
     call: (args) => {
-      if (args.token === "docker:index/getRegistryImage:getRegistryImage") return { name: args.inputs.name, sha256Digest: options.registryDigests === false ? "" : fakeDigest(String(args.inputs.name)) };
+      calls.push(args.token);
+      if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { id: "ssh-keys", sshKeys: options.existing?.sshKeys ?? [] };
+      if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+        const name = String(args.inputs.name);
+        const digest = options.registryDigest?.(name);
+        if (!digest) throw new Error(`Got error when attempting to fetch image version ${name} from registry: no registry in the offline run`);
+        return { id: digest, name, sha256Digest: digest };
+      }
       throw new Error(`the program called ${args.token}, which the offline run does not know`);
     },
   };
-  await pulumi.runtime.setMocks(mocks, options.project ?? "orion", options.stack ?? "prod", preview);
+  // "organization" is what a self-managed backend calls every stack's organization.
+  await pulumi.runtime.setMocks(mocks, options.project ?? "orion", options.stack ?? "prod", preview, "organization");
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);
 
   const resources: RecordedResource[] = [];
@@ -114,16 +139,35 @@ export async function runUnderMocks(program: () => Record<string, unknown> | voi
   // A program that throws (as `pulumi up` on a refused config does) rejects this run: an error
   // left inside the stack's initialisation would be unhandled and end the whole process.
   let failure: unknown;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
-      outputs = Object.fromEntries(Object.entries(program() ?? {}).filter(([, v]) => v !== undefined));
-    } catch (error) {
-      failure = error;
+  // Without an engine the SDK prints `pulumi.log.warn` as "warning: [runtime] ..."; the run keeps them instead.
+  const warnings: string[] = [];
+  const plain: Record<string, unknown> = {};
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = String(args[0]);
+    if (text.startsWith(RUNTIME_WARNING)) warnings.push(text.slice(RUNTIME_WARNING.length));
+    else warn(...args);
+  };
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        // Pulumi warns about undefined stack outputs; an absent optional output is not worth a warning.
+        outputs = Object.fromEntries(Object.entries((await program()) ?? {}).filter(([, v]) => v !== undefined));
+      } catch (error) {
+        failure = error;
+      }
+      return outputs;
+    });
+    // Outputs as the state keeps them (plain values), so that a later run can read them as its last update's.
+    // Each key on its own: in a preview one unknown IP would leave the whole object unknown; such a key stays as it was.
+    for (const [key, value] of Object.entries(outputs)) {
+      const resolved = await (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
+      plain[key] = resolved === undefined ? value : resolved;
     }
-    return outputs;
-  });
-  await settings.disconnect();
+    await settings.disconnect();
+  } finally {
+    console.warn = warn;
+  }
   if (failure !== undefined) throw failure;
-  return { resources, outputs };
+  return { resources, outputs: plain, calls, warnings };
 }

@@ -7,6 +7,20 @@ const ROOT = join(__dirname, "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 
+interface Job {
+  if?: string;
+  environment?: string;
+  needs?: string;
+  steps: { run?: string; if?: string }[];
+}
+interface Workflow {
+  on: unknown;
+  permissions: unknown;
+  jobs: Record<string, Job>;
+}
+const preview = parse(readFileSync(join(WORKFLOWS, "preview.yml"), "utf8")) as Workflow;
+const deploy = parse(readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8")) as Workflow;
+
 describe("CI workflows", () => {
   it("exist for pull requests and for main", () => {
     expect(files.sort()).toEqual(["deploy.yml", "preview.yml"]);
@@ -48,14 +62,35 @@ describe("CI workflows", () => {
   });
 
   it("previews every pull request with the policy pack and deploys main behind an approved environment", () => {
-    const preview = parse(readFileSync(join(WORKFLOWS, "preview.yml"), "utf8"));
-    const deploy = parse(readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8"));
-    const runs = (w: { jobs: Record<string, { steps: { run?: string }[] }> }) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")).join("\n");
+    const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")).join("\n");
     expect(runs(preview)).toContain("pulumi preview --stack prod --policy-pack policies --diff");
     expect(runs(preview)).toContain("GITHUB_STEP_SUMMARY");
     expect(runs(deploy)).toContain("pulumi up --stack prod --policy-pack policies --yes");
     expect(deploy.jobs.up.environment).toBe("production");
     expect(deploy.jobs.up.needs).toBe("test");
     for (const w of [preview, deploy]) expect(runs(w)).toContain("bash .ci/run");
+  });
+
+  it("opens SSH to the deploy runner's address right before pulumi up and always closes it after", () => {
+    const steps = deploy.jobs.up.steps;
+    const at = (text: string) => steps.findIndex((s) => (s.run ?? "").includes(text));
+    expect(at("ci-ssh-access.mjs open")).toBeGreaterThan(at("ssh-add"));
+    expect(at("pulumi up")).toBe(at("ci-ssh-access.mjs open") + 1);
+    expect(at("ci-ssh-access.mjs close")).toBe(at("pulumi up") + 1);
+    expect(steps[at("ci-ssh-access.mjs close")].if).toBe("always()");
+  });
+
+  it("gives pull requests no production secret: forks none at all, the repository's branches only read access", () => {
+    const secretsOf = (job: Job) => [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).sort();
+    const production = new Set(secretsOf(deploy.jobs.up));
+    expect(secretsOf(preview.jobs.test)).toEqual([]);
+    expect(secretsOf(preview.jobs.offline)).toEqual([]);
+    expect(preview.jobs.preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(preview.jobs.preview.environment).toBe("preview");
+    // The backend's address, and the passphrase that decrypts the stack for any preview; every credential is a read-only one of its own.
+    expect(secretsOf(preview.jobs.preview).filter((s) => production.has(s))).toEqual(["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
+    expect(secretsOf(preview.jobs.preview)).not.toContain("DEPLOY_SSH_KEY");
+    expect(preview.permissions).toEqual({ contents: "read" });
+    expect(preview.on).toEqual({ pull_request: { branches: ["main"] } });
   });
 });

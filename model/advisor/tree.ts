@@ -66,13 +66,18 @@ function tryPlan(raw: Raw, change: Change): Plan | undefined {
   }
 }
 
-/** The first change that the model accepts, with its plan. */
-function firstFitting(raw: Raw, candidates: Change[]): { change: Change; plan: Plan } | undefined {
+/** The first change that the model accepts (and that does what the leaf asks, where `helps` says), with its plan. */
+function firstFitting(raw: Raw, candidates: Change[], helps: (p: Plan) => boolean = () => true): { change: Change; plan: Plan } | undefined {
   for (const change of candidates) {
     const p = tryPlan(raw, change);
-    if (p) return { change, plan: p };
+    if (p && helps(p)) return { change, plan: p };
   }
   return undefined;
+}
+
+/** `pulumi config set`, with --path where the key is inside a map (`serverTypes.app`), as Pulumi needs it. */
+export function configSetCommand(key: string, value: string | number): string {
+  return `pulumi config set ${key.includes(".") ? "--path " : ""}orion:${key} ${value}`;
 }
 
 const laterStages = (stage: StageName) => STAGE_NAMES.slice(STAGE_NAMES.indexOf(stage) + 1);
@@ -94,7 +99,9 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
   switch (leaf) {
     case "upgrade-server": {
       const role = serverOf(current, worst).role;
-      return [...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })), ...next.map((stage) => ({ stage }))];
+      // A later stage may keep the server's type (early-growth and growth both run a CAX21): offer it with the larger types it allows too.
+      const laterTypes = (stage: StageName) => (STAGES[stage].servers.find((s) => s.role === role)?.allowedTypes.slice(1) ?? []).map((t) => ({ stage, [`serverTypes.${role}`]: t }));
+      return [...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })), ...next.flatMap((stage) => [{ stage }, ...laterTypes(stage)])];
     }
     case "pgbouncer-or-pool": {
       if (!current.connections.viaPgBouncer) return [{ stage: "growth" }, ...next.map((stage) => ({ stage }))];
@@ -110,9 +117,14 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
       const more = [...new Set([Math.min(max, workers * 2), Math.min(max, workers + 1)])].filter((w) => w > workers).map((w) => ({ uvicornWorkers: w }));
       return [...more, ...largerTypes(current, apiServer.name).map((t) => ({ [`serverTypes.${apiServer.role}`]: t })), ...next.map((stage) => ({ stage }))];
     }
-    case "disk":
-      // Volumes grow, never shrink: double the one the stage has.
-      return [{ pgdataVolumeGb: current.volumes[0].sizeGb * 2 }];
+    case "disk": {
+      // The question reads `/`, the root disk; PostgreSQL's data is on the pgdata volume, so growing
+      // that would not help. The root disk grows only with a type change that leaves keepDisk
+      // (model/disk.ts): a larger type in this stage, else the next stage that has one.
+      const server = serverOf(current, worst);
+      const grow = { [`keepDisk.${server.name}`]: "false" };
+      return [...largerTypes(current, worst).map((t) => ({ ...grow, [`serverTypes.${server.role}`]: t })), ...next.map((stage) => ({ ...grow, stage }))];
+    }
     case "celery-replicas": {
       const worker = current.servers.flatMap((s) => s.services).find((x) => x.name === "celery-worker")!;
       return [{ "replicas.celery-worker": worker.replicas + 1 }, ...next.map((stage) => ({ stage, "replicas.celery-worker": worker.replicas + 1 })), ...next.map((stage) => ({ stage }))];
@@ -120,6 +132,20 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
     case "none":
       return [];
   }
+}
+
+/** The answer to a full root file system: what to clean, and how the root disk grows, with its price. */
+function diskDetail(server: Plan["servers"][number], proposed: Plan | undefined): string {
+  const kept = server.diskGb < server.disk.typeDiskGb ? ` (kept from ${server.disk.createdAs.toUpperCase()} at creation; a new ${server.type.toUpperCase()} has ${server.disk.typeDiskGb} GB)` : "";
+  const grown = proposed?.servers.find((s) => s.name === server.name);
+  return (
+    `Free space on ${server.name}'s root file system (/): docker system prune --all --filter until=168h, journalctl --vacuum-size=200M, old backups. ` +
+    `PostgreSQL's data is on the pgdata volume, not on /, so growing that volume does not help. ` +
+    `${server.name}'s root disk is ${server.diskGb} GB${kept}; it grows only when the server changes type without keepDisk` +
+    (grown
+      ? `, to ${grown.diskGb} GB as a ${grown.type.toUpperCase()}, and from then on ${server.name} can never move to a type with a smaller disk (no downgrade). The smallest change that the model accepts:`
+      : "; no larger type fits this stage or the next, so plan it by hand with npm run plan.")
+  );
 }
 
 const GUIDE_ACTIONS: Record<Leaf, string> = {
@@ -167,13 +193,22 @@ export function advise(measurements: Measurements, raw: Raw, load?: { clients?: 
     }
   }
 
-  const found = firstFitting(raw, candidatesFor(leaf, current, over));
-  const commands = found ? Object.entries(found.change).map(([key, value]) => `pulumi config set orion:${key} ${value}`) : [];
+  // More RAM is only an answer if the server ends up with more room than it has now; a full disk only if that server's disk grows.
+  const worst = serverOf(current, over[0] ?? current.servers[0].name);
+  const relieves = (p: Plan) => {
+    const after = p.servers.find((s) => s.name === worst.name);
+    if (leaf === "upgrade-server") return (after?.headroomMb ?? -Infinity) > worst.headroomMb;
+    if (leaf === "disk") return (after?.diskGb ?? 0) > worst.diskGb;
+    return true;
+  };
+  const full = leaf === "disk" ? worst : undefined;
+  const found = firstFitting(raw, candidatesFor(leaf, current, over), relieves);
+  const commands = found ? Object.entries(found.change).map(([key, value]) => configSetCommand(key, value)) : [];
   const detail =
     leaf === "none"
       ? "Every answer in the guide's tree is no."
-      : leaf === "disk"
-        ? `Free space on ${over.join(", ")}: docker system prune --all --filter until=168h, journalctl --vacuum-size=200M, old backups. PostgreSQL's data lives on the pgdata volume, which can grow:`
+      : full
+        ? diskDetail(full, found?.plan)
         : found
           ? `For ${over.length > 0 ? over.join(", ") : "the stack"}: the smallest change that the model accepts:`
           : "No change within this stage or the next fits the model; plan it by hand with npm run plan.";

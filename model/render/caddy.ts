@@ -4,6 +4,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { formatComposeMemory } from "../units";
 import { caddyfile, type CaddyDirective, type CaddySite } from "./caddyfile";
+import { START_INTERVAL } from "./start-interval";
 
 /** The Caddyfile, relative to the deploy directory; its directory is mounted at /etc/caddy, so a file moved into place is what `caddy reload` reads. */
 export const CADDYFILE = "config/caddy/Caddyfile";
@@ -83,7 +84,7 @@ export function caddyComposeService(server: PlannedServer, image: string): Recor
     network_mode: "host",
     command: ["caddy", "run", ...CADDY_CONFIG_ARGS],
     restart: "unless-stopped",
-    healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN}/config/`], interval: "30s", timeout: "5s", retries: 5, start_period: "30s" },
+    healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN}/config/`], interval: "30s", timeout: "5s", retries: 5, start_period: "30s", start_interval: START_INTERVAL },
     logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
     mem_limit: formatComposeMemory(caddy.memoryLimitMb),
   };

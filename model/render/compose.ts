@@ -14,8 +14,9 @@ import { PGDATA_MOUNT_PATH } from "../plan";
 import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
 import { API_STOP_TIMEOUT_S, DB_PASSWORD_FILE_IN_CONTAINER, WORKER_STOP_TIMEOUT_S } from "./release-script";
-import { BACKEND_SUBNET, DB_NAME, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
+import { BACKEND_SUBNET, DB_NAME, EDGE_SUBNET, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
 import { BACKUP_METRICS_VOLUME, PGBACKREST_IMAGE_SERVICES, PGBACKREST_MOUNTS, PGBACKREST_PATHS, pgbackrestImageKeys, pgbackrestSecretEnvironment } from "./pgbackrest";
+import { START_INTERVAL } from "./start-interval";
 
 /** Compose project name; `docker compose -p orion` on every server. */
 export const COMPOSE_PROJECT = "orion";
@@ -26,7 +27,11 @@ export type ImageDigests = Record<string, string>;
 type ComposeService = Record<string, unknown>;
 
 const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
-const health = (test: string[], interval = "30s") => ({ test, interval, timeout: "5s", retries: 5, start_period: "30s" });
+/**
+ * Probes every `interval` once up; every `startInterval` while starting, so that `up --wait`
+ * returns as soon as the service answers (start-interval.ts says which engines take it).
+ */
+const health = (test: string[], interval = "30s", startInterval = START_INTERVAL, timeout = "5s") => ({ test, interval, timeout, retries: 5, start_period: "30s", start_interval: startInterval });
 
 /** An image as compose pulls it: pinned to its digest where the program resolved one. */
 export function imageRef(image: string, digests: ImageDigests): string {
@@ -153,7 +158,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       return {
         command: ["celery", "-A", plan.app.celeryApp, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
         environment: appEnvironment(plan, server, s),
-        healthcheck: health(["CMD-SHELL", `celery -A ${plan.app.celeryApp} inspect ping -d celery@$$HOSTNAME`], "60s"),
+        // The ping starts a Python interpreter and waits for the broker's reply: about a second of CPU, so not every second.
+        // The probe starts Python and imports the app before it asks the worker, which answers within --timeout: seconds
+        // on a busy 2-vCPU server (the test bed's deploys failed at 5 s under load), so the check gets 20 s.
+        healthcheck: health(["CMD-SHELL", `celery -A ${plan.app.celeryApp} inspect ping --timeout 5 -d celery@$$HOSTNAME`], "60s", "5s", "20s"),
         // SIGTERM is Celery's warm shutdown: running tasks finish within this time (model/release.ts).
         stop_grace_period: `${WORKER_STOP_TIMEOUT_S}s`,
       };
@@ -276,7 +284,7 @@ export function renderCompose(plan: Plan, server: PlannedServer, digests: ImageD
       networks: {
         // Internal: nothing on it reaches or is reached from outside the host, whatever a service publishes.
         backend: { internal: true, ipam: { config: [{ subnet: BACKEND_SUBNET }] } },
-        edge: {},
+        edge: { ipam: { config: [{ subnet: EDGE_SUBNET }] } },
       },
       ...(namedVolumes.length > 0 ? { volumes: Object.fromEntries(namedVolumes.sort().map((v) => [v, {}])) } : {}),
     },

@@ -1,6 +1,7 @@
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { COMPOSE_PROJECT } from "./compose";
 import { DEPLOY_DIR, TEMPLATE_SUFFIX } from "./server-files";
+import { dropStartIntervalOnOldEngines } from "./start-interval";
 
 export const MOUNT_HELPER = "/usr/local/sbin/orion-mount-volume";
 export const DEPLOY_USER = "deploy";
@@ -89,6 +90,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
     lines.push(`chmod 644 ${shellQuote(output)}`);
     generated.push(output);
   }
+  lines.push(dropStartIntervalOnOldEngines("compose.yaml"));
   lines.push("# The compose file and every ${...} in it, checked against the new env file before anything runs.");
   lines.push(`${compose} config --quiet`);
   lines.push(...(options.checks ?? []));
@@ -145,8 +147,13 @@ export function renderReleasePgdataScript(): string {
 /**
  * Pulls a server's public images before its deploy, while other steps run
  * (on the db server: while the app server releases the pgdata volume), so
- * that starting the containers is not held up by downloads.
+ * that starting the containers is not held up by downloads. All at once: the
+ * engine shares the layers they have in common, and the step takes as long
+ * as the largest image rather than the sum. It fails if any pull fails,
+ * after every pull has ended, so its output names each image that failed.
  */
 export function renderPullScript(images: string[]): string {
-  return ["set -euo pipefail", ...[...new Set(images)].sort().map((image) => `docker pull --quiet ${shellQuote(image)}`)].join("\n").concat("\n");
+  // Each pull alone on its line, as the policy pack reads `docker pull` arguments line by line.
+  const pulls = [...new Set(images)].sort().flatMap((image) => [`docker pull --quiet ${shellQuote(image)} &`, 'pids="$pids $!"']);
+  return ["set -euo pipefail", 'pids=""', ...pulls, "failed=0", 'for pid in $pids; do wait "$pid" || failed=1; done', 'exit "$failed"'].join("\n").concat("\n");
 }

@@ -20,6 +20,8 @@ export const BACKUP_SCRIPT = `#!/bin/bash
 # orion-backup: scheduled pgBackRest base backups (\`--once\`: one pass, for tests and by hand).
 set -u
 metrics_dir=\${ORION_METRICS_DIR:-/var/lib/orion/metrics}
+# While PostgreSQL starts: how soon to look again (the stanza, and so WAL archiving, waits for the first pass).
+starting_retry_seconds=10
 
 # Compose starts it as root: it owns the metrics volume, then runs as postgres like the image's entrypoint.
 if [ "$(id -u)" = 0 ]; then
@@ -72,8 +74,14 @@ write_check() {
 
 stanza_ready=no
 pass() {
-  local info type
-  if [ "$(psql -XAtc 'SELECT pg_is_in_recovery()' 2>/dev/null)" != f ]; then
+  local info type role
+  role=$(psql -XAtc 'SELECT pg_is_in_recovery()' 2>/dev/null)
+  if [ -z "$role" ]; then
+    # Starting beside PostgreSQL: WAL archiving fails until the stanza exists, so look again soon, not in a full interval.
+    log "PostgreSQL does not answer yet; looking again in \${starting_retry_seconds}s"
+    return 2
+  fi
+  if [ "$role" != f ]; then
     log "PostgreSQL is not up as a primary here; no backup (a replica starts once it is promoted)"
     return 0
   fi
@@ -103,8 +111,9 @@ if [ "\${1:-}" = --once ]; then
 fi
 trap 'exit 0' TERM INT
 while :; do
-  pass
-  sleep "$check_every_seconds" &
+  wait_s=$check_every_seconds
+  pass || { [ $? -eq 2 ] && wait_s=$starting_retry_seconds; }
+  sleep "$wait_s" &
   wait $!
 done
 `;

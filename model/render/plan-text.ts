@@ -2,6 +2,7 @@ import Table from "cli-table3";
 import stringWidth from "string-width";
 import wrapAnsi from "wrap-ansi";
 import { SERVER_TYPES } from "../catalog";
+import { describeDisk } from "../disk";
 import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
@@ -73,7 +74,7 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
 
 function renderServer(server: PlannedServer, width: number): string {
   const type = SERVER_TYPES[server.type];
-  const header = wrap(`${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${type.diskGb} GB disk, ${formatEur(type.priceEurMonthly)}/month`, width);
+  const header = wrap(`${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${describeDisk(server.disk)}, ${formatEur(type.priceEurMonthly)}/month`, width);
   const purposes = server.services.map((s) => s.purpose);
   const purposeWidth = Math.max(...purposes.map((p) => stringWidth(p)), "Purpose".length) + 2;
   const withPurpose = tableWidth([...COLUMN_WIDTHS, purposeWidth]) <= width;

@@ -11,6 +11,12 @@ export const DB_NAME = "orion";
 export const DB_USER = "orion";
 /** Docker network of the compose project's backend, fixed so that pg_hba.conf can name it. */
 export const BACKEND_SUBNET = "172.28.0.0/24";
+/**
+ * Docker network `edge` (egress and publishing), fixed for the same reason:
+ * PostgreSQL joins it to reach Object Storage (pgBackRest), and compose's DNS
+ * may then answer `db` with its edge address to a client on both networks.
+ */
+export const EDGE_SUBNET = "172.28.1.0/24";
 /** The Redis master name Sentinel watches and Celery asks for. */
 export const SENTINEL_MASTER = "orion";
 /** Days of metrics Prometheus keeps (guide: "Metrics (15-day retention)"). */
@@ -41,7 +47,7 @@ export function postgresConfFor(db: PlannedService): string {
   });
 }
 
-/** Local sockets, the compose backend and the app servers' private IPs; nothing else. */
+/** Local sockets, the compose networks (backend, edge) and the app servers' private IPs; nothing else. */
 export function pgHbaFor(plan: Plan): string {
   const clients = plan.servers.filter((s) => s.services.some((x) => ["api", "celery-worker", "celery-beat", "pgbouncer", "postgres-exporter"].includes(x.name)));
   const replicas = plan.servers.filter((s) => s.role === "db-replica");
@@ -49,6 +55,7 @@ export function pgHbaFor(plan: Plan): string {
     "# TYPE  DATABASE     USER      ADDRESS          METHOD",
     "local   all          all                        trust",
     `host    all          all       ${BACKEND_SUBNET}   scram-sha-256`,
+    `host    all          all       ${EDGE_SUBNET}   scram-sha-256`,
     ...clients.map((s) => `host    all          all       ${privateIp(s)}/32     scram-sha-256`),
     ...replicas.map((s) => `host    replication  ${DB_USER}     ${privateIp(s)}/32     scram-sha-256`),
   ];

@@ -1,5 +1,6 @@
 import markdownTable from "markdown-table";
 import { SERVER_TYPES } from "../catalog";
+import { describeDisk } from "../disk";
 import { parseConfig } from "../config";
 import { plan } from "../plan";
 import type { Plan, PlannedServer } from "../plan-types";
@@ -38,7 +39,7 @@ export function renderStagesDoc(plans: Plan[] = defaultPlans()): string {
     out.push(`## ${p.stage}`, "", `${stage.title}. Trigger: ${stage.trigger}.`, "", "Guide's actions:", "", ...stage.guideActions.map((a) => `- ${a}`), "");
     for (const server of p.servers) {
       const type = SERVER_TYPES[server.type];
-      out.push(`### ${p.stage}: ${server.name} (${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(type.ramMb)}, ${formatEur(type.priceEurMonthly)}/month)`, "");
+      out.push(`### ${p.stage}: ${server.name} (${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(type.ramMb)}, ${describeDisk(server.disk)}, ${formatEur(type.priceEurMonthly)}/month)`, "");
       out.push(serverTable(server), "");
     }
     const c = p.cost;

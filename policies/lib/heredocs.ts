@@ -1,3 +1,13 @@
+import { dropStartIntervalOnOldEngines } from "../../model/render/start-interval";
+
+/**
+ * The one change a deploy may make to its compose file after writing it: on
+ * an engine before 25, which Compose refuses a file with `start_interval`
+ * for, drop the start probes' cadence (model/render/start-interval.ts). No
+ * policy reads it, and only this exact line is let through.
+ */
+const ENGINE_ADAPTATION = dropStartIntervalOnOldEngines("compose.yaml");
+
 /** A file that a deploy command writes, with the script line where its content starts. */
 export interface WrittenFile {
   path: string;
@@ -84,6 +94,7 @@ export function rewrites(script: string): { path: string; line: number }[] {
   for (const { line, text } of commandLines(script)) {
     if (/^\s*cat\s*>[^>]/.test(text) && /<<-?\s*['"]?\w+['"]?\s*$/.test(text)) continue; // a heredoc's own first line
     if (staging && isSwitch(text, staging, written)) continue;
+    if (text.trim() === ENGINE_ADAPTATION) continue;
     for (const path of written) {
       const names = [path, `./${path}`, ...(dir ? [`${dir}/${path}`] : []), ...(staging ? [`${staging}/${path}`, ...(dir ? [`${dir}/${staging}/${path}`] : [])] : [])];
       const spelled = names.map((p) => `(?:'${escapeRe(p)}'|"${escapeRe(p)}"|${escapeRe(p)})(?=$|[\\s;&|)])`).join("|");

@@ -57,17 +57,31 @@ describe("the scaling advisor on a live Prometheus", () => {
     expect(advice).toMatchObject({ leaf: "workers-or-cpu", commands: ["pulumi config set orion:uvicornWorkers 2"], cost: { deltaEur: 0 } });
   });
 
-  it("disk >80%: clean up, or grow the pgdata volume", () => {
+  it("disk >80% on /: clean up, or grow the root disk by a type change without keepDisk, never the pgdata volume, which is not on /", () => {
     const advice = adviseJson("disk");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([false, false, true]);
-    expect(advice).toMatchObject({ leaf: "disk", commands: ["pulumi config set orion:pgdataVolumeGb 40"], cost: { deltaEur: 0.88 } });
+    expect(advice).toMatchObject({
+      leaf: "disk",
+      commands: ["pulumi config set --path orion:keepDisk.app false", "pulumi config set orion:stage early-growth"],
+      cost: { currentEur: 11.28, proposedEur: 14.88 },
+    });
     expect(advice.detail).toContain("docker system prune");
+    expect(advice.detail).toContain("PostgreSQL's data is on the pgdata volume, not on /, so growing that volume does not help");
+    expect(advice.detail).toContain("app's root disk is 40 GB; it grows only when the server changes type without keepDisk, to 80 GB as a CAX21, and from then on app can never move to a type with a smaller disk (no downgrade)");
+  });
+
+  it("disk >80% on a rescaled server: says its disk was kept at the size it was created with", () => {
+    const advice = advise("disk", "--json", "--stage", "scale");
+    expect(advice.status).toBe(0);
+    const parsed = JSON.parse(advice.stdout);
+    expect(parsed.detail).toContain("app's root disk is 40 GB (kept from CAX11 at creation; a new CAX31 has 160 GB)");
+    expect(parsed.commands).toEqual(["pulumi config set --path orion:keepDisk.app false", "pulumi config set --path orion:serverTypes.app cax41"]);
   });
 
   it("Celery queue >100 for 10 min: another celery-worker replica, which needs the CAX21 of early-growth", () => {
     const advice = adviseJson("celery");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([false, false, false, true]);
-    expect(advice).toMatchObject({ leaf: "celery-replicas", commands: ["pulumi config set orion:stage early-growth", "pulumi config set orion:replicas.celery-worker 2"] });
+    expect(advice).toMatchObject({ leaf: "celery-replicas", commands: ["pulumi config set orion:stage early-growth", "pulumi config set --path orion:replicas.celery-worker 2"] });
   });
 
   it("nothing over its threshold, a RAM spike included: no scaling needed", () => {

@@ -1,3 +1,6 @@
+import { parseConfig } from "../../model/config";
+import { plan } from "../../model/plan";
+import { formatEur } from "../../model/units";
 import { runCli } from "./run";
 
 describe("npm run plan", () => {
@@ -54,7 +57,9 @@ describe("npm run plan", () => {
   it("--policy says each finding once: the pack's advisory, without the plan's and the program's copies", () => {
     const { status, stdout, stderr } = runCli("plan.ts", ["--stage", "scale", "--set", "monthlyBudgetEur=20", "--policy"]);
     expect(status).toBe(0);
-    expect(`${stdout}${stderr}`.match(/27\.28 EUR a month/g)).toHaveLength(1);
+    // Scale's cost with Object Storage for the backups (30.78 EUR when this was written), said once.
+    const cost = formatEur(plan(parseConfig({ stage: "scale" })).cost.totalEur);
+    expect(`${stdout}${stderr}`.split(`${cost} a month`)).toHaveLength(2);
     expect(`${stdout}${stderr}`).not.toContain("[runtime]");
     expect(stdout).toContain("- [advisory]  stage-enforce-monthly-budget\n");
   });

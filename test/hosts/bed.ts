@@ -8,10 +8,21 @@ import { composeImages, pulledImages, runProgram, type ProgramRun, type RemoteCo
 import { run, tail, type RunResult } from "./run";
 import { cleanRun, cleanStale, newRun, type RunDir } from "./state";
 import { Volume } from "./volume";
+import { startObjectStorage, type ObjectStorage } from "./objects";
 import { writeRuntimeWrapper } from "./runtime";
 
-/** The domain the bed's stacks serve; only the bed's own namespaces resolve it (probes dial the address). */
-export const BED_DOMAIN = "orion.test";
+/**
+ * The domain the bed's stacks serve; only the bed's own namespaces use it (probes dial the address).
+ * `pulumi up` refuses names reserved for examples (.test, example.com) as placeholders; `.internal`
+ * is reserved for private use, which a bed is.
+ */
+export const BED_DOMAIN = "orion.internal";
+/**
+ * `orion:adminCidrs` feeds only Hetzner's cloud firewall, which the bed does not simulate; `pulumi up`
+ * refuses documentation ranges (the bed's 203.0.113.0/24) as placeholders, so it names an address of
+ * the shared address space (RFC 6598) that stands for the operator's machine.
+ */
+export const BED_ADMIN_CIDR = "100.64.0.2/32";
 
 export interface BedOptions {
   /** Stack config as `pulumi config` holds it, keys without `orion:` (stage, workerServers, ...). */
@@ -62,6 +73,8 @@ export class TestBed {
   neighbour!: Prober;
   /** The last program run: what the last `up` sent. */
   program!: ProgramRun;
+  /** Object Storage for pgBackRest's repository (s3rver on the internet side, 203.0.113.3). */
+  objects!: ObjectStorage;
   private net!: Switch;
   private engine!: EngineSetup;
   private key = "";
@@ -104,12 +117,14 @@ export class TestBed {
     const neighbour = await addNamespace(this.run, `otb-${this.run.id}-neighbour`);
     await this.net.plug(neighbour, "eth0", "priv", `${NEIGHBOUR_IP}/${PRIVATE_PREFIX}`);
     this.operator = new Prober(this.run, operator.path, "operator");
+    this.objects = await startObjectStorage(this.run, this.net);
     this.neighbour = new Prober(this.run, neighbour.path, "neighbour");
   }
 
-  /** The scenario's config plus what the bed needs: its deploy key, the operator's address, a domain. */
+  /** The scenario's config plus what the bed needs: its deploy key, the operator's address, a domain, its object storage. */
   fullConfig(config: Record<string, unknown>): Record<string, unknown> {
-    return { domain: BED_DOMAIN, ...config, sshPublicKeys: [this.publicKey], adminCidrs: [`${OPERATOR_IP}/32`] };
+    const backups = { backupBucket: this.objects.bucket, backupEndpoint: this.objects.endpoint, backupCaCert: this.objects.caPem };
+    return { domain: BED_DOMAIN, ...backups, ...config, sshPublicKeys: [this.publicKey], adminCidrs: [BED_ADMIN_CIDR] };
   }
 
   private simulated(program: ProgramRun): string[] {
@@ -154,7 +169,20 @@ export class TestBed {
     const result = await this.ssh(this.host(command.server), command.create, command.stdin, command.user);
     if (result.code === 0) this.applied.set(command.name, command.fingerprint);
     else this.applied.delete(command.name);
-    return { name: command.name, server: command.server, kind: command.kind, outcome: "ran", code: result.code, ms: result.ms, output: `${result.stdout}${result.stderr}` };
+    const diagnosis = result.code !== 0 && command.kind === "deploy" ? await this.diagnose(this.host(command.server)) : "";
+    return { name: command.name, server: command.server, kind: command.kind, outcome: "ran", code: result.code, ms: result.ms, output: `${result.stdout}${result.stderr}${diagnosis}` };
+  }
+
+  /** What a failed deploy left: each container that is not running and healthy, its last health check answer and log lines. */
+  async diagnose(host: Host): Promise<string> {
+    const lines: string[] = [];
+    for (const c of await host.containers()) {
+      if (c.running && (c.health === undefined || c.health === "healthy")) continue;
+      const health = await host.docker(["inspect", "--format", "{{if .State.Health}}{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}{{end}}", c.name], { allowFail: true });
+      const logs = await host.docker(["logs", "--tail", "15", c.name], { allowFail: true });
+      lines.push(`--- ${host.name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}, ${c.restartCount} restarts`, `health checks: ${health.stdout.trim().split("\n").slice(-3).join(" | ")}`, tail(logs.stdout + logs.stderr, 15));
+    }
+    return lines.length > 0 ? `\n${lines.join("\n")}` : "";
   }
 
   /**
@@ -177,11 +205,14 @@ export class TestBed {
     for (const c of program.commands.filter((x) => !simulated.has(x.server))) results.set(c.name, { name: c.name, server: c.server, kind: c.kind, outcome: "skipped", output: "server not simulated" });
     for (const c of program.commands.filter((x) => simulated.has(x.server) && !wanted(x))) results.set(c.name, { name: c.name, server: c.server, kind: c.kind, outcome: "unchanged" });
 
-    // Images first: each engine gets what its compose file names (a server pulls them before its deploy).
+    // Images first: each engine gets what its compose file names and its pull script fetches (a server pulls them before its deploy).
     await Promise.all(
       program.commands
         .filter((c) => c.kind === "deploy" && simulated.has(c.server))
-        .map((c) => this.host(c.server).loadImages(composeImages(c.create))),
+        .map((c) => {
+          const pull = program.commands.find((p) => p.server === c.server && p.kind === "pull");
+          return this.host(c.server).loadImages([...composeImages(c.create), ...(pull ? pulledImages(pull.create) : [])]);
+        }),
     );
     for (const c of program.commands.filter((x) => x.kind === "pull" && wanted(x))) results.set(c.name, await this.satisfyPull(c));
 

@@ -1,10 +1,8 @@
-import { parse } from "yaml";
 import { SERVICES } from "../../model/services";
-import { parseMemoryMb } from "../../model/units";
 import type { TestBed } from "./bed";
 import type { ContainerState } from "./host";
 import { ALL_PORTS } from "./probes";
-import { deployedFiles, type ProgramRun } from "./program";
+import type { ProgramRun } from "./program";
 import { waitUntil } from "./run";
 
 /**
@@ -48,21 +46,10 @@ export async function stackState(bed: TestBed, servers = [...bed.hosts.keys()]):
   return { containers, unhealthy, mismatches };
 }
 
-/**
- * Limits of services the plan keeps out of its container budget (Caddy lives
- * in the host reserve, DECISIONS.md #1): the compose file's own figure.
- */
+/** Caddy's limit is the plan's too, carved out of the host reserve rather than added to the containers (DECISIONS.md #1). */
 function hostServiceLimit(program: ProgramRun, server: string, service: string): number | undefined {
-  if (service !== "caddy") return undefined;
-  const limit = composeOf(program, server)?.services[service]?.mem_limit;
-  const mb = limit === undefined ? undefined : parseMemoryMb(limit);
-  return mb === undefined ? undefined : mb * MB;
-}
-
-function composeOf(program: ProgramRun, server: string): { services: Record<string, { mem_limit?: string | number }> } | undefined {
-  const deploy = program.commands.find((c) => c.server === server && c.kind === "deploy");
-  const text = deploy ? deployedFiles(deploy.create)["compose.yaml"] : undefined;
-  return text ? parse(text) : undefined;
+  const caddy = program.plan.servers.find((s) => s.name === server)?.caddy;
+  return service === "caddy" && caddy ? caddy.memoryLimitMb * MB : undefined;
 }
 
 /** Waits until every container of the servers is up and healthy; returns the state it saw last. */
@@ -85,9 +72,11 @@ export async function waitHealthy(bed: TestBed, servers = [...bed.hosts.keys()],
   return last!;
 }
 
-/** Does the server's compose file run Caddy (the only service meant to answer on 80/443)? */
-export function runsCaddy(program: ProgramRun, server: string): boolean {
-  return composeOf(program, server)?.services.caddy !== undefined;
+/** The ports Caddy answers on: 80 and 443 on every address where it terminates TLS; 80 on the private address behind a TLS-terminating load balancer. */
+function caddyPorts(program: ProgramRun, server: string): { public: number[]; private: number[] } {
+  const caddy = program.plan.servers.find((s) => s.name === server)?.caddy;
+  if (!caddy) return { public: [], private: [] };
+  return caddy.mode === "tls" ? { public: [80, 443], private: [80, 443] } : { public: [], private: [80] };
 }
 
 const escape = (ip: string) => ip.replace(/\./g, "\\.");
@@ -97,7 +86,7 @@ const escape = (ip: string) => ip.replace(/\./g, "\\.");
  * `<its private IP>:<port>` (URLs, scrape targets), `host=<ip> port=<port>`
  * (PgBouncer), `-h <ip> -p <port>` (pg_basebackup) and `<ip> <port>`
  * after `replicaof` or `sentinel monitor` in another server's rendered files
- * and env file; the load balancer's destination port on its targets; and the
+ * and env file; the load balancer's destination and health check ports on its targets; and the
  * Redis port of the replica Sentinel may promote (the Sentinels and the old
  * master then connect to it).
  */
@@ -125,24 +114,35 @@ export interface Exposure {
 }
 
 /**
+ * Every TCP port of an address; an expected port the fast scan missed is
+ * asked again, alone and with time to answer: on a loaded machine a connect
+ * can take longer than the scan waits, and an open port must not look closed.
+ */
+async function scan(from: TestBed["operator"], ip: string, expected: number[]): Promise<number[]> {
+  const open = new Set(await from.openPorts(ip, ALL_PORTS));
+  const missed = expected.filter((p) => !open.has(p));
+  if (missed.length > 0) for (const p of await from.openPorts(ip, missed, 15_000)) open.add(p);
+  return [...open].sort((a, b) => a - b);
+}
+
+/**
  * Scans every TCP port of each server's public address from the operator's
  * machine (the internet) and of its private address from a neighbour on the
- * private network. sshd and Caddy listen on every address, as on a Hetzner
- * server, so 22 (and 80/443 where Caddy runs) answer on both.
+ * private network. sshd listens on every address, as on a Hetzner server,
+ * and so does a Caddy that terminates TLS: 22 (and its 80/443) answer on both.
  */
 export async function exposure(bed: TestBed, servers = [...bed.hosts.keys()]): Promise<Exposure[]> {
   const out: Exposure[] = [];
   for (const name of servers) {
     const host = bed.host(name);
-    const web = runsCaddy(bed.program, name) ? [80, 443] : [];
-    const [publicOpen, privateOpen] = await Promise.all([bed.operator.openPorts(host.publicIp, ALL_PORTS), bed.neighbour.openPorts(host.privateIp, ALL_PORTS)]);
-    out.push({
-      server: name,
-      publicOpen,
-      publicExpected: [22, ...web],
-      privateOpen,
-      privateExpected: [...new Set([22, ...web, ...portsOthersUse(bed.program, name)])].sort((a, b) => a - b),
-    });
+    const web = caddyPorts(bed.program, name);
+    const publicExpected = [22, ...web.public];
+    const privateExpected = [...new Set([22, ...web.private, ...portsOthersUse(bed.program, name)])].sort((a, b) => a - b);
+    const [publicOpen, privateOpen] = await Promise.all([
+      scan(bed.operator, host.publicIp, publicExpected),
+      scan(bed.neighbour, host.privateIp, privateExpected),
+    ]);
+    out.push({ server: name, publicOpen, publicExpected, privateOpen, privateExpected });
   }
   return out;
 }

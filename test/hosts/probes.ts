@@ -44,7 +44,8 @@ export class Prober {
   ) {}
 
   private agent(): ChildProcess {
-    if (this.child && this.child.exitCode === null) return this.child;
+    // A host's power cut kills its agent with SIGKILL: exitCode stays null and signalCode tells.
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
     const child = spawn("nsenter", [`--net=${this.netns}`, process.execPath, join(__dirname, "agent.js")], { stdio: ["pipe", "pipe", "inherit"] });
     recordProcess(this.runDir, child.pid!, `probe agent ${this.label}`);
     createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -53,6 +54,7 @@ export class Prober {
       this.pending.delete(answer.id);
     });
     child.on("exit", () => {
+      if (this.child === child) this.child = undefined;
       for (const resolve of this.pending.values()) resolve({ error: `the probe agent in ${this.label} exited` });
       this.pending.clear();
     });

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { parseConfig } from "../../model/config";
 import { plan, type Plan } from "../../model/plan";
-import { runOrion } from "../../preview/offline";
+import { CONFIG_NAMESPACE } from "../../model/config";
+import { OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { OBJECTS_KEYS } from "./objects";
 import { unwrap } from "../../preview/wire";
 
 /**
@@ -42,10 +44,25 @@ function kindOf(name: string, server: string): CommandKind {
   return suffix === "deploy" ? "deploy" : suffix === "pull" ? "pull" : suffix.startsWith("release") ? "release" : "other";
 }
 
-/** Runs the Orion program as `pulumi up` would, without registry digests (DECISIONS.md #2). Calls must not overlap (Pulumi's mocks are global). */
+/** The offline secrets, with the keys the bed's object storage accepts. */
+const BED_SECRETS: Record<string, string> = {
+  ...OFFLINE_SECRETS,
+  [`${CONFIG_NAMESPACE}:backupAccessKey`]: OBJECTS_KEYS.accessKey,
+  [`${CONFIG_NAMESPACE}:backupSecretKey`]: OBJECTS_KEYS.secretKey,
+};
+
+/**
+ * The bed's one divergence in how images arrive: no registry exists here, so
+ * the engines hold the images under their name:tag and every image reference
+ * loses its `@sha256:` digest before a script is sent. Everything else is
+ * sent byte for byte.
+ */
+export const withoutDigests = (text: string) => text.replace(/@sha256:[0-9a-f]{64}/g, "");
+
+/** Runs the Orion program as `pulumi up` would, with the offline image lock's digests, which the bed then drops. Calls must not overlap (Pulumi's mocks are global). */
 export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
   const planned = plan(parseConfig(config));
-  const run = await runOrion(config, { preview: false, registryDigests: false });
+  const run = await runOrion(config, { preview: false, secrets: BED_SECRETS });
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const servers: ProgramRun["servers"] = {};
   const commands: RemoteCommand[] = [];
@@ -74,7 +91,7 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     };
     for (const urn of r.dependencies) visit(urn, new Set());
     const fingerprint = createHash("sha256").update(JSON.stringify([inputs.connection, inputs.create, inputs.stdin ?? null, inputs.triggers ?? null])).digest("hex");
-    commands.push({ name: r.name, server, kind: kindOf(r.name, server), user: inputs.connection.user, create: inputs.create, stdin: inputs.stdin, after: [...after], fingerprint });
+    commands.push({ name: r.name, server, kind: kindOf(r.name, server), user: inputs.connection.user, create: withoutDigests(inputs.create), stdin: inputs.stdin, after: [...after], fingerprint });
   }
   return { config, plan: planned, servers, commands };
 }

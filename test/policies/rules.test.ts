@@ -136,6 +136,12 @@ describe("deploy-enforce-readable-files", () => {
     expect(messages[0]).toMatch(/^server app, app-deploy script line \d+ \(config\/redis\/redis\.conf\): changes config\/redis\/redis\.conf after writing it/);
   });
 
+  it("lets through only the exact line that drops start_interval on engines before 25, not another sed on the compose file", () => {
+    expect(violations(deployEnforceReadableFiles, runs.launch)).toEqual([]);
+    const widened = tamper2(runs.launch, (s) => s.replace("sed -i '/^ *start_interval: /d' compose.yaml", "sed -i '/^ *mem_limit: /d' compose.yaml"));
+    expect(violations(deployEnforceReadableFiles, widened)).toEqual([expect.stringMatching(/^server app, app-deploy script line \d+ \(compose\.yaml\): changes compose\.yaml after writing it/)]);
+  });
+
   it("blocks a deploy that starts a compose file it does not write", () => {
     const run = tamper2(runs.launch, (s) => s.replace("cat > 'compose.yaml'", "cat > 'other.yaml'"));
     expect(violations(deployEnforceReadableFiles, run)[0]).toContain("the deploy runs docker compose with a compose file that it does not write");

@@ -2,15 +2,16 @@ import { SERVER_TYPES } from "../../model/catalog";
 import { parseConfig } from "../../model/config";
 import { plan } from "../../model/plan";
 import { STAGE_NAMES, type StageName } from "../../model/stages";
+import { lockedDigests } from "../../model/images";
 import { formatComposeMemory } from "../../model/units";
 import type { MockRun } from "../../preview/mock-run";
-import { OFFLINE_DEFAULTS, OFFLINE_SECRETS, runOrion } from "../../preview/offline";
+import { OFFLINE_DEFAULTS, OFFLINE_LOCK, OFFLINE_SECRETS, runOrion, standInDigest } from "../../preview/offline";
 import { isSecretValue, plainStrings, UNKNOWN } from "../../preview/wire";
-import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER } from "./support";
+import { deployedCompose, deployedFiles, deployOf, DEPLOY, ofType, SERVER, sharedRun } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
 beforeAll(async () => {
-  for (const stage of STAGE_NAMES) runs[stage] = await runOrion({ stage }, { preview: false });
+  for (const stage of STAGE_NAMES) runs[stage] = await sharedRun({ stage }, { preview: false });
 });
 
 describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
@@ -32,19 +33,27 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     }
   });
 
-  it("pins every image to a digest, and builds the database image from a base pinned by digest", () => {
+  it("deploys every platform image at the digest images.lock.json has, the app image at the digest its registry names, and builds the database image from a base pinned by digest", () => {
+    const locked = lockedDigests(OFFLINE_LOCK);
     for (const server of planned.servers) {
       const files = deployedFiles(deployOf(runs[stage], server.name));
       for (const [name, s] of Object.entries(deployedCompose(runs[stage], server.name).services)) {
-        if (!["db", "db-replica", "pgbackrest"].includes(name)) {
-          expect(s.image).toMatch(/^[^@]+:[^@:]+@sha256:[0-9a-f]{64}$/);
-          continue;
+        const [ref] = s.image.split("@");
+        if (["db", "db-replica", "pgbackrest"].includes(name)) {
+          // Built on the server: the tag is the Dockerfile's hash, and the Dockerfile names its base by the locked digest.
+          expect(s.image).toMatch(/^orion-postgres:15\.\d+-pgbackrest[\d.]+-[0-9a-f]{12}$/);
+          const base = /^FROM (postgres:15\.\d+-bookworm)@(sha256:[0-9a-f]{64})$/m.exec(files["build/postgres/Dockerfile"]);
+          expect(base?.[2]).toBe(locked[base![1]]);
+        } else if (ref === parseConfig({ stage, ...OFFLINE_DEFAULTS }).appImage) {
+          expect(s.image).toBe(`${ref}@${standInDigest(ref)}`);
+        } else {
+          expect(locked[ref]).toMatch(/^sha256:[0-9a-f]{64}$/);
+          expect(s.image).toBe(`${ref}@${locked[ref]}`);
         }
-        // Built on the server: the tag is the Dockerfile's hash, and the Dockerfile names its base by digest.
-        expect(s.image).toMatch(/^orion-postgres:15\.\d+-pgbackrest[\d.]+-[0-9a-f]{12}$/);
-        expect(files["build/postgres/Dockerfile"]).toMatch(/^FROM postgres:15\.\d+-bookworm@sha256:[0-9a-f]{64}$/m);
       }
     }
+    // pulumi up asks a registry for the app image alone: the platform's digests come from the lock.
+    expect(runs[stage].calls.filter((c) => !c.startsWith("hcloud:"))).toEqual(["docker:index/getRegistryImage:getRegistryImage"]);
   });
 
   it("keeps secrets out of every plain property, and sends the env file as a secret", () => {
@@ -82,7 +91,7 @@ describe.each(STAGE_NAMES)("the %s stage under mocks", (stage) => {
     for (const server of ofType(runs[stage], SERVER)) {
       const holdsData = planned.servers.find((s) => s.name === server.name)!.holdsData;
       expect([server.name, server.protect, server.inputs.deleteProtection, server.inputs.rebuildProtection]).toEqual([server.name, holdsData, holdsData, holdsData]);
-      expect(server.ignoreChanges.sort()).toEqual(["image", "location", "sshKeys", "userData"]);
+      expect(server.ignoreChanges.sort()).toEqual(["image", "location", "placementGroupId", "sshKeys", "userData"]);
     }
     for (const volume of ofType(runs[stage], "hcloud:index/volume:Volume")) expect([volume.name, volume.protect, volume.inputs.deleteProtection]).toEqual([volume.name, true, true]);
   });
@@ -135,15 +144,21 @@ describe("enterprise", () => {
     for (const server of ["app", "api-2"]) expect(Object.keys(deployedCompose(run, server).services)).toContain("caddy");
   });
 
-  it("spreads its servers over hosts with a placement group", () => {
-    expect(ofType(runs.enterprise, "hcloud:index/placementGroup:PlacementGroup")[0].inputs.type).toBe("spread");
-    expect(ofType(runs.launch, "hcloud:index/placementGroup:PlacementGroup")).toEqual([]);
+  it("spreads its servers over hosts: workers in a group of their own, everything else in one", () => {
+    const groups = ofType(runs.enterprise, "hcloud:index/placementGroup:PlacementGroup");
+    expect(groups.map((g) => [g.name, g.inputs.type]).sort()).toEqual([
+      ["spread", "spread"],
+      ["spread-workers", "spread"],
+    ]);
+    const groupOf = (server: string) => groups.find((g) => ofType(runs.enterprise, SERVER).find((s) => s.name === server)!.propertyDependencies.placementGroupId.includes(g.urn))!.name;
+    expect(["app", "api-2", "db", "db-replica-1", "redis", "redis-replica"].map(groupOf)).toEqual(Array(6).fill("spread"));
+    expect(["worker-1", "worker-2"].map(groupOf)).toEqual(["spread-workers", "spread-workers"]);
   });
 });
 
 describe("a preview before any server exists", () => {
   it("knows every budget figure while server IPs are still unknown", async () => {
-    const run = await runOrion({ stage: "scale" });
+    const run = await sharedRun({ stage: "scale" });
     const deploy = deployOf(run, "db");
     expect(JSON.stringify(deploy.inputs.connection)).toContain(UNKNOWN);
     expect(JSON.stringify(deploy.inputs.triggers)).not.toContain(UNKNOWN);

@@ -1,5 +1,10 @@
+import { createHash } from "node:crypto";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { MockRun, RecordedResource } from "../../preview/mock-run";
+import type { ExistingState, MockRun, RecordedResource } from "../../preview/mock-run";
+import { runOrion } from "../../preview/offline";
 import { unwrap } from "../../preview/wire";
 
 export const SERVER = "hcloud:index/server:Server";
@@ -28,4 +33,42 @@ export interface ComposeFile {
 
 export function deployedCompose(run: MockRun, server: string): ComposeFile {
   return parse(deployedFiles(deployOf(run, server))["compose.yaml"]);
+}
+
+const memo = new Map<string, Promise<MockRun>>();
+
+/**
+ * An offline run of the program, made once per config and mode for the whole
+ * `jest` run and shared by every test file (through the directory that
+ * test/global-setup.js makes; in memory alone without it). The runs are
+ * deterministic, so a shared run is the run each file would make. Stack
+ * outputs keep their plain values only. Tests that must see two runs of
+ * their own (determinism) call runOrion.
+ */
+export function sharedRun(raw: Record<string, unknown>, options: { preview?: boolean; existing?: ExistingState } = {}): Promise<MockRun> {
+  // The existing stack (outputs, keys) is part of what the run sees, so it is part of the key.
+  const key = createHash("sha256").update(JSON.stringify([raw, options.preview ?? true, options.existing ?? null])).digest("hex").slice(0, 24);
+  const known = memo.get(key);
+  if (known) return known;
+  const dir = process.env.ORION_TEST_SHARED_RUNS;
+  const file = dir ? join(dir, `${key}.json`) : undefined;
+  const run = (async () => {
+    if (file) {
+      try {
+        return JSON.parse(readFileSync(file, "utf8")) as MockRun;
+      } catch {
+        // not made yet
+      }
+    }
+    const made = await runOrion(raw, options);
+    const plain: MockRun = JSON.parse(JSON.stringify(made, (_, value: unknown) => (pulumi.Output.isInstance(value) ? undefined : value)));
+    if (file) {
+      // Whole or not at all: another worker may be reading it.
+      writeFileSync(`${file}.${process.pid}`, JSON.stringify(plain));
+      renameSync(`${file}.${process.pid}`, file);
+    }
+    return plain;
+  })();
+  memo.set(key, run);
+  return run;
 }

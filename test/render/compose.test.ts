@@ -4,7 +4,8 @@ import { renderServerFiles, TEMPLATE_SUFFIX } from "../../model/render/server-fi
 import { STAGE_NAMES } from "../../model/stages";
 import { planFor } from "../helpers";
 import { ROOT } from "../cli/run";
-import { run, writeTree } from "./tools";
+import { dropStartIntervalOnOldEngines } from "../../model/render/start-interval";
+import { run, runAsEngine, writeTree } from "./tools";
 
 const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server) => [stage, server.name] as const));
 const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
@@ -40,8 +41,11 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
     expect(report!.messages.map((m) => `${m.line}: ${m.rule} ${m.message}`)).toEqual([]);
   });
 
-  it("is accepted by docker-compose config with the plan's memory limits", () => {
-    const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: trees[`${stage}/${serverName}`] });
+  it("is accepted by docker-compose config with the plan's memory limits, as a host with an engine before 25 gets it", () => {
+    // Compose 1.29 predates healthcheck start_interval, as Engine 20.10 does: check the file the deploy leaves on such a host.
+    const dir = writeTree({ ...renderServerFiles(planned, server), ".env": `${ENV}\n` });
+    expect(runAsEngine("1.41", dropStartIntervalOnOldEngines("compose.yaml"), dir)).toEqual({ status: 0, output: "" });
+    const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: dir });
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
     const resolved = parse(output);
     expect(Object.keys(resolved.services).sort()).toEqual([...server.services.map((s) => s.name), ...(server.caddy ? ["caddy"] : [])].sort());

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -20,4 +20,16 @@ export function writeTree(files: Record<string, string>, prefix = "orion-"): str
     writeFileSync(join(dir, path), content);
   }
   return dir;
+}
+
+/**
+ * Runs a line of a deploy script in `dir` as a host whose Docker Engine
+ * speaks API `apiVersion` would: `docker version` answers with it (the only
+ * docker call such a line may make; any other fails the test).
+ */
+export function runAsEngine(apiVersion: string, line: string, dir: string): { status: number; output: string } {
+  const bin = writeTree({ docker: `#!/bin/sh\nif [ "$1" = version ]; then echo ${apiVersion}; exit 0; fi\necho "unexpected: docker $*" >&2; exit 99\n` }, "orion-engine-");
+  chmodSync(join(bin, "docker"), 0o755);
+  const result = spawnSync("bash", ["-eu", "-c", line], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }

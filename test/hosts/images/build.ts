@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../../../model/config";
 import { plan } from "../../../model/plan";
+import { lockedDigests } from "../../../model/images";
 import { renderCompose } from "../../../model/render/compose";
+import { OFFLINE_LOCK } from "../../../preview/offline";
+import { withoutDigests } from "../program";
 import { STAGE_NAMES } from "../../../model/stages";
 import { quote, run, sh } from "../run";
 import { APP_RECIPE, RECIPES, repositoryOf, type ImageConfig, type ImageRecipe } from "./recipes";
@@ -42,14 +45,23 @@ export interface ImageSet {
   timings: Record<string, number>;
 }
 
-/** Every image reference the rendered compose files of every stage name, the Orion app image included. */
+/**
+ * Every image reference the rendered compose files of every stage name, the
+ * Orion app image included, and the base of each image compose builds (the
+ * pull script fetches it for the build; on the bed it must be on the engine).
+ */
 export function modelImages(): string[] {
   const refs = new Set<string>();
   for (const stage of STAGE_NAMES) {
     const planned = plan(parseConfig({ stage }));
     for (const server of planned.servers) {
-      const compose = parse(renderCompose(planned, server)) as { services: Record<string, { image: string }> };
-      for (const service of Object.values(compose.services)) refs.add(service.image);
+      // Named as the program names them (its images carry the offline lock's digests, which decide the built image's tag), digests dropped as the bed sends them.
+      const compose = parse(withoutDigests(renderCompose(planned, server, lockedDigests(OFFLINE_LOCK)))) as { services: Record<string, { image: string; build?: unknown }> };
+      for (const [name, service] of Object.entries(compose.services)) {
+        refs.add(service.image);
+        const base = service.build ? server.services.find((s) => s.name === name)?.image : undefined;
+        if (base) refs.add(base);
+      }
     }
   }
   return [...refs].sort();
@@ -60,10 +72,19 @@ export function appImage(): string {
   return parseConfig({}).appImage;
 }
 
+/**
+ * The postgres image is pulled on a server only as the base compose builds
+ * the database image from; nothing runs it. The bed gives it the database
+ * image's layer: one build, and one copy on each engine, instead of two.
+ */
+const SAME_LAYER_AS: Record<string, string> = { postgres: "orion-postgres" };
+
 function recipeFor(image: string): ImageRecipe {
   if (image === appImage()) return APP_RECIPE;
-  const recipe = RECIPES[repositoryOf(image)];
-  if (!recipe) throw new Error(`the compose files use ${image}, and the test bed has no recipe for ${repositoryOf(image)}; add one to test/hosts/images/recipes.ts`);
+  const repository = repositoryOf(image);
+  if (SAME_LAYER_AS[repository]) return RECIPES[SAME_LAYER_AS[repository]];
+  const recipe = RECIPES[repository];
+  if (!recipe) throw new Error(`the compose files use ${image}, and the test bed has no recipe for ${repository}; add one to test/hosts/images/recipes.ts`);
   return recipe;
 }
 
@@ -84,10 +105,13 @@ function setKey(images: string[]): string {
   return hashOf(JSON.stringify({ images, recipes: images.map(recipeFor) }), ...filesUnder(FILES_DIR).map((f) => readFileSync(f)), readFileSync(__filename)).slice(0, 16);
 }
 
+/** Bump when buildImage or diffLayer change what a layer contains. */
+const LAYER_FORMAT = "1";
+
 /** An image layer depends on the base layer, its recipe, the files it copies and how this builder installs. */
 function layerKey(baseSha: string, recipe: ImageRecipe): string {
   const files = Object.values(recipe.files ?? {}).map((f) => readFileSync(join(FILES_DIR, f)));
-  return hashOf(baseSha, JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }), APT, ...files, String(buildImage)).slice(0, 16);
+  return hashOf(LAYER_FORMAT, baseSha, JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }), APT, ...files).slice(0, 16);
 }
 
 /** The first Debian mirror of the machine's apt sources: debootstrap fetches from where apt does. */
@@ -293,8 +317,9 @@ async function build(images: string[], progress: (line: string) => void): Promis
 
     const recipes = images.map((image) => ({ image, recipe: recipeFor(image), record: record(`layer-${layerKey(baseSha, recipeFor(image))}`) }));
     // The biggest installs first, so that the small ones fill the gaps at the end.
-    const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres ? 2 : r.packages.length > 1 ? 1 : 0);
-    const missing = recipes.filter((r) => !existsSync(r.record)).sort((a, b) => cost(b.recipe) - cost(a.recipe));
+    const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres || r === RECIPES["orion-postgres"] ? 2 : r.packages.length > 1 ? 1 : 0);
+    // Images that share a layer build it once.
+    const missing = recipes.filter((r, i) => !existsSync(r.record) && recipes.findIndex((x) => x.record === r.record) === i).sort((a, b) => cost(b.recipe) - cost(a.recipe));
     if (missing.length > 0) {
       if (!existsSync(base)) await step("base tree", extractBase);
       await run("cp", ["-a", "/etc/apt", join(work, "host-apt")]);

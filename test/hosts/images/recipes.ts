@@ -182,12 +182,12 @@ export const RECIPES: Record<string, ImageRecipe> = {
     ].join("\n"),
     config: { Entrypoint: ["/run.sh"], Env: standInHttpd("grafana/grafana", 3000, "/usr/share/grafana-standin"), User: "472", WorkingDir: "/usr/share/grafana-standin", ExposedPorts: ports("3000/tcp"), Volumes: volumes("/var/lib/grafana") },
   },
-  "gcr.io/cadvisor/cadvisor": {
+  "ghcr.io/google/cadvisor": {
     standIn: "BusyBox httpd answers GET /healthz and serves a fixed /metrics page on port 8080; it reads no container statistics",
     packages: ["busybox"],
     files: { "/usr/bin/cadvisor": "stand-in/httpd.sh" },
     after: [BUSYBOX_WGET, "mkdir -p /usr/share/cadvisor-standin", "printf 'ok' > /usr/share/cadvisor-standin/healthz", "printf '# stand-in for cAdvisor: no container statistics\\ncadvisor_version_info{cadvisorVersion=\"stand-in\"} 1\\n' > /usr/share/cadvisor-standin/metrics"].join("\n"),
-    config: { Entrypoint: ["/usr/bin/cadvisor", "-logtostderr"], Env: standInHttpd("gcr.io/cadvisor/cadvisor", 8080, "/usr/share/cadvisor-standin"), ExposedPorts: ports("8080/tcp") },
+    config: { Entrypoint: ["/usr/bin/cadvisor", "-logtostderr"], Env: standInHttpd("ghcr.io/google/cadvisor", 8080, "/usr/share/cadvisor-standin"), ExposedPorts: ports("8080/tcp") },
   },
   "mher/flower": {
     standIn: "BusyBox httpd answers GET /healthcheck on FLOWER_PORT (default 5555); it does not connect to the broker",
@@ -196,6 +196,18 @@ export const RECIPES: Record<string, ImageRecipe> = {
     after: [BUSYBOX_WGET, "mkdir -p /usr/share/flower-standin", "printf 'OK' > /usr/share/flower-standin/healthcheck", "useradd -r -u 1000 flower"].join("\n"),
     config: { Cmd: ["/usr/local/bin/flower-standin"], Env: standInHttpd("mher/flower", 5555, "/usr/share/flower-standin", "FLOWER_PORT"), User: "flower", ExposedPorts: ports("5555/tcp") },
   },
+};
+
+/**
+ * The database image with pgBackRest (model/render/pgbackrest.ts): on a
+ * server compose builds it from the postgres image and Debian's pgbackrest
+ * and jq; the bed builds the same from its postgres recipe and loads it under
+ * the name compose looks for, so compose finds it and builds nothing.
+ */
+RECIPES["orion-postgres"] = {
+  ...RECIPES.postgres,
+  packages: [...RECIPES.postgres.packages, "pgbackrest", "jq"],
+  differs: `${RECIPES.postgres.differs}; built by the bed from its postgres recipe, not by compose from the rendered Dockerfile`,
 };
 
 /**

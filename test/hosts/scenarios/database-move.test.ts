@@ -1,4 +1,4 @@
-import { TestBed } from "../bed";
+import { BED_DOMAIN, TestBed } from "../bed";
 import { report, stackState } from "../checks";
 import type { HttpAnswer } from "../probes";
 import { sleep, waitUntil } from "../run";
@@ -44,7 +44,7 @@ describe("growth -> scale on real hosts", () => {
     const seeded = Number(await psql("app", "SELECT count(*) FROM rows"));
 
     const ca = await bed.caddyRootCa(bed.host("app"));
-    await bed.operator.startLoop("writer", { url: "https://orion.test/rows?note=during-the-move", method: "POST", connectTo: bed.host("app").publicIp, ca, timeoutMs: 10_000 });
+    await bed.operator.startLoop("writer", { url: `https://${BED_DOMAIN}/rows?note=during-the-move`, method: "POST", connectTo: bed.host("app").publicIp, ca, timeoutMs: 10_000 });
     await sleep(5_000);
     const upAt = Date.now();
     const up = await bed.up(SCALE);

@@ -59,7 +59,7 @@ describe("a launch server after its first deploy", () => {
     expect(again.code).toBe(0);
     expect(recreated).toEqual([]);
     expect(restarted).toEqual([]);
-  });
+  }, 900_000);
 
   it("a deploy with a broken step exits non-zero, and the previous stack keeps answering", async () => {
     const app = bed.host("app");
@@ -87,7 +87,7 @@ describe("a launch server after its first deploy", () => {
     const fixed = await bed.up(CONFIG);
     expect(fixed.commands.find((c) => c.name === "app-deploy")!.code).toBe(0);
     expect(changes(after, await app.containers()).recreated).toEqual([]);
-  });
+  }, 1_800_000);
 
   it("after a reboot with the volume unmounted, everything but PostgreSQL comes back and no initdb happens; mounting the volume brings PostgreSQL back with every row", async () => {
     const app = bed.host("app");
@@ -124,5 +124,5 @@ describe("a launch server after its first deploy", () => {
     expect(initdbs).toBe("");
     expect(lost).toEqual([]);
     expect(rowsAfter.length).toBeGreaterThanOrEqual(rowsBefore.length);
-  });
+  }, 2_400_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { OFFLINE_SECRETS } from "../../../preview/offline";
-import { TestBed, type UpResult } from "../bed";
+import { BED_DOMAIN, TestBed, type UpResult } from "../bed";
 import { report, stackState } from "../checks";
 import type { ContainerState } from "../host";
 import type { HttpAnswer } from "../probes";
@@ -71,7 +71,7 @@ async function underLoad<T>(label: string, during: () => Promise<T>): Promise<{ 
   const app = bed.host("app");
   const loops = [...Array.from({ length: WRITERS }, (_, i) => `${label}-w${i}`), `${label}-v`];
   for (const [i, loop] of loops.entries()) {
-    const url = i < WRITERS ? `https://orion.test/rows?note=${label}` : "https://orion.test/version";
+    const url = i < WRITERS ? `https://${BED_DOMAIN}/rows?note=${label}` : `https://${BED_DOMAIN}/version`;
     await bed.operator.startLoop(loop, { url, method: i < WRITERS ? "POST" : "GET", connectTo: app.publicIp, ca, timeoutMs: 30_000 }, WRITER_PAUSE_MS);
   }
   const started = Date.now();

@@ -2,7 +2,7 @@ import { parse } from "yaml";
 import { ConfigError, parseConfig } from "../../model/config";
 import { renderCompose } from "../../model/render/compose";
 import { renderServerFiles } from "../../model/render/server-files";
-import { run, writeTree } from "../render/tools";
+import { run, writeTree } from "./tools";
 import { errorOf, planFor, server } from "../helpers";
 
 /** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
