@@ -37,8 +37,8 @@ describe("the critical path: the longest chain of provider operations that must 
     expect(criticalPath(graph)).toEqual(["server", "attach", "deploy"]);
   });
 
-  it("in scale, runs through cloud-init on app and the release of the pgdata volume there before the db server's deploy", async () => {
-    expect(criticalPath((await sharedRun({ stage: "scale" })).resources)).toEqual(["ssh", "app", "app-cloud-init", "app-release-pgdata", "pgdata", "db-deploy"]);
+  it("in scale, runs through cloud-init on app and the release of the pgdata volume there before the db server's deploy, and the app server's deploy after it (a release changes the role password first)", async () => {
+    expect(criticalPath((await sharedRun({ stage: "scale" })).resources)).toEqual(["ssh", "app", "app-cloud-init", "app-release-pgdata", "pgdata", "db-deploy", "app-deploy"]);
   });
 });
 
