@@ -14,7 +14,7 @@ export interface ApiLoadBalancerArgs {
   targets: { name: string; serverId: pulumi.Input<string>; attachment: pulumi.Resource }[];
   /** The domain of the managed certificate (`hetzner-managed`). */
   domain?: string;
-  /** Start of every Hetzner name (model/names.ts). */
+  /** Start of every Hetzner name (model/names.ts): `<namePrefix>-api`, unique in the Hetzner project. */
   namePrefix: string;
 }
 
@@ -26,7 +26,9 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
   constructor(name: string, args: ApiLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOAD_BALANCER_TYPE, name, {}, opts);
     const lb = args.balancer;
-    this.loadBalancer = new hcloud.LoadBalancer(name, { name: hetznerName(args.namePrefix, name), loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
+    // Named by its role, not by `name`: a platform's children may carry the platform's name in Pulumi (`staging-api`).
+    const named = hetznerName(args.namePrefix, lb.name);
+    this.loadBalancer = new hcloud.LoadBalancer(name, { name: named, loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
     const lbId = this.loadBalancer.id.apply(Number);
     const network = new hcloud.LoadBalancerNetwork(`${name}-private`, { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp }, { parent: this });
 
@@ -34,7 +36,7 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     const healthCheck = { protocol: check.protocol, port: check.port, interval: 10, timeout: 5, retries: 3, ...(check.path ? { http: { path: check.path, statusCodes: ["2??"] } } : {}) };
     // See model/ingress.ts for why TLS ends on one Caddy (`caddy`) or at the load balancer (`hetzner-managed`).
     const certificate =
-      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: hetznerName(args.namePrefix, name), domainNames: [args.domain!] }, { parent: this }) : undefined;
+      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: named, domainNames: [args.domain!] }, { parent: this }) : undefined;
     for (const service of lb.services) {
       new hcloud.LoadBalancerService(
         `${name}-${service.protocol === "tcp" ? `tcp-${service.listenPort}` : service.protocol}`,

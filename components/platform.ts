@@ -6,32 +6,19 @@ import { LOAD_BALANCER_IP } from "../model/ingress";
 import type { OrionConfig } from "../model/config";
 import { hetznerName, STACK_LABEL } from "../model/names";
 import { placementGroupOf } from "../model/placement";
+import { lockedDigests, planImages } from "../model/images";
 import type { Plan } from "../model/plan";
-import { imageRef, type ImageDigests } from "../model/render/compose";
+import { imageRef } from "../model/render/compose";
 import { releasesPgdata } from "../model/render/server-deployment";
-import type { StackSecrets } from "../model/render/server-files";
 import { planSshKeys } from "../model/ssh-keys";
-import type { Deployed } from "./deployed";
 import { appImageDigest } from "./app-image";
+import { checkImageDrift } from "./image-drift";
 import { sshRules, webRules } from "./firewall";
 import { ApiLoadBalancer } from "./load-balancer";
+import type { OrionPlatformArgs } from "./platform-args";
+import { refuseBlockingFindings, resolvePlatformArgs } from "./platform-validation";
 import { OrionServer } from "./server";
 import { PLATFORM_TYPE } from "./tokens";
-
-export interface OrionPlatformArgs {
-  plan: Plan;
-  config: OrionConfig;
-  secrets: pulumi.Output<StackSecrets>;
-  sshPrivateKey?: pulumi.Output<string>;
-  /** Is the secret `orion:alertWebhookUrl` set? Its value stays secret; the config only names the file. */
-  alertWebhook: boolean;
-  /** Start of every Hetzner name (model/names.ts). */
-  namePrefix: string;
-  /** What this stack and the Hetzner project already have. */
-  deployed: Deployed;
-  /** The platform images' digests from images.lock.json (model/images.ts). */
-  digests: ImageDigests;
-}
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve: (value: T) => void = () => undefined;
@@ -49,10 +36,21 @@ export class OrionPlatform extends pulumi.ComponentResource {
   public readonly loadBalancer?: ApiLoadBalancer;
   /** orion:appImage as the compose files pin it (with the digest the registry resolved). */
   public readonly appImageRef: pulumi.Output<string>;
+  /** The plan the platform is built from: servers, containers and limits, connections, cost, findings. */
+  public readonly plan: Plan;
+  /** The settings after validation, with every default applied. */
+  public readonly config: OrionConfig;
+  /** Settles once a preview has compared the locked digests with their registries (`imageDriftCheck`) and warned of any drift. */
+  public readonly imageDriftChecked: Promise<void>;
 
-  constructor(name: string, args: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, platformArgs: OrionPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated and planned before anything is registered: a refused platform leaves nothing in the stack.
+    const args = resolvePlatformArgs(name, platformArgs);
+    refuseBlockingFindings(args.plan);
     super(PLATFORM_TYPE, name, {}, opts);
-    const { plan, config } = args;
+    const { plan, config, childName: child } = args;
+    this.plan = plan;
+    this.config = config;
     const parent = { parent: this };
 
     const prefix = args.namePrefix;
@@ -60,25 +58,25 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const labels = { [STACK_LABEL]: prefix };
     // Keys Hetzner already has are used as they are; only the others are created (model/ssh-keys.ts).
     const sshKeyIds = planSshKeys(config.sshPublicKeys, args.deployed.sshKeys, prefix, args.deployed.beforePrefixes).map((k) =>
-      k.action === "reuse" ? pulumi.output(k.id) : new hcloud.SshKey(k.resourceName, { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent).id,
+      k.action === "reuse" ? pulumi.output(k.id) : new hcloud.SshKey(child(k.resourceName), { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent).id,
     );
-    const network = new hcloud.Network("private", { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
-    const subnet = new hcloud.NetworkSubnet("private", { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
-    const sshFirewall = new hcloud.Firewall("ssh", { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
-    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall("web", { name: named("web"), rules: webRules() }, parent) : undefined;
+    const network = new hcloud.Network(child("private"), { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
+    const subnet = new hcloud.NetworkSubnet(child("private"), { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
+    const sshFirewall = new hcloud.Firewall(child("ssh"), { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
+    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall(child("web"), { name: named("web"), rules: webRules() }, parent) : undefined;
     // Every server is created in its group (model/placement.ts), launch's single server too.
-    const placementGroups = Object.fromEntries(plan.placementGroups.map((g) => [g.name, new hcloud.PlacementGroup(g.name, { name: named(g.name), type: "spread", labels }, parent)]));
+    const placementGroups = Object.fromEntries(plan.placementGroups.map((g) => [g.name, new hcloud.PlacementGroup(child(g.name), { name: named(g.name), type: "spread", labels }, parent)]));
 
     const volumes = Object.fromEntries(
       plan.volumes.map((v) => [
         v.server,
-        new hcloud.Volume(v.name, { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
+        new hcloud.Volume(child(v.name), { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
       ]),
     );
 
-    // The platform images' digests come from the committed images.lock.json, so an unchanged config deploys
+    // The platform images' digests come from the image lock (images.lock.json), so an unchanged config deploys
     // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
-    const digests = appImageDigest(config, args.secrets, this).apply((app) => ({ ...args.digests, ...app }));
+    const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({ ...lockedDigests(args.imageLock), ...app }));
     this.appImageRef = digests.apply((d) => imageRef(config.appImage, d));
 
     // Deploys start once every server is on the private network and has its volume,
@@ -99,7 +97,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     for (const server of plan.servers) {
       const volume = plan.volumes.find((v) => v.server === server.name);
       this.servers[server.name] = new OrionServer(
-        server.name,
+        child(server.name),
         {
           plan,
           server,
@@ -112,7 +110,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
           placementGroupId: placementGroups[placementGroupOf(plan.placementGroups, server.name)].id.apply(Number),
           subnetId: subnet.id,
-          pgdataVolume: volume ? { name: volume.name, id: volumes[server.name].id.apply(Number) } : undefined,
+          pgdataVolume: volume ? { name: child(volume.name), id: volumes[server.name].id.apply(Number) } : undefined,
           digests,
           secrets: args.secrets,
           sshPrivateKey: args.sshPrivateKey,
@@ -134,7 +132,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
 
     if (plan.loadBalancer) {
       this.loadBalancer = new ApiLoadBalancer(
-        plan.loadBalancer.name,
+        child(plan.loadBalancer.name),
         {
           balancer: plan.loadBalancer,
           location: plan.location,
@@ -147,6 +145,8 @@ export class OrionPlatform extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.registerOutputs({});
+    // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
+    this.imageDriftChecked = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(args.imageLock, planImages(plan)) : Promise.resolve();
+    this.registerOutputs(this.imageDriftChecked.then(() => ({})));
   }
 }

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../model/config";
 import { endpoints } from "../model/addresses";
-import { committedLock, imageLockFindings, lockedDigests, planImages, type ImageLock } from "../model/images";
+import { committedLock, type ImageLock } from "../model/images";
 import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { readDeployed, type Deployed } from "./deployed";
-import { checkImageDrift } from "./image-drift";
 import { OrionPlatform } from "./platform";
+import type { OrionSettings } from "./platform-args";
 import { describeRelease } from "../model/release";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
@@ -89,51 +89,29 @@ function releaseOrder(planned: Plan): string[] {
 }
 
 /**
- * Reads `orion:*` config, plans the stage and builds it. `index.ts` exports
- * what this returns. `deployed` says what exists already (this stack's last
- * outputs, the project's SSH keys); it is read before any resource is registered.
- * `lock` is the committed images.lock.json; offline runs pass one of their own.
+ * Reads `orion:*` config, plans the stage and builds it. `stack.ts`, the
+ * program `pulumi up` runs, exports what this returns. `deployed` says what
+ * exists already (this stack's last outputs, the project's SSH keys); it is
+ * read before any resource is registered. `lock` is the committed
+ * images.lock.json; offline runs pass one of their own.
  */
 export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
-  const { config, planned } = planOrExplain(
+  const appSecrets = appSecretNames();
+  const { config } = planOrExplain(
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
-    appSecretNames(),
+    appSecrets,
   );
-  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops below (a blocking finding).
+  // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops (a blocking finding).
   const backupSecrets = config.databaseBackups.bucket
-    ? pulumi.all([cfg.requireSecret("backupAccessKey"), cfg.requireSecret("backupSecretKey"), cfg.requireSecret("backupPassphrase")])
-    : pulumi.output([undefined, undefined, undefined] as (string | undefined)[]);
-  const appSecrets = cfg.getSecretObject<Record<string, unknown>>("appSecrets") ?? pulumi.secret({});
-  const secrets = pulumi
-    .all([cfg.requireSecret("dbPassword"), cfg.requireSecret("flowerPassword"), cfg.requireSecret("grafanaPassword"), cfg.getSecret("registryPassword"), cfg.getSecret("smtpPassword"), cfg.getSecret("alertWebhookUrl"), cfg.getSecret("watchdogUrl"), pulumi.all([backupSecrets, appSecrets])])
-    .apply(([dbPassword, flowerPassword, grafanaPassword, registryPassword, smtpPassword, alertWebhookUrl, watchdogUrl, [[backupAccessKey, backupSecretKey, backupPassphrase], app]]) => ({
-      dbPassword,
-      flowerPassword,
-      grafanaPassword,
-      registryPassword,
-      registryUsername: config.registryUsername,
-      smtpPassword,
-      alertWebhookUrl,
-      watchdogUrl,
-      backupAccessKey,
-      backupSecretKey,
-      backupPassphrase,
-      appSecrets: Object.fromEntries(Object.entries(app ?? {}).map(([k, v]) => [k, String(v)])),
-    }));
-  planned.findings.push(...imageLockFindings(planned, lock));
-  for (const finding of planned.findings) pulumi.log.warn(`${finding.key} ${finding.message}`);
-  // A preview shows what the placeholders would build; an update must not build it.
-  const blocking = planned.findings.filter((f) => f.blocksUp);
-  if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
-    throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
-  }
-  // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
-  const drift = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(lock, planImages(planned)) : Promise.resolve();
+    ? { backupAccessKey: cfg.requireSecret("backupAccessKey"), backupSecretKey: cfg.requireSecret("backupSecretKey"), backupPassphrase: cfg.requireSecret("backupPassphrase") }
+    : {};
 
   const deployed = await read();
+  // This program's prefix defaults to project and stack, not to the component's name ("orion"), which
+  // only a stack deployed before prefixes should use (orion:namePrefix "orion", model/names.ts).
   const namePrefix = config.namePrefix ?? defaultNamePrefix(pulumi.getProject(), pulumi.getStack());
   if (deployed.beforePrefixes && deployed.servers.app && Object.keys(deployed.servers).length === 1) {
     pulumi.log.warn(
@@ -143,16 +121,30 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
   }
 
   const platform = new OrionPlatform("orion", {
-    plan: planned,
-    config,
-    secrets: pulumi.secret(secrets),
-    sshPrivateKey: cfg.getSecret("sshPrivateKey"),
-    alertWebhook: cfg.getSecret("alertWebhookUrl") !== undefined,
+    // Pulumi hands scalars over as text ("4", "true", JSON); the platform validates them with parseConfig, which reads those forms, as it did above.
+    ...(raw as OrionSettings),
     namePrefix,
+    secrets: {
+      dbPassword: cfg.requireSecret("dbPassword"),
+      flowerPassword: cfg.requireSecret("flowerPassword"),
+      grafanaPassword: cfg.requireSecret("grafanaPassword"),
+      registryPassword: cfg.getSecret("registryPassword"),
+      sshPrivateKey: cfg.getSecret("sshPrivateKey"),
+      smtpPassword: cfg.getSecret("smtpPassword"),
+      alertWebhookUrl: cfg.getSecret("alertWebhookUrl"),
+      watchdogUrl: cfg.getSecret("watchdogUrl"),
+      ...backupSecrets,
+      // One secret output per name: the names are plain (they reach the compose files), the values are not.
+      ...(appSecrets.length > 0 ? { appSecrets: Object.fromEntries(appSecrets.map((name) => [name, cfg.requireSecretObject<Record<string, unknown>>("appSecrets").apply((all) => String(all[name]))])) } : {}),
+    },
     deployed,
-    digests: lockedDigests(lock),
+    imageLock: lock,
+    // The names this program has always given its children (`app`, `pgdata`): existing stacks keep every URN.
+    childNames: "by-role",
   });
-  await drift;
+  await platform.imageDriftChecked;
+  // The platform's plan: the same as above, with the image lock's findings.
+  const planned = platform.plan;
   return {
     stage: planned.stage,
     monthlyCostEur: planned.cost.totalEur,

@@ -19,7 +19,7 @@ export interface OrionServerArgs {
   plan: Plan;
   server: PlannedServer;
   location: string;
-  /** The server's name at Hetzner (prefixed, see model/names.ts). */
+  /** The server's name at Hetzner (`<namePrefix>-app`, see model/names.ts), unique in the Hetzner project. */
   hetznerName: string;
   /** Labels besides role and name: the stack's, for CI's temporary SSH firewall. */
   labels: Record<string, string>;

@@ -1,4 +1,4 @@
-/** The engine's wire encoding of property values (DESIGN.md: facts for the offline policy check). */
+/** The engine's wire encoding of property values, as the offline policy check sends them to the pack. */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "./loopback-http";
 import { join } from "node:path";
 
 const SCRIPT = join(__dirname, "..", ".github", "scripts", "ci-ssh-access.mjs");
@@ -77,17 +77,12 @@ class FakeHetzner {
     });
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve) =>
-      this.server.listen(0, "127.0.0.1", () => {
-        this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-        resolve();
-      }),
-    );
+  async start(): Promise<void> {
+    this.base = await listenOnLoopback(this.server);
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 }
 

@@ -79,8 +79,8 @@ export function readPgHba(text: string): HbaRecord[] {
   return records;
 }
 
-/** PgBouncer's INI: `[section]`, then `key = value` where the value is the rest of the line. */
-export function readPgbouncerIni(text: string): Record<string, Map<string, ConfEntry>> {
+/** INI as PgBouncer and pgBackRest read it: `[section]`, then `key = value` where the value is the rest of the line. */
+export function readIniSections(text: string): Record<string, Map<string, ConfEntry>> {
   const sections: Record<string, Map<string, ConfEntry>> = {};
   let current: Map<string, ConfEntry> | undefined;
   text.split("\n").forEach((raw, index) => {

@@ -1,4 +1,4 @@
-import { readPgbouncerIni } from "../../model/render/conf-readers";
+import { readIniSections } from "../../model/render/conf-readers";
 import type { Deployment } from "../lib/stack";
 import type { ComposeService } from "./compose";
 import { commandWords, mountedFile } from "./services";
@@ -27,7 +27,7 @@ export function pgbouncerConfig(deployment: Deployment, service: ComposeService,
   const settings = new Map<string, Setting>();
   let databases = 1;
   if (mounted?.file) {
-    const sections = readPgbouncerIni(mounted.file.content);
+    const sections = readIniSections(mounted.file.content);
     databases = Math.max(1, sections.databases?.size ?? 0);
     for (const [key, entry] of sections.pgbouncer ?? new Map()) settings.set(key, { value: entry.value, file: mounted.path, line: entry.line, key: `pgbouncer.${key}` });
   } else {

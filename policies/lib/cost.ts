@@ -1,14 +1,14 @@
 import { OBJECT_STORAGE } from "../../model/backup";
 import { HETZNER_EXTRAS } from "../../model/catalog";
-import { readPgbouncerIni } from "../../model/render/conf-readers";
+import { readIniSections } from "../../model/render/conf-readers";
 import { serverTypeOf } from "./servers";
 import { LOAD_BALANCER_TYPE, VOLUME_TYPE, type Deployment, type StackView } from "./stack";
 
 const round2 = (eur: number) => Math.round(eur * 100) / 100;
 
-/** A deploy that writes a pgBackRest config with an S3 repository (pgbackrest.conf is INI, read like pgbouncer.ini). */
+/** A deploy that writes a pgBackRest config with an S3 repository. */
 function sendsBackupsToS3(d: Deployment): boolean {
-  return [...d.files.values()].some((f) => /(^|\/)pgbackrest\.conf$/.test(f.path) && Object.values(readPgbouncerIni(f.content)).some((section) => section.get("repo1-type")?.value === "s3"));
+  return [...d.files.values()].some((f) => /(^|\/)pgbackrest\.conf$/.test(f.path) && Object.values(readIniSections(f.content)).some((section) => section.get("repo1-type")?.value === "s3"));
 }
 
 /** What the stack's Hetzner resources cost a month, from their types and sizes (the same rounding as the plan). */

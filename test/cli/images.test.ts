@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../loopback-http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { platformImages, type ImageLock } from "../../model/images";
@@ -64,17 +64,12 @@ class FakeRegistry {
     });
   }
 
-  start(): Promise<void> {
-    return new Promise((resolve) =>
-      this.server.listen(0, "127.0.0.1", () => {
-        this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-        resolve();
-      }),
-    );
+  async start(): Promise<void> {
+    this.base = await listenOnLoopback(this.server);
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 }
 

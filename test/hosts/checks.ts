@@ -46,7 +46,7 @@ export async function stackState(bed: TestBed, servers = [...bed.hosts.keys()]):
   return { containers, unhealthy, mismatches };
 }
 
-/** Caddy's limit is the plan's too, carved out of the host reserve rather than added to the containers (DECISIONS.md #1). */
+/** Caddy's limit is the plan's too, carved out of the host reserve rather than added to the containers. */
 function hostServiceLimit(program: ProgramRun, server: string, service: string): number | undefined {
   const caddy = program.plan.servers.find((s) => s.name === server)?.caddy;
   return service === "caddy" && caddy ? caddy.memoryLimitMb * MB : undefined;

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { readPgHba, readPgbouncerIni, readPostgresqlConf, readRedisConf } from "../../model/render/conf-readers";
+import { readPgHba, readIniSections, readPostgresqlConf, readRedisConf } from "../../model/render/conf-readers";
 import { pgbouncerIni, postgresqlConf, redisConf } from "../../model/render/conf-files";
 import { STAGE_NAMES, type StageName } from "../../model/stages";
 import { composeMemoryMb, readCompose } from "../../policies/files/compose";
@@ -215,7 +215,7 @@ describe("reading what runs", () => {
       ["hba_file", "/etc/it's.conf", 3],
       ["hot_standby", "on", 4],
     ]);
-    const ini = readPgbouncerIni(pgbouncerIni({ databases: { orion: "host=db port=5432 dbname=orion" }, pgbouncer: { max_client_conn: 100 } }));
+    const ini = readIniSections(pgbouncerIni({ databases: { orion: "host=db port=5432 dbname=orion" }, pgbouncer: { max_client_conn: 100 } }));
     expect([ini.databases.get("orion")?.value, ini.pgbouncer.get("max_client_conn")?.value]).toEqual(["host=db port=5432 dbname=orion", "100"]);
     expect(readRedisConf(redisConf([["maxmemory", "100mb"], ["save", ""]])).map((d) => [d.name, d.args])).toEqual([
       ["maxmemory", ["100mb"]],

@@ -6,7 +6,7 @@ import { renderCompose } from "../../model/render/compose";
 import { pgHbaFor, postgresConfFor } from "../../model/render/service-configs";
 import { planFor } from "../helpers";
 import { createAppRole, initCluster, startCluster, TEST_DB_PASSWORD, type PostgresServer } from "./postgres";
-import { POSTGRES_BIN, serviceDir } from "./support";
+import { POSTGRES_BIN, serviceDir, waitFor } from "./support";
 
 /** The enterprise primary and its first read replica, set up with the command the replica's container runs. */
 const enterprise = planFor("enterprise");
@@ -49,6 +49,8 @@ describe("the enterprise read replica", () => {
   it("streams from the primary through the replication slot the container creates", async () => {
     const c = primary.superuser();
     await c.connect();
+    // The replica accepts connections before its WAL receiver has reached the primary: give it the moment it needs.
+    await waitFor("the replica's WAL receiver to stream", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0);
     const slots = (await c.query("SELECT slot_name, active FROM pg_replication_slots")).rows;
     const senders = (await c.query("SELECT state FROM pg_stat_replication")).rows;
     await c.end();

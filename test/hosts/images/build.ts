@@ -14,7 +14,7 @@ import { APP_RECIPE, RECIPES, repositoryOf, type ImageConfig, type ImageRecipe }
 
 /**
  * Builds the test bed's images once and keeps them in a cache directory
- * outside the repository (DECISIONS.md #3): a Debian base layer from
+ * outside the repository: a Debian base layer from
  * `debootstrap --variant=minbase`, one layer per image with its Debian
  * packages, and an image config per compose image reference. Engines load
  * only what their compose file names, in `docker load`'s archive format, so
