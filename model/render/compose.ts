@@ -81,6 +81,11 @@ function appEnvironment(plan: Plan, server: PlannedServer, service: PlannedServi
   return env;
 }
 
+/** The replica's primary_conninfo, without a password (see the db-replica service). */
+function replicaConninfo(primary: { host: string; port: number }): string {
+  return `primary_conninfo=host=${primary.host} port=${primary.port} user=${DB_USER}`;
+}
+
 function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): ComposeService {
   const primary = endpoints(plan, "db")[0];
   switch (s.name) {
@@ -113,7 +118,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast || ` +
         `{ gosu postgres psql -h ${primary.host} -p ${primary.port} -U ${DB_USER} -d ${DB_NAME} -XAt ${cleanup.map((q) => `-c "${q}"`).join(" ")}; exit 1; }; fi; ` +
-        `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
+        // -R wrote the password of the copy into postgresql.auto.conf; this primary_conninfo (a command-line setting wins over
+        // that file) has none, so the WAL receiver's libpq takes PGPASSWORD from the environment: a new orion:dbPassword
+        // recreates this container with it, and the replica follows the rotation.
+        `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf -c '${replicaConninfo(primary)}'`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
         command: ["bash", "-c", init],
