@@ -109,6 +109,8 @@ describe("the enterprise read replica", () => {
   it("follows a new orion:dbPassword: after ALTER ROLE on the primary, the replica recreated with the new env file streams again", async () => {
     const rotated = "rotated-db-password-9d2e";
     const c = primary.superuser();
+    // The primary's shutdown at the end must not surface as an unhandled error should a check below fail first.
+    c.on("error", () => undefined);
     await c.connect();
     await c.query(`ALTER ROLE orion PASSWORD '${rotated}'`);
     // pg_basebackup -R wrote the old password into the replica's postgresql.auto.conf: only the container's primary_conninfo keeps it from being used.
@@ -117,9 +119,13 @@ describe("the enterprise read replica", () => {
     await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
     const started = performance.now();
     replica = await startReplica(replicaDir.dir, replicaDir.data, rotated);
-    await waitFor("the replica to stream again with the new password", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0, 60_000);
-    const senders = (await c.query("SELECT usename, state FROM pg_stat_replication")).rows;
-    await c.end();
+    let senders: unknown[];
+    try {
+      await waitFor("the replica to stream again with the new password", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0, 60_000);
+      senders = (await c.query("SELECT usename, state FROM pg_stat_replication")).rows;
+    } finally {
+      await c.end();
+    }
     process.stdout.write(`Replica: streaming again ${((performance.now() - started) / 1000).toFixed(1)} s after its restart with the rotated password\n`);
     expect(autoConf).toContain(`password=''${TEST_DB_PASSWORD}''`);
     expect(senders).toEqual([{ usename: "orion", state: "streaming" }]);
