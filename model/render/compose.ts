@@ -134,7 +134,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       return {
         // The deploy fills userlist.txt in from the env file (see pgbouncerUserlist), so the password is in no file of
         // the repo and not in the container's environment; the image's entrypoint finds the user there and adds nothing.
-        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro", "./config/pgbouncer/userlist.txt:/etc/pgbouncer/userlist.txt:ro"],
+        // The directory, not its two files: a file mount keeps the file the container started with, so a reload after a new
+        // orion:dbPassword (release.sh) would read the old userlist; the directory shows the one the deploy moved into place.
+        volumes: ["./config/pgbouncer:/etc/pgbouncer:ro"],
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":

@@ -97,6 +97,7 @@ export function renderReleaseScript(input: ReleaseScriptInput): string {
     `SURGE_CADDY_CONFIG=${shellQuote(`/etc/caddy/${SURGE_CADDYFILE.split("/").pop()}`)}`,
     `MIGRATE_COMMAND=${shellQuote(migrate ?? "")}`,
     `DB_HERE=${dbHere ? 1 : 0}`,
+    `PGBOUNCER_HERE=${runs("pgbouncer") ? 1 : 0}`,
     `DB_USER=${shellQuote(DB_USER)}`,
     `DB_NAME=${shellQuote(DB_NAME)}`,
     `API_STOP_TIMEOUT=${API_STOP_TIMEOUT_S}`,
@@ -159,6 +160,26 @@ wait_healthy() {
 }
 caddy_load() { compose exec -T caddy caddy reload --config "$1" --adapter caddyfile; }
 
+# A new orion:dbPassword: PostgreSQL's role password changes (existing sessions stay), and PgBouncer, which logs in
+# with the password of its userlist, reloads it (a SIGHUP keeps its client and server connections; compose mounts its
+# directory, so the userlist the deploy moved into place is the one it reads). Run at the last moment before a client
+# with the new password needs it: clients still holding the old one fail only on new connections from then on.
+ROTATE_PENDING=0
+rotate_db_password() {
+  [ "$ROTATE_PENDING" -eq 1 ] || return 0
+  say "dbPassword: ALTER ROLE $DB_USER (existing connections stay; clients switch now)"
+  # On stdin, never on a command line; the session logs no statement.
+  printf "SET log_statement = 'none';\\nSET log_min_error_statement = 'panic';\\nALTER ROLE %s PASSWORD '%s';\\n" "$DB_USER" "$DB_PASSWORD" |
+    docker exec -i "$(running_ids db)" psql -q -v ON_ERROR_STOP=1 -U "$DB_USER" -d "$DB_NAME" >/dev/null
+  if [ "$PGBOUNCER_HERE" -eq 1 ] && [ -n "$(running_ids pgbouncer)" ]; then
+    # shellcheck disable=SC2046
+    docker kill -s HUP $(running_ids pgbouncer) >/dev/null
+    say "dbPassword: PgBouncer reloaded its userlist"
+  fi
+  remember db-password "$DB_PASSWORD"
+  ROTATE_PENDING=0
+}
+
 # Undo what a failed release did before the old API stopped: the old version goes on serving.
 BORROWED=""
 SURGED=0
@@ -178,16 +199,12 @@ restore() {
 }
 
 release() {
-  # The database first: its role password changes before any client switches to the new one.
+  # The database first: its role password changes before any client switches to the new one. Where the app runs
+  # beside it, that waits until the new API is ready to take over (or a migration needs the new password).
   if [ "$DB_HERE" -eq 1 ]; then
     compose up -d --wait --no-deps db
-    if ! applied db-password "$DB_PASSWORD"; then
-      say "dbPassword: ALTER ROLE $DB_USER (existing connections stay; clients switch below)"
-      # On stdin, never on a command line; the session logs no statement.
-      printf "SET log_statement = 'none';\\nSET log_min_error_statement = 'panic';\\nALTER ROLE %s PASSWORD '%s';\\n" "$DB_USER" "$DB_PASSWORD" |
-        docker exec -i "$(running_ids db)" psql -q -v ON_ERROR_STOP=1 -U "$DB_USER" -d "$DB_NAME" >/dev/null
-      remember db-password "$DB_PASSWORD"
-    fi
+    if ! applied db-password "$DB_PASSWORD"; then ROTATE_PENDING=1; fi
+    if [ -z "$APP_SERVICES" ]; then rotate_db_password; fi
   fi
   if [ -n "$INFRA_SERVICES" ]; then
     # shellcheck disable=SC2086
@@ -206,6 +223,7 @@ release() {
   case " $APP_SERVICES " in *" celery-worker "*) if changed celery-worker; then workers_changed=1; fi;; esac
   case " $APP_SERVICES " in *" celery-beat "*) if changed celery-beat; then beat_changed=1; fi;; esac
   if [ $((api_changed + workers_changed + beat_changed)) -eq 0 ]; then
+    rotate_db_password
     say "the app's containers match the compose file: nothing to release"
     return 0
   fi
@@ -221,6 +239,7 @@ release() {
   fi
 
   if [ -n "$MIGRATE_COMMAND" ] && ! grep -qxF "$APP_IMAGE" "$STATE/migrated" 2>/dev/null; then
+    rotate_db_password
     say "migrating with $APP_IMAGE: $MIGRATE_COMMAND"
     # The direct URL: interpolation takes DATABASE_URL from this shell before the env file.
     DATABASE_URL="$DATABASE_URL_DIRECT" compose run --rm --no-deps -T api sh -c "$MIGRATE_COMMAND"
@@ -231,6 +250,7 @@ release() {
   if [ "$api_changed" -eq 1 ]; then
     if [ "$first" -eq 1 ] || [ -z "$(running_ids api)" ] || [ "$API_STRATEGY" = rolling ]; then
       # No old API to keep serving here (first start, or another API server serves meanwhile): compose replaces it.
+      rotate_db_password
       compose up -d --no-deps api
       wait_healthy "$API_ADDRESS" "$(running_ids api | head -n 1)"
     else
@@ -240,6 +260,7 @@ release() {
       SURGED=1
       compose run -d --no-deps --name "$SURGE_CONTAINER" --publish "$SURGE_PUBLISH" api >/dev/null
       wait_healthy "$SURGE_ADDRESS" "$SURGE_CONTAINER"
+      rotate_db_password
       caddy_load "$SURGE_CADDY_CONFIG"
       say "Caddy sends new requests to the new API ($SURGE_ADDRESS); the old one finishes what it has"
       # shellcheck disable=SC2086
@@ -261,6 +282,7 @@ release() {
   local rest=""
   case " $APP_SERVICES " in *" celery-worker "*) rest="$rest celery-worker";; esac
   case " $APP_SERVICES " in *" celery-beat "*) rest="$rest celery-beat";; esac
+  rotate_db_password
   if [ -n "$rest" ]; then
     # shellcheck disable=SC2086
     compose up -d --no-deps $rest
