@@ -28,6 +28,11 @@ export const SURGE_CONTAINER = "orion-api-surge";
 
 /** Seconds Uvicorn gets to finish the requests it has after SIGTERM (compose stop_grace_period and the release's drain). */
 export const API_STOP_TIMEOUT_S = 30;
+/**
+ * Seconds between Caddy's switch to another API container and the stop of the one it left: requests Caddy
+ * accepted under its previous config may still be on their way to that container (Kamal's drain_timeout).
+ */
+export const API_DRAIN_S = 5;
 /** Seconds a Celery worker gets to finish its running tasks after SIGTERM (warm shutdown); the guide's tasks (store syncs, e-mails) take less. */
 export const WORKER_STOP_TIMEOUT_S = 120;
 /** Seconds a new API container gets to answer its health path before the release gives up and keeps the old version. */
@@ -101,6 +106,7 @@ export function renderReleaseScript(input: ReleaseScriptInput): string {
     `DB_USER=${shellQuote(DB_USER)}`,
     `DB_NAME=${shellQuote(DB_NAME)}`,
     `API_STOP_TIMEOUT=${API_STOP_TIMEOUT_S}`,
+    `API_DRAIN=${API_DRAIN_S}`,
     `WORKER_STOP_TIMEOUT=${WORKER_STOP_TIMEOUT_S}`,
     `API_START_TIMEOUT=${API_START_TIMEOUT_S}`,
     `STATE=${shellQuote(RELEASE_STATE_DIR)}`,
@@ -263,6 +269,7 @@ release() {
       rotate_db_password
       caddy_load "$SURGE_CADDY_CONFIG"
       say "Caddy sends new requests to the new API ($SURGE_ADDRESS); the old one finishes what it has"
+      sleep "$API_DRAIN"
       # shellcheck disable=SC2086
       docker stop -t "$API_STOP_TIMEOUT" $old >/dev/null
       SURGED=2
@@ -270,6 +277,8 @@ release() {
       compose up -d --no-deps api
       wait_healthy "$API_ADDRESS" "$(running_ids api | head -n 1)"
       caddy_load "$CADDY_CONFIG"
+      say "Caddy sends new requests to the new API ($API_ADDRESS); the surge finishes what it has"
+      sleep "$API_DRAIN"
       docker stop -t "$API_STOP_TIMEOUT" "$SURGE_CONTAINER" >/dev/null
       docker rm "$SURGE_CONTAINER" >/dev/null
       SURGED=0
