@@ -27,7 +27,9 @@ export function ensurePackBuilt(): void {
   try {
     if (staleSources().length === 0) return;
     process.stderr.write("building the policy pack (its sources changed since the last build)\n");
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(PACK_DIR, "tsconfig.build.json")], { stdio: ["ignore", "inherit", "inherit"] });
+    // Loaded through tsx's namespaced require (test/global-setup.js), require.resolve appends `?namespace=...`: a path for node has none.
+    const tsc = require.resolve("typescript/bin/tsc").replace(/\?.*$/, "");
+    execFileSync(process.execPath, [tsc, "-p", join(PACK_DIR, "tsconfig.build.json")], { stdio: ["ignore", "inherit", "inherit"] });
   } finally {
     rmdirSync(lock);
   }

@@ -164,7 +164,8 @@ wait_healthy() {
     waited=$((waited + 1))
   done
 }
-caddy_load() { compose exec -T caddy caddy reload --config "$1" --adapter caddyfile; }
+# docker exec, not compose exec: the switch is where a rotated password's window is open, and compose's own start-up is the slow part.
+caddy_load() { docker exec "$(running_ids caddy | head -n 1)" caddy reload --config "$1" --adapter caddyfile; }
 
 # A new orion:dbPassword: PostgreSQL's role password changes (existing sessions stay), and PgBouncer, which logs in
 # with the password of its userlist, reloads it (a SIGHUP keeps its client and server connections; compose mounts its
