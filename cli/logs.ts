@@ -25,7 +25,9 @@ function logsCommand(service: string, options: { since?: string; tail: string; f
 }
 
 /** `api-1  | 2026-11-28T10:00:00.000000000Z text` -> its timestamp and the line with the server in front. */
-export function prefixed(server: string, line: string): { at: string; text: string } {
+export function prefixed(server: string, raw: string): { at: string; text: string } {
+  // Compose writes terminal control sequences (erase line, \x1b[2K) before its prefixes even with --no-color and no terminal.
+  const line = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
   const m = /^(\S+)\s+\|\s(\S+)\s?(.*)$/.exec(line);
   return m ? { at: m[2], text: `${server}/${m[1]} ${m[2]} ${m[3]}` } : { at: "", text: `${server} ${line}` };
 }

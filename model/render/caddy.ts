@@ -28,6 +28,9 @@ const PRIVATE_PATHS: CaddyDirective[] = [
   { name: "respond", args: ["@private", 404] },
 ];
 
+/** Shorter than Uvicorn's 5 s keep-alive timeout (see reverseProxy). */
+const UPSTREAM_KEEPALIVE = "2s";
+
 function reverseProxy(upstreams: string[], healthPath: string, trusted: string[] = []): CaddyDirective {
   // Several API servers: least busy first, and an upstream that fails its health check gets no requests until it passes again.
   // A request whose connection is refused (an API server restarting in a release) is tried on another server for up to 10 s.
@@ -43,6 +46,9 @@ function reverseProxy(upstreams: string[], healthPath: string, trusted: string[]
       : [];
   // Only a proxy in front of Caddy may hand over the client's address (X-Forwarded-For); from anyone else Caddy replaces it.
   if (trusted.length > 0) balancing.push({ name: "trusted_proxies", args: trusted });
+  // Uvicorn closes a keep-alive connection idle for 5 s (its --timeout-keep-alive); Caddy keeps idle upstream connections
+  // 2 min by default, so it could send a request on one Uvicorn is closing, and answer it 502. Caddy lets them go first.
+  balancing.push({ name: "transport", args: ["http"], block: [{ name: "keepalive", args: [UPSTREAM_KEEPALIVE] }] });
   return { name: "reverse_proxy", args: upstreams, ...(balancing.length > 0 ? { block: balancing } : {}) };
 }
 
