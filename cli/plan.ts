@@ -4,7 +4,7 @@ import { imageLockFindings } from "../model/images";
 import { plan } from "../model/plan";
 import { renderPlanText } from "../model/report/plan-text";
 import { STAGE_NAMES } from "../model/stages";
-import { applySetting, readStackConfig, readStackSecretKeys, StackFileError } from "./stack-config";
+import { applySetting, readAppSecretNames, readStackConfig, readStackSecretKeys, StackFileError } from "./stack-config";
 import { writeRenderedFiles } from "./write-files";
 
 interface PlanOptions {
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   if (options.stage !== undefined) raw.stage = options.stage;
   for (const assignment of options.set) applySetting(raw, assignment);
 
-  const config = parseConfig(raw, { secrets: readStackSecretKeys(process.cwd(), options.stack) });
+  const config = { ...parseConfig(raw, { secrets: readStackSecretKeys(process.cwd(), options.stack) }), appSecretNames: readAppSecretNames(process.cwd(), options.stack) };
   const result = plan(config);
   // The lock's findings are pulumi up's as well (components/program.ts): an image without a digest stops it.
   result.findings.push(...imageLockFindings(result));

@@ -52,6 +52,11 @@ export function stacksIn(projectDir: string): string[] {
 }
 
 /** `orion:stage` and `stage` are the same project key; other namespaces (hcloud:token) are not ours. */
+/** `{secure: ...}`, or a map set with `pulumi config set --secret --path` (orion:appSecrets.SECRET_KEY) whose every value is one. */
+function isSecure(value: unknown): boolean {
+  return isMap(value) && ("secure" in value || (Object.keys(value).length > 0 && Object.values(value).every(isSecure)));
+}
+
 function projectKey(key: string): string | undefined {
   if (!key.includes(":")) return key;
   const [namespace, name] = key.split(":", 2);
@@ -86,7 +91,7 @@ export function readStackConfig(projectDir: string, stack?: string): Record<stri
   if (isMap(values)) {
     for (const [key, value] of Object.entries(values)) {
       const name = projectKey(key);
-      if (!name || (isMap(value) && "secure" in value)) continue;
+      if (!name || isSecure(value)) continue;
       raw[name] = value;
     }
   }
@@ -100,7 +105,7 @@ export function readStackSecretKeys(projectDir: string, stack?: string): string[
   if (!isMap(values)) return [];
   return Object.entries(values).flatMap(([key, value]) => {
     const name = projectKey(key);
-    return name && isMap(value) && "secure" in value ? [name] : [];
+    return name && isSecure(value) ? [name] : [];
   });
 }
 
@@ -122,4 +127,12 @@ export function applySetting(raw: Record<string, unknown>, assignment: string): 
   const map: YamlMap = isMap(current) ? { ...current } : typeof current === "string" && current.trim().startsWith("{") ? (JSON.parse(current) as YamlMap) : {};
   map[rest.join(".")] = value;
   raw[top] = map;
+}
+
+/** Names (never values) of orion:appSecrets in the stack file: the compose files and the env file name them, as in `pulumi up`. */
+export function readAppSecretNames(projectDir: string, stack?: string): string[] {
+  if (stack === undefined) return [];
+  const values = readYaml(join(projectDir, `Pulumi.${stack}.yaml`)).config;
+  const secrets = isMap(values) ? values[`${CONFIG_NAMESPACE}:appSecrets`] : undefined;
+  return isMap(secrets) && !("secure" in secrets) ? Object.keys(secrets).sort() : [];
 }

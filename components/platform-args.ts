@@ -37,6 +37,16 @@ export interface OrionSettings {
   readonly sshPublicKeys?: readonly string[];
   /** The Orion application image (api, celery-worker, celery-beat), pinned by a version tag or a digest. @default "orion/orion:1.0.0" */
   readonly appImage?: string;
+  /** The ASGI app Uvicorn serves in the app image, `module:attribute` as `uvicorn` takes it (README "Releasing the app": the app contract). @default "main:app" */
+  readonly appApiModule?: string;
+  /** The Celery app of the app image, as `celery -A` takes it; the worker and beat run it. @default "app.celery_app" */
+  readonly appCeleryApp?: string;
+  /** The API's health path: answers 200 once the API can serve; compose, Caddy, the load balancer and a release wait on it. @default "/health" */
+  readonly appHealthPath?: string;
+  /** Migrations a release runs once, in the new image with the direct database URL, before any new API or worker starts, e.g. `"alembic upgrade head"`. @default none (no migrations) */
+  readonly appMigrateCommand?: string;
+  /** The app's plain settings, by variable name, e.g. `{ LOG_LEVEL: "info" }`: the API, worker and beat receive them through the env file; secrets go in `secrets.appSecrets`. @default {} */
+  readonly appEnv?: Readonly<Record<string, string>>;
   /** User of a private registry holding `appImage`; its password is `secrets.registryPassword`. @default none (a public image) */
   readonly registryUsername?: string;
   /** Public host name of the API, served over HTTPS by Caddy. @default none (the API is reached through an SSH tunnel) */
@@ -117,6 +127,11 @@ export interface OrionSecrets {
   readonly alertWebhookUrl?: pulumi.Input<string>;
   /** Dead man's switch: Alertmanager's always-firing Watchdog alert goes here. @default none */
   readonly watchdogUrl?: pulumi.Input<string>;
+  /**
+   * The app's own secrets by variable name, e.g. `{ SECRET_KEY: config.requireSecret("appSecretKey") }`: the API, worker and beat receive
+   * them through the env file only. The names are plain (the compose files list them); each value stays secret. @default {}
+   */
+  readonly appSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /** S3 access key of `backupBucket`; required with it. @default none */
   readonly backupAccessKey?: pulumi.Input<string>;
   /** S3 secret key of `backupBucket`; required with it. @default none */

@@ -95,7 +95,8 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
 
   let config: OrionConfig | undefined;
   try {
-    config = parseConfig(given, { secrets: secretsGiven });
+    // The app secrets' names are plain (the compose files list them); the plan checks them like orion:appEnv's.
+    config = { ...parseConfig(given, { secrets: secretsGiven }), appSecretNames: Object.keys(secrets.appSecrets ?? {}).sort() };
   } catch (error) {
     const found = configProblems(error);
     // A default prefix that Hetzner would refuse is the component's name: say so, since namePrefix was not given.
@@ -133,6 +134,7 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
     backupAccessKey: secrets.backupAccessKey,
     backupSecretKey: secrets.backupSecretKey,
     backupPassphrase: secrets.backupPassphrase,
+    appSecrets: secrets.appSecrets ?? {},
   });
   return {
     config,

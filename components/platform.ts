@@ -9,6 +9,7 @@ import { hetznerName, STACK_LABEL } from "../model/names";
 import { placementGroupOf } from "../model/placement";
 import { lockedDigests, planImages } from "../model/images";
 import type { Plan } from "../model/plan";
+import { imageRef } from "../model/render/compose";
 import { releasesPgdata } from "../model/render/server-deployment";
 import { planSshKeys } from "../model/ssh-keys";
 import { appImageDigest } from "./app-image";
@@ -28,6 +29,8 @@ import { PLATFORM_TOKEN } from "./tokens";
 export class OrionPlatform extends pulumi.ComponentResource {
   public readonly servers: Record<string, OrionServer> = {};
   public readonly loadBalancer?: ApiLoadBalancer;
+  /** orion:appImage as the compose files pin it (with the digest the registry resolved). */
+  public readonly appImageRef: pulumi.Output<string>;
   /** The plan the platform is built from: servers, containers and limits, connections, cost, findings. */
   public readonly plan: Plan;
   /** The settings after validation, with every default applied. */
@@ -69,6 +72,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
     // The platform images' digests come from the image lock (images.lock.json), so an unchanged config deploys
     // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
     const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({ ...lockedDigests(args.imageLock), ...app }));
+    this.appImageRef = digests.apply((d) => imageRef(config.appImage, d));
 
     // In phases, so that each step waits only for what it needs (model/deploy-order.ts): every server first,
     // then the volumes' attachments, then the deploys.
@@ -95,6 +99,7 @@ export class OrionPlatform extends pulumi.ComponentResource {
           appImage: config.appImage,
           privateAppImage: Boolean(config.registryUsername),
           receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
+          appEnv: config.appEnv,
           releasesPgdata: releasesPgdata(plan, server),
         },
         parent,
@@ -107,9 +112,12 @@ export class OrionPlatform extends pulumi.ComponentResource {
       const releasedBy = move ? this.servers[move.releasedBy].pgdataRelease : undefined;
       this.servers[volume.server].attachPgdata({ name: child(volume.name), id: volumes[volume.server].id.apply(Number) }, releasedBy ? [releasedBy] : []);
     }
-    // Services connect across servers from their first start: a deploy waits for the servers it connects to to be on the private network.
-    for (const server of plan.servers) {
-      this.servers[server.name].deployAfter(order.deployWaitsForNetworkOf[server.name].flatMap((other) => this.servers[other].readyForDeploy));
+    // Services connect across servers from their first start: a deploy waits for the servers it connects to to be
+    // on the private network, and for the deploys its release follows (model/release.ts).
+    for (const name of order.deploySequence) {
+      const network = order.deployWaitsForNetworkOf[name].flatMap((other) => this.servers[other].readyForDeploy);
+      const deploys = order.deployWaitsForDeployOf[name].flatMap((other) => this.servers[other].deploy ?? []);
+      this.servers[name].deployAfter([...network, ...deploys]);
     }
 
     if (plan.loadBalancer) {

@@ -6,8 +6,10 @@ import { defaultNamePrefix } from "../model/names";
 import { plan, type Plan } from "../model/plan";
 import { DB_NAME, DB_USER } from "../model/render/service-configs";
 import { readDeployed, type Deployed } from "./deployed";
+import { deployOrder } from "../model/deploy-order";
 import { OrionPlatform } from "./platform";
 import type { OrionSettings } from "./platform-args";
+import { describeRelease } from "../model/release";
 
 /** Stack outputs: what an operator looks up after `pulumi up`. */
 export interface OrionOutputs {
@@ -34,6 +36,8 @@ export interface OrionOutputs {
   api: { url?: string; dnsARecord: pulumi.Output<string>; howReached: string };
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
+  /** What runs where: the app image (pinned as deployed), each server's release strategy, the deploy order. The history is on the servers (`npm run status`). */
+  release: { image: string; ref: pulumi.Output<string>; migrateCommand?: string; order: string[]; servers: Record<string, string> };
   findings: string[];
 }
 
@@ -45,15 +49,32 @@ function databaseUrls(planned: Plan): OrionOutputs["database"] {
   return { pooled: url(pool ?? db), direct: url(db), ...(replica ? { readonly: url(replica) } : {}) };
 }
 
-function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
+function planOrExplain(raw: Record<string, unknown>, secrets: string[], appSecretNames: string[]) {
   try {
-    const config = parseConfig(raw, { secrets });
+    const config = { ...parseConfig(raw, { secrets }), appSecretNames };
     return { config, planned: plan(config) };
   } catch (error) {
     // A config problem is the operator's to fix: show the message, not a stack trace.
     if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
     throw error;
   }
+}
+
+/**
+ * Names of orion:appSecrets, read as plain text: the names go into the compose
+ * files (visible in previews); the values only ever travel in the secret env file.
+ */
+function appSecretNames(): string[] {
+  const raw = pulumi.runtime.allConfig()[`${CONFIG_NAMESPACE}:appSecrets`];
+  if (raw === undefined || raw === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map; set each secret with \`pulumi config set --secret --path '${CONFIG_NAMESPACE}:appSecrets.SECRET_KEY' <value>\``);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map of names to values`);
+  return Object.keys(parsed).sort();
 }
 
 /**
@@ -66,9 +87,11 @@ function planOrExplain(raw: Record<string, unknown>, secrets: string[]) {
 export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
+  const appSecrets = appSecretNames();
   const { config } = planOrExplain(
     raw,
     SECRET_CONFIG_KEYS.filter((key) => cfg.getSecret(key) !== undefined),
+    appSecrets,
   );
   // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops (a blocking finding).
   const backupSecrets = config.databaseBackups.bucket
@@ -100,6 +123,8 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
       alertWebhookUrl: cfg.getSecret("alertWebhookUrl"),
       watchdogUrl: cfg.getSecret("watchdogUrl"),
       ...backupSecrets,
+      // One secret output per name: the names are plain (they reach the compose files), the values are not.
+      ...(appSecrets.length > 0 ? { appSecrets: Object.fromEntries(appSecrets.map((name) => [name, cfg.requireSecretObject<Record<string, unknown>>("appSecrets").apply((all) => String(all[name]))])) } : {}),
     },
     deployed,
     imageLock: lock,
@@ -135,6 +160,16 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
       howReached: planned.ingress.howReached,
     },
     database: databaseUrls(planned),
+    release: {
+      image: config.appImage,
+      ref: platform.appImageRef,
+      ...(planned.app.migrateCommand ? { migrateCommand: planned.app.migrateCommand } : {}),
+      order: deployOrder(planned).deploySequence,
+      servers: Object.fromEntries(planned.servers.flatMap((s) => {
+        const line = describeRelease(planned.releases.find((r) => r.server === s.name)!, s);
+        return line ? [[s.name, line]] : [];
+      })),
+    },
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };
 }

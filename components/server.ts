@@ -44,6 +44,8 @@ export interface OrionServerArgs {
   privateAppImage?: boolean;
   /** Where Alertmanager sends alerts, on the server that runs it. */
   receivers: AlertReceivers;
+  /** orion:appEnv: plain settings for the app, sent in the env file with its secrets. */
+  appEnv?: Record<string, string>;
   /** Stop a database this server ran in an earlier stage and release its volume (the app server from scale on). */
   releasesPgdata?: boolean;
 }
@@ -200,7 +202,7 @@ export class OrionServer extends pulumi.ComponentResource {
       .all([files, pulumi.output(args.digests)])
       .apply(([f, digests]) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests)));
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
-    const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets)));
+    const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets, args.appEnv)));
 
     const deployDependencies = [this.cloudInit, ...this.readyForDeploy, pull, ...(attachment ? [attachment] : []), ...(this.pgdataRelease ? [this.pgdataRelease] : []), ...others];
     this.deploy = new command.remote.Command(

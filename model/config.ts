@@ -6,6 +6,7 @@ import { closestName, suggestion } from "./suggest";
 import { MEMORY_FORMAT_HELP, parseMemoryMb } from "./units";
 import { LOAD_BALANCER_TLS, TLS_ISSUERS, type LoadBalancerTls, type TlsIssuer } from "./ingress";
 import type { ArmLocation, ServerTypeName } from "./catalog";
+import { APP_DEFAULTS, appEnvNameProblem } from "./app";
 import { BACKUP_DEFAULTS } from "./backup";
 import { NAME_PREFIX_HELP, NAME_PREFIX_PATTERN } from "./names";
 
@@ -44,6 +45,12 @@ export interface OrionConfig {
   pgdataVolumeGb: number;
   /** Alertmanager's e-mail receiver; a webhook is the secret `orion:alertWebhookUrl`. */
   alertEmail?: { to: string; from: string; smarthost: string; username?: string };
+  /** The app contract's parts that differ between apps (model/app.ts). */
+  app: { apiModule: string; celeryApp: string; healthPath: string; migrateCommand?: string };
+  /** orion:appEnv: plain settings for the app, sent in the env file like its secrets. */
+  appEnv: Record<string, string>;
+  /** Names (never values) of the secret orion:appSecrets: the program reads them; the plan lists them in the compose files. */
+  appSecretNames?: string[];
   /** The secret `orion:alertWebhookUrl` is set (its value stays with the program). */
   alertWebhook?: boolean;
   /** The secret `orion:watchdogUrl` is set: Alertmanager's Watchdog alert goes there. */
@@ -228,6 +235,32 @@ export const configSchema = z.object({
   smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
   smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
   smtpUsername: z.string().optional(),
+  appApiModule: z
+    .string()
+    .default(APP_DEFAULTS.apiModule)
+    .refine((v) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$/.test(v), { error: "is not an ASGI app; use module:attribute as uvicorn takes it, e.g. main:app" }),
+  appCeleryApp: z
+    .string()
+    .default(APP_DEFAULTS.celeryApp)
+    .refine((v) => /^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/.test(v), { error: "is not a Celery app; use a module path as celery -A takes it, e.g. app.celery_app" }),
+  appHealthPath: z
+    .string()
+    .default(APP_DEFAULTS.healthPath)
+    .refine((v) => /^\/[\w\-./]*$/.test(v), { error: "is not a URL path; use a path such as /health" }),
+  appMigrateCommand: z
+    .string()
+    .refine((v) => !/[\r\n']/.test(v), { error: "contains a line break or a '; use one command line, e.g. alembic upgrade head" })
+    .optional(),
+  appEnv: pulumiValue(
+    z.record(z.string(), z.unknown(), { error: 'is not a map; use variable names as keys, e.g. {"LOG_LEVEL": "info"}' }).superRefine((map, ctx) => {
+      for (const [name, value] of Object.entries(map)) {
+        const problem = appEnvNameProblem(name);
+        if (problem) ctx.addIssue({ code: "custom", path: [name], input: name, message: problem });
+        else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") ctx.addIssue({ code: "custom", path: [name], input: value, message: "is not text; use a string" });
+        else if (/[\r\n']/.test(String(value))) ctx.addIssue({ code: "custom", path: [name], input: value, message: "contains a line break or a ', which the env file cannot hold; choose a value without them" });
+      }
+    }),
+  ).default({}),
   noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
   imageDriftCheck: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
   // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
@@ -276,6 +309,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
   smtpFrom: "",
   smtpSmarthost: "",
   smtpUsername: "",
+  appMigrateCommand: "",
   backupBucket: "",
   backupEndpoint: "",
   backupCaCert: "",
@@ -286,7 +320,7 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase"] as const;
+export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase", "appSecrets"] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
@@ -353,6 +387,8 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
     alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
+    app: { apiModule: c.appApiModule, celeryApp: c.appCeleryApp, healthPath: c.appHealthPath, migrateCommand: c.appMigrateCommand?.trim() || undefined },
+    appEnv: Object.fromEntries(Object.entries(c.appEnv).map(([k, v]) => [k, String(v)])),
     alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
     watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
     noAlertReceiver: c.noAlertReceiver,

@@ -13,6 +13,10 @@ import { serversReachedFrom } from "./reach";
 export interface DeployOrder {
   /** By server: the other servers whose private network attachment its deploy waits for. */
   deployWaitsForNetworkOf: Record<string, string[]>;
+  /** By server: the servers whose deploy (and release) must finish before its own starts (model/release.ts). */
+  deployWaitsForDeployOf: Record<string, string[]>;
+  /** Every server once, each after the servers whose deploy it waits for: the order in which deploys can be built. */
+  deploySequence: string[];
   /** The database on its own server (scale on): who releases the pgdata volume, who attaches it, and whether the attachment waits. */
   pgdataMove?: PgdataMove;
 }
@@ -44,8 +48,23 @@ export function pgdataMove(plan: Plan, deployedServers: readonly string[] = []):
 
 /** Who waits for whom in the update that builds `plan` over the servers the last update left. */
 export function deployOrder(plan: Plan, deployedServers: readonly string[] = []): DeployOrder {
+  // Releases go in order: the database's deploy before its clients' (the role password before they use it),
+  // the migration before new app containers, API servers one at a time.
+  const deployWaitsForDeployOf = Object.fromEntries(plan.servers.map((s) => [s.name, plan.releases.find((r) => r.server === s.name)?.after ?? []]));
+  const deploySequence: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (name: string): void => {
+    if (deploySequence.includes(name)) return;
+    if (visiting.has(name)) throw new Error(`the release order of the plan has a cycle through ${name}`);
+    visiting.add(name);
+    for (const first of deployWaitsForDeployOf[name] ?? []) visit(first);
+    deploySequence.push(name);
+  };
+  for (const server of plan.servers) visit(server.name);
   return {
     deployWaitsForNetworkOf: Object.fromEntries(plan.servers.map((s) => [s.name, serversReachedFrom(plan, s)])),
+    deployWaitsForDeployOf,
+    deploySequence,
     pgdataMove: pgdataMove(plan, deployedServers),
   };
 }

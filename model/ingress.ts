@@ -93,14 +93,14 @@ export function planCaddy(server: PlannedServer, servers: PlannedServer[], loadB
   return { ...base, mode: "tls", upstreamServers };
 }
 
-export function planLoadBalancer(servers: PlannedServer[], tls: LoadBalancerTls): PlannedLoadBalancer {
+export function planLoadBalancer(servers: PlannedServer[], tls: LoadBalancerTls, healthPath = "/health"): PlannedLoadBalancer {
   const base = { name: "api", type: HETZNER_EXTRAS.loadBalancerType, tls, priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly };
   if (tls === "hetzner-managed") {
     return {
       ...base,
       targets: servers.filter(runsApi).map((s) => s.name),
       services: [{ protocol: "https", listenPort: 443, destinationPort: 80 }],
-      healthCheck: { protocol: "http", port: 80, path: "/health" },
+      healthCheck: { protocol: "http", port: 80, path: healthPath },
     };
   }
   return {

@@ -1,8 +1,10 @@
+import type { AppContract } from "./app";
 import type { ArmLocation, ServerTypeName } from "./catalog";
 import type { CelerySettings } from "./celery";
 import type { ConnectionBudget } from "./connections";
 import type { ServerDisk } from "./disk";
 import type { PlannedPlacementGroup } from "./placement";
+import type { PlannedRelease } from "./release";
 import type { LoadBalancerTls, PlannedCaddy, PlannedIngress } from "./ingress";
 import type { ServiceGroup, ServiceName } from "./services";
 import type { ApiSettings, PgBouncerSettings, RedisSettings, SentinelSettings } from "./settings";
@@ -185,6 +187,10 @@ export interface Plan {
   backup: PlannedBackup;
   /** PostgreSQL's connection budget: what each client opens, and max_connections. */
   connections: ConnectionBudget;
+  /** The app contract this stack holds the image to (model/app.ts). */
+  app: AppContract;
+  /** How a new app version replaces the running one, per server, in deploy order (model/release.ts). */
+  releases: PlannedRelease[];
   cost: MonthlyCost;
   /** What `npm run plan`, `pulumi preview` and `pulumi up` warn about; some stop `pulumi up`. */
   findings: Finding[];

@@ -13,6 +13,8 @@ import { HOST_RESERVE_MB, HTTP_ROLES, STAGE_NAMES, STAGES, STATEFUL_ROLES, type 
 import { memoryFloor } from "./floors";
 import { readinessFindings } from "./readiness";
 import { formatComposeMemory, formatEur, formatMb } from "./units";
+import { planReleases } from "./release";
+import { appEnvNameProblem } from "./app";
 
 export * from "./plan-types";
 
@@ -47,12 +49,27 @@ export function plan(config: OrionConfig): Plan {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const volumes = planVolumes(servers, config);
-  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers, config.loadBalancerTls) : undefined;
+  const loadBalancer = stage.loadBalancer ? planLoadBalancer(servers, config.loadBalancerTls, config.app.healthPath) : undefined;
   for (const server of servers) server.caddy = planCaddy(server, servers, loadBalancer?.tls);
+  const releases = planReleases(servers, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const app = { ...config.app, envNames: appEnvNames(config, problems) };
+  if (problems.length > 0) throw new ConfigError(problems);
   const ingress = planIngress(config, loadBalancer);
   const backup = planBackup(servers, config);
   const cost = monthlyCost(servers, volumes, loadBalancer, backup.priceEurMonthly);
-  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, ingress, backup, connections, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
+  return { stage: stage.name, location: config.location, servers, volumes, loadBalancer, placementGroups, ingress, backup, connections, app, releases, cost, findings: [...findings(config, stage, cost), ...ingressFindings(config, ingress)] };
+}
+
+/** The app's own variables: orion:appEnv's and orion:appSecrets' names, each name once. */
+function appEnvNames(config: OrionConfig, problems: ConfigProblem[]): string[] {
+  const secretNames = config.appSecretNames ?? [];
+  for (const name of secretNames) {
+    const problem = appEnvNameProblem(name);
+    if (problem) problems.push({ key: key(`appSecrets.${name}`), value: undefined, message: problem });
+    else if (name in config.appEnv) problems.push({ key: key(`appSecrets.${name}`), value: undefined, message: "is also set in orion:appEnv; keep it in one of the two" });
+  }
+  return [...new Set([...Object.keys(config.appEnv), ...secretNames])].sort();
 }
 
 function checkOverridesApply(stage: StageSpec, config: OrionConfig, problems: ConfigProblem[]): void {

@@ -9,6 +9,8 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:dbPassword`]: "offline-db-password-7f3a",
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
+  // The app's own secrets: one name any shape check would catch, one it would not.
+  [`${CONFIG_NAMESPACE}:appSecrets`]: JSON.stringify({ SECRET_KEY: "offline-app-secret-key-c4d2", STRIPE_KEY: "offline-stripe-key-8b1f" }),
   [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
   [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
   [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",

@@ -1,5 +1,6 @@
 import type { StageName } from "../model/stages";
 import type { MockRun } from "./mock-run";
+import { OFFLINE_SECRETS } from "./orion";
 import { addToService, editService, tamper, tamperFile, tamperRecord } from "./policy-run";
 
 /**
@@ -15,6 +16,8 @@ export interface PolicyCase {
   stage: StageName;
   /** Stack config beside `orion:stage`, as `pulumi config set` would give it. */
   config?: Record<string, unknown>;
+  /** The stack's secrets as the CLI hands them to the pack (decrypted, in PULUMI_CONFIG): the offline run's values. */
+  stackSecrets?: boolean;
   tamper?: (run: MockRun) => MockRun;
   /** The file and line the message must point at: the first line of the tampered file holding `needle` (after the line holding `after`). */
   at?: { server: string; file: string; needle: string; after?: string };
@@ -25,6 +28,9 @@ const REDIS_CONF = "config/redis/redis.conf";
 const PG_CONF = "config/postgres/postgresql.conf";
 const PG_HBA = "config/postgres/pg_hba.conf";
 const PGBOUNCER_INI = "config/pgbouncer/pgbouncer.ini";
+const RELEASE_SH = "release.sh";
+/** One of orion:appSecrets as the offline run holds it. */
+const appSecret = (name: string) => (JSON.parse(OFFLINE_SECRETS["orion:appSecrets"]) as Record<string, string>)[name];
 
 export const POLICY_CASES: PolicyCase[] = [
   {
@@ -129,8 +135,8 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "deploy-enforce-env-variables",
     title: "a variable the env file does not define",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("POSTGRES_PASSWORD: ${DB_PASSWORD}", "POSTGRES_PASSWORD: ${POSTGRES_DB_PASSWORD}")),
-    at: { server: "app", file: COMPOSE, needle: "${POSTGRES_DB_PASSWORD}" },
+    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_ADMIN_PASSWORD}", "GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_PASSWORD}")),
+    at: { server: "app", file: COMPOSE, needle: "${GRAFANA_PASSWORD}" },
   },
   {
     policy: "resource-disallow-plain-secret",
@@ -143,7 +149,7 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "resource-disallow-plain-secret",
     title: "a plaintext password in the compose file",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("POSTGRES_PASSWORD: ${DB_PASSWORD}", "POSTGRES_PASSWORD: hunter22")),
+    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("POSTGRES_PASSWORD_FILE: /etc/postgresql/secrets/db_password", "POSTGRES_PASSWORD: hunter22")),
     at: { server: "app", file: COMPOSE, needle: "POSTGRES_PASSWORD: hunter22" },
   },
   {
@@ -180,6 +186,20 @@ export const POLICY_CASES: PolicyCase[] = [
         "hcloud:index/server:Server",
       ),
   },
+  {
+    policy: "resource-disallow-config-secret",
+    title: "an app secret whose name no shape catches, written into the compose file",
+    stage: "growth",
+    stackSecrets: true,
+    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${appSecret("STRIPE_KEY")}`)),
+  },
+  {
+    policy: "server-enforce-release-fit",
+    title: "a launch release that starts the second API container without stopping the workers first",
+    stage: "launch",
+    tamper: (run) => tamperFile(run, "app", RELEASE_SH, (c) => c.replace("STOPPED_FIRST='celery-worker celery-beat'", "STOPPED_FIRST=''")),
+    at: { server: "app", file: COMPOSE, needle: "mem_limit:", after: "  api:" },
+  },
   { policy: "stage-enforce-monthly-budget", title: "scale on a 20 EUR budget", stage: "scale", config: { monthlyBudgetEur: 20 } },
   { policy: "stage-enforce-load-fit", title: "growth serving 12 clients and 150 stores", stage: "growth", config: { clients: 12, stores: 150 } },
 ];
@@ -193,5 +213,6 @@ export async function runCase(c: PolicyCase): Promise<MockRun> {
 
 /** The stack config a case's preview hands the pack (PULUMI_CONFIG). */
 export function caseConfig(c: PolicyCase): Record<string, string> {
-  return Object.fromEntries(Object.entries({ stage: c.stage, ...c.config }).map(([k, v]) => [`orion:${k}`, String(v)]));
+  const plain = Object.fromEntries(Object.entries({ stage: c.stage, ...c.config }).map(([k, v]) => [`orion:${k}`, String(v)]));
+  return c.stackSecrets ? { ...plain, ...OFFLINE_SECRETS } : plain;
 }

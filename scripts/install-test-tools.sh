@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(docker-compose cloud-init postgresql-15 pgbouncer redis-server prometheus prometheus-alertmanager gettext-base chromium caddy docker.io iproute2 util-linux pgbackrest jq openssl openssh-client)
 # The real-hosts test bed (test/hosts/README.md): debootstrap for its images, sshd and sudo for the deploy user.
 DEBIAN_PACKAGES+=(debootstrap openssh-server sudo)
+# The release script is checked with ShellCheck (test/render/release.test.ts).
+DEBIAN_PACKAGES+=(shellcheck)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

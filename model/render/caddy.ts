@@ -18,7 +18,8 @@ export function apiAddress(from: PlannedServer, upstream: PlannedServer, publish
   if (upstream.name !== from.name) return `${privateIp(upstream)}:${port}`;
   const mapping = published.api?.[0];
   if (!mapping) throw new Error(`the API on ${from.name} is not published, so Caddy cannot reach it`);
-  return `${mapping.split(":")[0]}:${port}`;
+  // The published host port: the usual one, or the surge container's while a release swaps the API (model/release.ts).
+  return mapping.split(":").slice(0, 2).join(":");
 }
 
 /** /metrics is Prometheus', which scrapes the API on the backend or private network; from outside it answers 404. */
@@ -27,19 +28,27 @@ const PRIVATE_PATHS: CaddyDirective[] = [
   { name: "respond", args: ["@private", 404] },
 ];
 
-function reverseProxy(upstreams: string[], trusted: string[] = []): CaddyDirective {
-  // Several API servers: least busy first, and an upstream that fails its /health check gets no requests until it passes again.
+/** Shorter than Uvicorn's 5 s keep-alive timeout (see reverseProxy). */
+const UPSTREAM_KEEPALIVE = "2s";
+
+function reverseProxy(upstreams: string[], healthPath: string, trusted: string[] = []): CaddyDirective {
+  // Several API servers: least busy first, and an upstream that fails its health check gets no requests until it passes again.
+  // A request whose connection is refused (an API server restarting in a release) is tried on another server for up to 10 s.
   const balancing: CaddyDirective[] =
     upstreams.length > 1
       ? [
           { name: "lb_policy", args: ["least_conn"] },
-          { name: "health_uri", args: ["/health"] },
+          { name: "lb_try_duration", args: ["10s"] },
+          { name: "health_uri", args: [healthPath] },
           { name: "health_interval", args: ["10s"] },
           { name: "fail_duration", args: ["30s"] },
         ]
       : [];
   // Only a proxy in front of Caddy may hand over the client's address (X-Forwarded-For); from anyone else Caddy replaces it.
   if (trusted.length > 0) balancing.push({ name: "trusted_proxies", args: trusted });
+  // Uvicorn closes a keep-alive connection idle for 5 s (its --timeout-keep-alive); Caddy keeps idle upstream connections
+  // 2 min by default, so it could send a request on one Uvicorn is closing, and answer it 502. Caddy lets them go first.
+  balancing.push({ name: "transport", args: ["http"], block: [{ name: "keepalive", args: [UPSTREAM_KEEPALIVE] }] });
   return { name: "reverse_proxy", args: upstreams, ...(balancing.length > 0 ? { block: balancing } : {}) };
 }
 
@@ -60,12 +69,12 @@ export function renderCaddyfile(plan: Plan, server: PlannedServer, published: Re
   let site: CaddySite;
   if (caddy.mode === "behind-load-balancer") {
     // The load balancer terminated TLS and says so in X-Forwarded-Proto and X-Forwarded-For.
-    site = { addresses: [`http://:80`], directives: [{ name: "bind", args: [privateIp(server)] }, ...PRIVATE_PATHS, reverseProxy(upstreams, [`${LOAD_BALANCER_IP}/32`])] };
+    site = { addresses: [`http://:80`], directives: [{ name: "bind", args: [privateIp(server)] }, ...PRIVATE_PATHS, reverseProxy(upstreams, plan.app.healthPath, [`${LOAD_BALANCER_IP}/32`])] };
   } else if (domain) {
     if (issuer === "letsencrypt" && acmeEmail) global.push({ name: "email", args: [acmeEmail] });
     // The container has no system trust store worth writing to; clients get the root from Caddy's data volume.
     if (issuer === "internal") global.push({ name: "skip_install_trust" });
-    site = { addresses: [domain], directives: [...PRIVATE_PATHS, reverseProxy(upstreams), ...(issuer === "internal" ? [{ name: "tls", args: ["internal"] }] : [])] };
+    site = { addresses: [domain], directives: [...PRIVATE_PATHS, reverseProxy(upstreams, plan.app.healthPath), ...(issuer === "internal" ? [{ name: "tls", args: ["internal"] }] : [])] };
   } else {
     site = { addresses: ["http://"], directives: [{ name: "respond", args: ["orion:domain is not set, so this server does not serve the API on the internet.", 503] }] };
   }

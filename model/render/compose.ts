@@ -7,12 +7,13 @@ import { CONFIG_HASH_LABEL, configHash } from "./config-hash";
 
 /** Shell text inside a compose file: `$` is compose's interpolation sign, so it is doubled. */
 const composeShell = (script: string) => script.replace(/\$/g, "$$$$");
-import { API_HEALTH_PATH, CELERY_APP, CELERY_QUEUE, UVICORN_APP } from "../app";
+import { CELERY_QUEUE } from "../app";
 import { endpoint, endpoints, isMultiServer, privateIp } from "../addresses";
 import type { Plan, PlannedServer, PlannedService } from "../plan-types";
 import { PGDATA_MOUNT_PATH } from "../plan";
 import { SERVICES, type ServiceName } from "../services";
 import { formatComposeMemory } from "../units";
+import { API_STOP_TIMEOUT_S, DB_PASSWORD_FILE_IN_CONTAINER, WORKER_STOP_TIMEOUT_S } from "./release-script";
 import { BACKEND_SUBNET, DB_NAME, EDGE_SUBNET, DB_USER, PROMETHEUS_RETENTION_DAYS, SENTINEL_MASTER } from "./service-configs";
 import { BACKUP_METRICS_VOLUME, PGBACKREST_IMAGE_SERVICES, PGBACKREST_MOUNTS, PGBACKREST_PATHS, pgbackrestImageKeys, pgbackrestSecretEnvironment } from "./pgbackrest";
 import { START_INTERVAL } from "./start-interval";
@@ -68,6 +69,8 @@ function appEnvironment(plan: Plan, server: PlannedServer, service: PlannedServi
   };
   if (endpoints(plan, "redis-sentinel").length > 0) env.CELERY_BROKER_MASTER_NAME = SENTINEL_MASTER;
   if (endpoints(plan, "db-replica").length > 0) env.DATABASE_URL_READONLY = "${DATABASE_URL_READONLY}";
+  // The app's own settings and secrets: names here, values only in the env file.
+  for (const name of plan.app.envNames) env[name] = `\${${name}}`;
   if (service.api) {
     env.DB_POOL_SIZE = String(service.api.dbPoolSize);
     env.DB_MAX_OVERFLOW = String(service.api.dbMaxOverflow);
@@ -78,12 +81,18 @@ function appEnvironment(plan: Plan, server: PlannedServer, service: PlannedServi
   return env;
 }
 
+/** The replica's primary_conninfo, without a password (see the db-replica service). */
+function replicaConninfo(primary: { host: string; port: number }): string {
+  return `primary_conninfo=host=${primary.host} port=${primary.port} user=${DB_USER}`;
+}
+
 function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): ComposeService {
   const primary = endpoints(plan, "db")[0];
   switch (s.name) {
     case "db":
       return {
-        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
+        // Read only when the cluster is created; from a file, so that a new orion:dbPassword (applied with ALTER ROLE) does not restart the database.
+        environment: { POSTGRES_DB: DB_NAME, POSTGRES_USER: DB_USER, POSTGRES_PASSWORD_FILE: DB_PASSWORD_FILE_IN_CONTAINER, PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
         // The mount check first (see pgdata-check.ts); then, for an empty data directory (a new stack or a lost volume),
         // the guard that makes a new database only if the bucket holds no backup of it; then the image's own entrypoint.
         command: [
@@ -109,7 +118,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
         `if [ ! -s "$$PGDATA/PG_VERSION" ]; then ` +
         `gosu postgres pg_basebackup -h ${primary.host} -p ${primary.port} -U ${DB_USER} -D "$$PGDATA" -R -X stream -C -S ${slot} --checkpoint=fast || ` +
         `{ gosu postgres psql -h ${primary.host} -p ${primary.port} -U ${DB_USER} -d ${DB_NAME} -XAt ${cleanup.map((q) => `-c "${q}"`).join(" ")}; exit 1; }; fi; ` +
-        `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf`;
+        // -R wrote the password of the copy into postgresql.auto.conf; this primary_conninfo (a command-line setting wins over
+        // that file) has none, so the WAL receiver's libpq takes PGPASSWORD from the environment: a new orion:dbPassword
+        // recreates this container with it, and the replica follows the rotation.
+        `exec docker-entrypoint.sh postgres -c config_file=/etc/postgresql/postgresql.conf -c '${replicaConninfo(primary)}'`;
       return {
         environment: { PGPASSWORD: "${DB_PASSWORD}", PGDATA: "/var/lib/postgresql/data/pgdata", ...pgbackrestSecretEnvironment() },
         command: ["bash", "-c", init],
@@ -122,7 +134,9 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       return {
         // The deploy fills userlist.txt in from the env file (see pgbouncerUserlist), so the password is in no file of
         // the repo and not in the container's environment; the image's entrypoint finds the user there and adds nothing.
-        volumes: ["./config/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro", "./config/pgbouncer/userlist.txt:/etc/pgbouncer/userlist.txt:ro"],
+        // The directory, not its two files: a file mount keeps the file the container started with, so a reload after a new
+        // orion:dbPassword (release.sh) would read the old userlist; the directory shows the one the deploy moved into place.
+        volumes: ["./config/pgbouncer:/etc/pgbouncer:ro"],
         healthcheck: health(["CMD", "sh", "-c", `nc -z 127.0.0.1 ${SERVICES.pgbouncer.port}`]),
       };
     case "redis":
@@ -144,23 +158,26 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
       };
     case "api":
       return {
-        command: ["uvicorn", UVICORN_APP, "--host", "0.0.0.0", "--port", String(SERVICES.api.port), "--workers", String(s.api!.uvicornWorkers), "--proxy-headers"],
+        command: ["uvicorn", plan.app.apiModule, "--host", "0.0.0.0", "--port", String(SERVICES.api.port), "--workers", String(s.api!.uvicornWorkers), "--proxy-headers"],
         environment: appEnvironment(plan, server, s),
-        healthcheck: health(["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}${API_HEALTH_PATH}')`]),
+        healthcheck: health(["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${SERVICES.api.port}${plan.app.healthPath}')`]),
+        // Uvicorn finishes the requests it has on SIGTERM; a release drains the old container this long at most.
+        stop_grace_period: `${API_STOP_TIMEOUT_S}s`,
       };
     case "celery-worker":
       return {
-        command: ["celery", "-A", CELERY_APP, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
+        command: ["celery", "-A", plan.app.celeryApp, "worker", "--loglevel", "info", "--concurrency", String(s.celery!.concurrency), "--max-memory-per-child", String(s.celery!.maxMemoryPerChildKb)],
         environment: appEnvironment(plan, server, s),
         // The ping starts a Python interpreter and waits for the broker's reply: about a second of CPU, so not every second.
         // The probe starts Python and imports the app before it asks the worker, which answers within --timeout: seconds
         // on a busy 2-vCPU server (the test bed's deploys failed at 5 s under load), so the check gets 20 s.
-        healthcheck: health(["CMD-SHELL", `celery -A ${CELERY_APP} inspect ping --timeout 5 -d celery@$$HOSTNAME`], "60s", "5s", "20s"),
-        stop_grace_period: "120s",
+        healthcheck: health(["CMD-SHELL", `celery -A ${plan.app.celeryApp} inspect ping --timeout 5 -d celery@$$HOSTNAME`], "60s", "5s", "20s"),
+        // SIGTERM is Celery's warm shutdown: running tasks finish within this time (model/release.ts).
+        stop_grace_period: `${WORKER_STOP_TIMEOUT_S}s`,
       };
     case "celery-beat":
       return {
-        command: ["celery", "-A", CELERY_APP, "beat", "--loglevel", "info", "--schedule", "/tmp/celerybeat-schedule"],
+        command: ["celery", "-A", plan.app.celeryApp, "beat", "--loglevel", "info", "--schedule", "/tmp/celerybeat-schedule"],
         environment: appEnvironment(plan, server, s),
       };
     case "flower":

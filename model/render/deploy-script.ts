@@ -20,6 +20,10 @@ export interface DeployScriptOptions {
   checks?: string[];
   /** Commands run once compose is up, in DEPLOY_DIR (Caddy's reload). */
   afterUp?: string[];
+  /** Commands run before any file is switched, once the registry is logged in (getting the new app image). */
+  prepare?: string[];
+  /** Commands run once the files are in place, before compose converges, in DEPLOY_DIR (the app's release). */
+  beforeUp?: string[];
 }
 
 /** `${VAR}` names in a template, for envsubst to fill in and nothing else. */
@@ -96,6 +100,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
     lines.push(`  (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)})`);
     lines.push("fi");
   }
+  lines.push(...(options.prepare ?? []));
   lines.push(`cd ${DEPLOY_DIR}`);
   lines.push("# Switch: every checked file moves into place, then compose converges.");
   lines.push("install -d -m 700 ~/.ssh");
@@ -108,6 +113,7 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
     lines.push(`if [ -e ${shellQuote(`${STAGING_DIR}/${path}`)} ]; then mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}; else rm -f ${shellQuote(path)}; fi`);
   }
   lines.push(`rm -rf ${STAGING_DIR}`);
+  lines.push(...(options.beforeUp ?? []));
   lines.push(`${compose} up -d --wait --remove-orphans`);
   for (const step of options.afterUp ?? []) lines.push(step);
   return lines.join("\n").concat("\n");

@@ -4,6 +4,7 @@ import { registryHostOf, renderDeployScript, renderPullScript, renderReleasePgda
 import { caddyDeploySteps } from "./caddy";
 import { COMPOSE_PROJECT, imageRef, type ImageDigests } from "./compose";
 import { SMTP_PASSWORD_FILE, type AlertReceivers } from "./monitoring";
+import { DB_PASSWORD_FILE, releaseDeploySteps } from "./release-script";
 import { renderEnvFile, renderServerFiles, type StackSecrets } from "./server-files";
 
 /** Where the pgdata volume sits on another server than app, app releases it (the database moved in scale; model/deploy-order.ts). */
@@ -14,12 +15,19 @@ export function releasesPgdata(plan: Plan, server: PlannedServer): boolean {
 /** How the deploy script of one server is made: the same for `pulumi up` and `npm run plan -- --out`. */
 export function deployScriptOptions(plan: Plan, server: PlannedServer, stack: { appImage: string; sshPublicKeys: string[] }, digests: ImageDigests = {}): DeployScriptOptions {
   const caddy = server.caddy ? caddyDeploySteps(imageRef(server.caddy.image, digests), COMPOSE_PROJECT) : { checks: [], afterUp: [] };
+  const release = releaseDeploySteps(server, imageRef(stack.appImage, digests));
+  const secretFiles: { file: string; env: string }[] = server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [];
+  // PostgreSQL reads its first password from a file, so that a new one (applied with ALTER ROLE) does not recreate the database's container.
+  if (server.services.some((s) => s.name === "db")) secretFiles.push({ file: DB_PASSWORD_FILE.file, env: DB_PASSWORD_FILE.env });
   return {
     mountsPgdata: plan.volumes.some((v) => v.server === server.name),
     registryHost: registryHostOf(stack.appImage),
     sshPublicKeys: stack.sshPublicKeys,
-    secretFiles: server.services.some((s) => s.name === "alertmanager") ? [{ file: `config/alertmanager/${SMTP_PASSWORD_FILE.file}`, env: SMTP_PASSWORD_FILE.env }] : [],
-    ...caddy,
+    secretFiles,
+    checks: caddy.checks,
+    prepare: release.prepare,
+    beforeUp: release.beforeUp,
+    afterUp: [...caddy.afterUp, ...release.afterUp],
   };
 }
 

@@ -2,7 +2,8 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { createHash } from "node:crypto";
-import { publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
+import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
+import { needsReleaseScript, RELEASE_SCRIPT, renderReleaseScript, SURGE_CADDYFILE, surgeMapping } from "./release-script";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
 import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
 import { PGBACKREST_SECRET_ENV, pgbackrestFiles } from "./pgbackrest";
@@ -28,6 +29,15 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     Object.assign(files, pgbackrestFiles(plan, server, digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image, plan.backup.caCert));
   }
   if (server.caddy) files[CADDYFILE] = renderCaddyfile(plan, server, publishedPorts(plan, server));
+  const release = plan.releases.find((r) => r.server === server.name);
+  if (release && needsReleaseScript(server)) {
+    const published = publishedPorts(plan, server);
+    files[RELEASE_SCRIPT] = renderReleaseScript({ plan, server, release, appImageRef: imageRef(appImageOf(plan), digests), published, project: COMPOSE_PROJECT });
+    // While the surge container serves, Caddy sends this server's API requests to it (model/release.ts).
+    if (server.caddy && release.api && release.api.strategy !== "rolling" && published.api?.[0]) {
+      files[SURGE_CADDYFILE] = renderCaddyfile(plan, server, { ...published, api: [surgeMapping(published.api[0])] });
+    }
+  }
   if (has("pgbouncer")) {
     files["config/pgbouncer/pgbouncer.ini"] = pgbouncerIniFor(plan, server);
     files[`config/pgbouncer/userlist.txt${TEMPLATE_SUFFIX}`] = pgbouncerUserlist();
@@ -56,6 +66,12 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   return { "compose.yaml": renderCompose(plan, server, digests, files), ...files };
 }
 
+/** The app image every server runs (orion:appImage): the api, celery-worker and celery-beat services' image. */
+function appImageOf(plan: Plan): string {
+  const app = plan.servers.flatMap((s) => s.services).find((s) => s.name === "api" || s.name === "celery-worker" || s.name === "celery-beat");
+  return app?.image ?? "";
+}
+
 /** Secrets the program reads from Pulumi config (`pulumi config set --secret ...`). */
 export interface StackSecrets {
   dbPassword: string;
@@ -65,6 +81,8 @@ export interface StackSecrets {
   registryPassword?: string;
   smtpPassword?: string;
   alertWebhookUrl?: string;
+  /** orion:appSecrets: the app's own secrets, by variable name. */
+  appSecrets?: Record<string, string>;
   watchdogUrl?: string;
   /** The backup bucket's S3 keys and the repository's encryption passphrase; unset only where `pulumi up` stops (no orion:backupBucket). */
   backupAccessKey?: string;
@@ -81,9 +99,12 @@ const UNSAFE_IN_URL = /[@:/?#"]/;
  * The env file behind `${...}` in the compose file. It is the only place
  * secrets reach the host: written with mode 600 from the deploy command's stdin.
  */
-export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets): string {
+export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets, appEnv: Record<string, string> = {}): string {
   for (const [name, value] of Object.entries(secrets)) {
     if (typeof value === "string" && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
+  }
+  for (const [name, value] of Object.entries(secrets.appSecrets ?? {})) {
+    if (UNSAFE_SECRET.test(value)) throw new Error(`orion:appSecrets.${name} contains a ' or a line break; choose a value without them`);
   }
   if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error('orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)');
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
@@ -116,6 +137,10 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";
     env.REGISTRY_PASSWORD = secrets.registryPassword;
+  }
+  // The app's own settings and secrets, on servers that run the app: compose hands them to api, celery-worker and celery-beat only.
+  if (server.services.some((s) => s.name === "api" || s.name === "celery-worker" || s.name === "celery-beat")) {
+    for (const name of plan.app.envNames) env[name] = secrets.appSecrets?.[name] ?? appEnv[name] ?? "";
   }
   return Object.entries(env).map(([k, v]) => `${k}='${v}'`).join("\n").concat("\n");
 }

@@ -7,6 +7,7 @@ import type { Plan, PlannedServer } from "../plan-types";
 import { STAGES } from "../stages";
 import { formatEur, formatMb } from "../units";
 import { ramBar, summaryRows } from "./budget";
+import { describeRelease } from "../release";
 import { renderBackupText } from "./backup-text";
 
 /** A terminal's width when nothing says otherwise; the plan never needs less than MIN_WIDTH. */
@@ -41,7 +42,11 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
   const count = plan.servers.length;
   out.push(wrap(`Stage ${plan.stage} (${stage.title}: ${stage.trigger}) in ${plan.location}: ${count} server${count === 1 ? "" : "s"}, ${formatEur(plan.cost.totalEur)}/month`, width));
   out.push("");
-  for (const server of plan.servers) out.push(renderServer(server, width), "");
+  for (const server of plan.servers) {
+    const release = plan.releases.find((r) => r.server === server.name);
+    const line = release ? describeRelease(release, server) : undefined;
+    out.push(renderServer(server, width), ...(line ? [wrap(line, width)] : []), "");
+  }
   if (plan.volumes.length > 0) {
     out.push("Volumes:");
     for (const v of plan.volumes) out.push(wrap(`  ${v.name}: ${v.sizeGb} GB on ${v.server} at ${v.mountPath} (${formatEur(v.priceEurMonthly)}/month, delete-protected)`, width));

@@ -10,6 +10,8 @@ import { postgresDisallowOpenHba } from "./postgres-disallow-open-hba";
 import { postgresEnforceMemorySettings } from "./postgres-enforce-memory-settings";
 import { redisConfigureMaxmemory } from "./redis-configure-maxmemory";
 import { resourceDisallowPlainSecret } from "./resource-disallow-plain-secret";
+import { resourceDisallowConfigSecret } from "./resource-disallow-config-secret";
+import { serverEnforceReleaseFit } from "./server-enforce-release-fit";
 import { serverDisallowNonArm } from "./server-disallow-non-arm";
 import { serverEnforceMemoryBudget } from "./server-enforce-memory-budget";
 import { serviceDisallowOversizedLimit } from "./service-disallow-oversized-limit";
@@ -42,6 +44,8 @@ export const POLICIES: OrionPolicy[] = [
   serverDisallowNonArm,
   statefulEnforceProtection,
   placementEnforceSpread,
+  resourceDisallowConfigSecret,
+  serverEnforceReleaseFit,
   stageEnforceMonthlyBudget,
   stageEnforceLoadFit,
 ];

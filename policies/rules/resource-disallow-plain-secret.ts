@@ -37,7 +37,13 @@ function secretsIn(text: string): { line: number; key: string; secret: string; u
   const found: { line: number; key: string; secret: string; url: boolean }[] = [];
   text.split("\n").forEach((line, i) => {
     for (const m of line.matchAll(URL_PASSWORD)) if (!m[1].startsWith("${") && !m[1].startsWith("$")) found.push({ line: i + 1, key: "URL", secret: m[1], url: true });
-    for (const m of line.matchAll(PASSWORD_SETTING)) found.push({ line: i + 1, key: m[1], secret: m[2], url: false });
+    for (const m of line.matchAll(PASSWORD_SETTING)) {
+      // POSTGRES_PASSWORD_FILE=/etc/...: a *_FILE setting names the file that holds the secret, not the secret.
+      if (m[1].endsWith("_FILE") && m[2].startsWith("/")) continue;
+      // ${HASH_VAR:-none}: compose's default for an interpolated variable, not a value set here.
+      if (line.slice(Math.max(0, (m.index ?? 0) - 2), m.index).endsWith("${")) continue;
+      found.push({ line: i + 1, key: m[1], secret: m[2], url: false });
+    }
     for (const m of line.matchAll(REDIS_PASSWORD)) found.push({ line: i + 1, key: m[1].replace(/\s+/g, " "), secret: m[2], url: false });
   });
   return found;

@@ -20,8 +20,10 @@ describe("npm run plan -- --out writes what each server receives", () => {
   let result: ReturnType<typeof runCli>;
   beforeAll(async () => {
     result = runCli("plan.ts", ["--stage", "scale", "--out", dir, ...sets]);
+    // The CLI run has no stack file, so no orion:appSecrets names; the program's run has none either.
+    const { [`orion:appSecrets`]: _app, ...secrets } = OFFLINE_SECRETS;
     // The committed images.lock.json, as --out reads it; a preview, since pulumi up refuses while the lock lacks digests.
-    program = await runOrion({ stage: "scale" }, { lock: committedLock() });
+    program = await runOrion({ stage: "scale" }, { lock: committedLock(), secrets });
   }, 120_000);
 
   it("a folder per server with its files, deploy script, pull script and env-file keys", () => {

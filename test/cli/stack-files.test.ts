@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runCli } from "./run";
@@ -38,6 +38,20 @@ describe("stack files an operator can get wrong", () => {
   it("lists the stacks that exist when --stack names none of them", () => {
     const { status, stderr } = runCli("plan.ts", ["--stack", "staging"], dir);
     expect({ status, stderr }).toEqual({ status: 1, stderr: "error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are comment, dup, empty, list, loop; create it with `pulumi stack init staging`\n" });
+  });
+});
+
+describe("app secrets set as the README says (pulumi config set --secret --path)", () => {
+  it("plans the stack, naming each secret in the compose file and the env file's keys, never its value", () => {
+    const dir = project({ prod: "config:\n  orion:stage: launch\n  orion:appSecrets:\n    SECRET_KEY:\n      secure: v1:AAAAsecretkey\n    STRIPE_KEY:\n      secure: v1:AAAAstripekey\n" });
+    const out = join(dir, "out");
+    const { status, stderr } = runCli("plan.ts", ["--stack", "prod", "--out", out], dir);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const keys = readFileSync(join(out, "app", "env-keys.txt"), "utf8").split("\n");
+    const compose = readFileSync(join(out, "app", "compose.yaml"), "utf8");
+    expect(keys).toEqual(expect.arrayContaining(["SECRET_KEY", "STRIPE_KEY"]));
+    expect(compose).toContain("STRIPE_KEY: ${STRIPE_KEY}");
+    expect(compose).not.toContain("AAAAstripekey");
   });
 });
 

@@ -44,12 +44,12 @@ function kindOf(name: string, server: string): CommandKind {
   return suffix === "deploy" ? "deploy" : suffix === "pull" ? "pull" : suffix.startsWith("release") ? "release" : "other";
 }
 
-/** The offline secrets, with the keys the bed's object storage accepts. */
-const BED_SECRETS: Record<string, string> = {
+/** The offline secrets as they are at this run (a scenario may change one, as `pulumi config set --secret` would), with the keys the bed's object storage accepts. */
+const bedSecrets = (): Record<string, string> => ({
   ...OFFLINE_SECRETS,
   [`${CONFIG_NAMESPACE}:backupAccessKey`]: OBJECTS_KEYS.accessKey,
   [`${CONFIG_NAMESPACE}:backupSecretKey`]: OBJECTS_KEYS.secretKey,
-};
+});
 
 /**
  * The bed's one divergence in how images arrive: no registry exists here, so
@@ -62,7 +62,7 @@ export const withoutDigests = (text: string) => text.replace(/@sha256:[0-9a-f]{6
 /** Runs the Orion program as `pulumi up` would, with the offline image lock's digests, which the bed then drops. Calls must not overlap (Pulumi's mocks are global). */
 export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
   const planned = plan(parseConfig(config));
-  const run = await runOrion(config, { preview: false, secrets: BED_SECRETS });
+  const run = await runOrion(config, { preview: false, secrets: bedSecrets() });
   const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
   const servers: ProgramRun["servers"] = {};
   const commands: RemoteCommand[] = [];

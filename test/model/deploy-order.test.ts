@@ -23,6 +23,21 @@ const plans: [string, Plan][] = [
 ];
 
 describe("who waits for whom in pulumi up", () => {
+  it.each(plans)("%s: deploys are built once each, every one after the deploys its release waits for", (_, plan) => {
+    const { deploySequence, deployWaitsForDeployOf } = deployOrder(plan);
+    expect([...deploySequence].sort()).toEqual(plan.servers.map((s) => s.name).sort());
+    for (const [name, firsts] of Object.entries(deployWaitsForDeployOf)) {
+      for (const first of firsts) expect([first, deploySequence.indexOf(first) < deploySequence.indexOf(name)]).toEqual([first, true]);
+    }
+  });
+
+  it("enterprise: the database's deploy comes before its clients', and API servers release one at a time", () => {
+    const plan = planFor("enterprise", { apiServers: 3 });
+    const { deploySequence, deployWaitsForDeployOf } = deployOrder(plan);
+    expect(deploySequence.indexOf("db")).toBeLessThan(deploySequence.indexOf("app"));
+    expect(deployWaitsForDeployOf["api-3"]).toContain("api-2");
+  });
+
   it.each(plans)("%s: every server a deploy's files point at is one the deploy waits for", (_, plan) => {
     const order = deployOrder(plan);
     for (const server of plan.servers) {

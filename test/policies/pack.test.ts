@@ -32,7 +32,7 @@ describe("the policy pack process", () => {
 });
 
 describe("a program edited to deploy a tampered file is blocked", () => {
-  const mandatory = POLICY_CASES.filter((c) => !c.config);
+  const mandatory = POLICY_CASES.filter((c) => !c.config && !c.stackSecrets);
   it.each(mandatory.map((c) => [c.policy, c.title, c] as const))("%s: %s", async (_policy, _title, c) => {
     const run = await runCase(c);
     const diagnostics = await pack.analyze(run.resources);
@@ -75,6 +75,17 @@ describe("a program edited to deploy a tampered file is blocked", () => {
 });
 
 describe("the stack's config, as the CLI hands it to the pack", () => {
+  it.each(POLICY_CASES.filter((c) => c.stackSecrets).map((c) => [c.policy, c.title, c] as const))("%s blocks by the secrets' values: %s", async (_policy, _title, c) => {
+    const withSecrets = await PolicyPackProcess.start(POLICY_PACK_DIR, { config: caseConfig(c) });
+    try {
+      const untampered = await withSecrets.analyze((await runOrion({ stage: c.stage })).resources);
+      const diagnostics = await withSecrets.analyze((await runCase(c)).resources);
+      expect(untampered.filter((d) => d.policyName === c.policy)).toEqual([]);
+      expect(diagnostics.filter((d) => d.policyName === c.policy).map((d) => d.enforcementLevel)).toEqual(["mandatory"]);
+    } finally {
+      await withSecrets.stop();
+    }
+  }, 120_000);
   it.each(POLICY_CASES.filter((c) => c.config).map((c) => [c.policy, c.title, c] as const))("%s warns without blocking: %s", async (_policy, _title, c) => {
     const advisory = await PolicyPackProcess.start(POLICY_PACK_DIR, { config: caseConfig(c) });
     try {

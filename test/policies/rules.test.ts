@@ -16,11 +16,14 @@ import { redisConfigureMaxmemory } from "../../policies/rules/redis-configure-ma
 import { serverEnforceMemoryBudget } from "../../policies/rules/server-enforce-memory-budget";
 import { serviceDisallowOversizedLimit } from "../../policies/rules/service-disallow-oversized-limit";
 import { serviceDisallowPublicPort } from "../../policies/rules/service-disallow-public-port";
+import { resourceDisallowConfigSecret } from "../../policies/rules/resource-disallow-config-secret";
+import { resourceDisallowPlainSecret } from "../../policies/rules/resource-disallow-plain-secret";
+import { serverEnforceReleaseFit } from "../../policies/rules/server-enforce-release-fit";
 import { POLICIES } from "../../policies/rules";
 import { plan } from "../../model/plan";
 import { parseConfig } from "../../model/config";
 import type { MockRun } from "../../offline/mock-run";
-import { runOrion } from "../../offline/orion";
+import { OFFLINE_SECRETS, runOrion } from "../../offline/orion";
 import { allViolations, caseConfig, deployedFile, lineOf, policyResources, POLICY_CASES, runCase, tamperFile, tamperRecord, violations } from "./support";
 
 const runs = {} as Record<StageName, MockRun>;
@@ -95,6 +98,29 @@ describe("the pack reads the files, not the declared budget", () => {
   });
 });
 
+describe("releases and the app's secrets", () => {
+  it("an app secret whose name no shape catches: the shape check misses it, its value does not", () => {
+    const secret = (JSON.parse(OFFLINE_SECRETS["orion:appSecrets"]) as Record<string, string>).STRIPE_KEY;
+    const run = tamperFile(runs.growth, "app", "compose.yaml", (c) => c.replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${secret}`));
+    // As the Pulumi CLI starts the pack: the stack's config, secrets decrypted.
+    process.env.PULUMI_CONFIG = JSON.stringify({ "orion:stage": "growth", ...OFFLINE_SECRETS });
+    expect(violations(resourceDisallowPlainSecret, run)).toEqual([]);
+    expect(violations(resourceDisallowConfigSecret, run)).toEqual([
+      "resource app-deploy (command:remote:Command) (create): holds the value of the secret orion:appSecrets.STRIPE_KEY in plain text. Fix: pass it only in the env file (stdin) and refer to it as ${VAR}.",
+    ]);
+    expect(violations(resourceDisallowConfigSecret, runs.growth)).toEqual([]);
+  });
+
+  it("a launch release without the borrow is 502 MB over the CAX11; launch's borrow fits", () => {
+    const run = tamperFile(runs.launch, "app", "release.sh", (c) => c.replace("STOPPED_FIRST='celery-worker celery-beat'", "STOPPED_FIRST=''"));
+    const line = lineOf(deployedFile(run, "app", "compose.yaml"), "mem_limit:", "  api:");
+    expect(violations(serverEnforceReleaseFit, run)).toEqual([
+      `server app, compose.yaml line ${line} (services.api.mem_limit): a release (borrow) runs a second API container (512 MB) beside containers of 2,936 MB and the host reserve 1,150 MB: 4,598 MB on a cax11 with 4,096 MB RAM, 502 MB over. Fix: stop the workers first (borrow), lower orion:memoryLimits.api, or choose a larger server type.`,
+    ]);
+    expect(violations(serverEnforceReleaseFit, runs.launch)).toEqual([]);
+  });
+});
+
 describe("deploy-enforce-readable-files", () => {
   it("fails closed on a deploy script preview cannot know: the files it writes are unseen", () => {
     const run = tamper2(runs.launch, () => "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
@@ -131,7 +157,8 @@ describe("server-enforce-memory-budget on the compose file", () => {
   });
 
   it("counts --scale on docker compose up, and deploy.resources.limits.memory", () => {
-    const scaled = tamper2(runs.launch, (s) => s.replace("--remove-orphans", "--remove-orphans --scale celery-worker=2"));
+    // The deploy's own `up` (release.sh, written earlier in the script, has its own `--remove-orphans`).
+    const scaled = tamper2(runs.launch, (s) => s.replace(/^(docker compose .*\bup\b.*--remove-orphans)/m, "$1 --scale celery-worker=2"));
     expect(violations(serverEnforceMemoryBudget, scaled)[0]).toContain("containers 3,448 MB + host reserve 1,150 MB (role app) = 4,598 MB");
     const limits = tamperFile(runs.launch, "app", "compose.yaml", (c) => c.replace(/(\n {2}flower:\n)/, "$1    deploy: { resources: { limits: { memory: 1g } } }\n"));
     expect(violations(serverEnforceMemoryBudget, limits)[0]).toContain("containers 3,704 MB");

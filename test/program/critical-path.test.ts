@@ -61,9 +61,9 @@ describe("the critical path: the longest chain of provider operations that must 
     expect(criticalPath(graph)).toEqual(["server", "attach", "deploy"]);
   });
 
-  it("in the move from growth to scale, runs through the app server's rescale, its cloud-init and the release of the pgdata volume there before the db server's deploy", async () => {
+  it("in the move from growth to scale, runs through the app server's rescale, its cloud-init and the release of the pgdata volume there before the db server's deploy, and the app server's deploy after it (a release changes the role password first)", async () => {
     const growth = await sharedRun({ stage: "growth" }, { preview: false });
-    expect(criticalPath((await sharedRun({ stage: "scale" }, { existing: { outputs: growth.outputs } })).resources)).toEqual(["app-stop-for-rescale", "app", "app-cloud-init", "app-release-pgdata", "pgdata", "db-deploy"]);
+    expect(criticalPath((await sharedRun({ stage: "scale" }, { existing: { outputs: growth.outputs } })).resources)).toEqual(["app-stop-for-rescale", "app", "app-cloud-init", "app-release-pgdata", "pgdata", "db-deploy", "app-deploy"]);
   });
 
   it("in a new scale stack, leaves the app server's release out: there is no database on app to stop", async () => {

@@ -122,6 +122,17 @@ describe("OrionPlatform in a user's program", () => {
     expect(JSON.stringify(deploy.inputs.create)).not.toContain("library-db-password-1d2e");
     expect(String(unwrap(deploy.inputs.stdin))).toContain("library-db-password-1d2e");
   });
+
+  it("hands the app its own settings and secrets (appEnv, secrets.appSecrets) through the env file, naming them in the compose file", async () => {
+    const args = ready("launch", { appEnv: { LOG_LEVEL: "debug" }, secrets: { ...secrets, appSecrets: { SECRET_KEY: pulumi.secret("library-app-secret-2c3d") } } });
+    const run = await runUnderMocks(() => void new OrionPlatform("staging", args), mocked(true));
+    const deploy = run.resources.find((r) => r.name === "staging-app-deploy")!;
+    const stdin = String(unwrap(deploy.inputs.stdin));
+    expect(stdin).toContain("SECRET_KEY='library-app-secret-2c3d'");
+    expect(stdin).toContain("LOG_LEVEL='debug'");
+    expect(JSON.stringify(deploy.inputs.create)).not.toContain("library-app-secret-2c3d");
+    expect(JSON.stringify(deploy.inputs.create)).toContain("SECRET_KEY: ${SECRET_KEY}");
+  });
 });
 
 describe("OrionPlatform's validation", () => {

@@ -1,4 +1,6 @@
 import { Client } from "pg";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
 import { postgresSettings } from "../../model/postgres";
 import { pgbouncerIniFor, pgHbaFor, postgresConfFor } from "../../model/render/service-configs";
 import { planFor } from "../helpers";
@@ -126,5 +128,47 @@ describe("the generated PgBouncer configuration under 100 concurrent clients", (
     const serverConnections = ["sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login"].reduce((sum, k) => sum + Number(orion[0][k]), 0);
     expect(serverConnections).toBeGreaterThan(0);
     expect(serverConnections).toBeLessThanOrEqual(pool.defaultPoolSize);
+  });
+});
+
+describe("a new orion:dbPassword on the growth stage: PgBouncer reloads its userlist, as release.sh does after ALTER ROLE", () => {
+  it("keeps its clients, logs in to PostgreSQL with the new password and refuses the old one, without a restart", async () => {
+    const rotated = "rotated-db-password-b71c";
+    const before = pgbouncer.process.pid;
+    const held = client();
+    await held.connect();
+    const superuser = postgres.superuser();
+    await superuser.connect();
+    try {
+      await superuser.query(`ALTER ROLE orion PASSWORD '${rotated}'`);
+      // The deploy writes the new userlist and moves it into place (a new file, as `mv` leaves it); release.sh sends SIGHUP.
+      writeServiceFile(postgres.dir, "userlist.txt.new", shippedUserlist(growth, app, rotated));
+      renameSync(join(postgres.dir, "userlist.txt.new"), join(postgres.dir, "userlist.txt"));
+      pgbouncer.process.kill("SIGHUP");
+      // Every server connection PgBouncer holds logged in with the old password: end them, so that the next query needs a new login.
+      await superuser.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'orion' AND client_addr IS NOT NULL");
+      const fresh = new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: rotated, database: "orion" });
+      await waitFor("PgBouncer to accept the new password", async () => {
+        const c = new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: rotated, database: "orion" });
+        await c.connect();
+        await c.end();
+        return true;
+      });
+      await fresh.connect();
+      const answers = [(await fresh.query("SELECT 1 AS n")).rows[0].n, (await held.query("SELECT 2 AS n")).rows[0].n];
+      await fresh.end();
+      const stale = client();
+      const refused = await stale.connect().then(
+        () => stale.end().then(() => "connected"),
+        (error: Error) => error.message,
+      );
+      expect(answers).toEqual([1, 2]);
+      expect(refused).toMatch(/password authentication failed|SASL authentication failed/);
+      expect(pgbouncer.process.pid).toBe(before);
+      expect(pgbouncer.process.exitCode).toBeNull();
+    } finally {
+      await held.end().catch(() => undefined);
+      await superuser.end();
+    }
   });
 });

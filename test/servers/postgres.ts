@@ -20,7 +20,7 @@ export function initCluster(): { dir: string; data: string } {
  * PostgreSQL 15 on an existing data directory with a generated
  * postgresql.conf and pg_hba.conf; only port, socket and file paths move.
  */
-export async function startCluster(cluster: { dir: string; data: string }, postgresqlConf: string, pgHba: string, name = "main", env?: NodeJS.ProcessEnv): Promise<PostgresServer> {
+export async function startCluster(cluster: { dir: string; data: string }, postgresqlConf: string, pgHba: string, name = "main", env?: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<PostgresServer> {
   const { dir, data } = cluster;
   const conf = writeServiceFile(dir, `${name}.conf`, postgresqlConf);
   // The generated pg_hba lets in the compose backend and the app servers; the test connects from loopback.
@@ -28,7 +28,7 @@ export async function startCluster(cluster: { dir: string; data: string }, postg
   const port = await freePort();
   const server = startProcess(
     join(POSTGRES_BIN, "postgres"),
-    ["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`, "-c", `port=${port}`, "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`],
+    ["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`, "-c", `port=${port}`, "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`, ...extraArgs],
     { serviceUser: true, port, dir, env },
   );
   const superuser = () => new Client({ host: dir, port, user: "postgres", database: "postgres" });

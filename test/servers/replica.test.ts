@@ -25,6 +25,20 @@ function basebackupScript(primaryPort: number): string {
   return init.replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace(/gosu postgres /g, "");
 }
 
+/** The replica container's `-c primary_conninfo=...` (no password: the WAL receiver takes PGPASSWORD from its environment), on loopback. */
+function replicaConninfoArgs(primaryPort: number): string[] {
+  const compose = parse(renderCompose(enterprise, replicaServer));
+  const script: string = compose.services["db-replica"].command[2];
+  const conninfo = /-c '(primary_conninfo=[^']*)'/.exec(script)![1];
+  return ["-c", conninfo.replace(/host=10\.0\.1\.\d+ port=5432/, `host=127.0.0.1 port=${primaryPort}`)];
+}
+
+/** The replica as its container starts it: PGPASSWORD in the environment is orion:dbPassword as the env file has it now. */
+const startReplica = (dir: string, data: string, password: string) =>
+  startCluster({ dir, data }, postgresConfFor(replicaDb), pgHbaFor(enterprise), "replica", { ...process.env, PGPASSWORD: password }, replicaConninfoArgs(primary.port));
+
+let replicaDir = { dir: "", data: "" };
+
 beforeAll(async () => {
   primary = await startCluster(initCluster(), postgresConfFor(primaryDb), pgHbaFor(enterprise), "primary");
   await createAppRole(primary);
@@ -37,7 +51,8 @@ beforeAll(async () => {
     cwd: dir,
   });
   if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr}`);
-  replica = await startCluster({ dir, data }, postgresConfFor(replicaDb), pgHbaFor(enterprise), "replica");
+  replicaDir = { dir, data };
+  replica = await startReplica(dir, data, TEST_DB_PASSWORD);
 }, 180_000);
 
 afterAll(async () => {
@@ -89,5 +104,30 @@ describe("the enterprise read replica", () => {
     await expect(c.query("INSERT INTO replication_probe (note) VALUES ('on the replica')")).rejects.toThrow(/cannot execute INSERT in a read-only transaction/);
     expect((await c.query("SELECT pg_is_in_recovery() AS r")).rows[0].r).toBe(true);
     await c.end();
+  });
+
+  it("follows a new orion:dbPassword: after ALTER ROLE on the primary, the replica recreated with the new env file streams again", async () => {
+    const rotated = "rotated-db-password-9d2e";
+    const c = primary.superuser();
+    // The primary's shutdown at the end must not surface as an unhandled error should a check below fail first.
+    c.on("error", () => undefined);
+    await c.connect();
+    await c.query(`ALTER ROLE orion PASSWORD '${rotated}'`);
+    // pg_basebackup -R wrote the old password into the replica's postgresql.auto.conf: only the container's primary_conninfo keeps it from being used.
+    const autoConf = spawnSync("cat", [join(replicaDir.data, "postgresql.auto.conf")], { encoding: "utf8" }).stdout;
+    await replica.stop();
+    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+    const started = performance.now();
+    replica = await startReplica(replicaDir.dir, replicaDir.data, rotated);
+    let senders: unknown[];
+    try {
+      await waitFor("the replica to stream again with the new password", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0, 60_000);
+      senders = (await c.query("SELECT usename, state FROM pg_stat_replication")).rows;
+    } finally {
+      await c.end();
+    }
+    process.stdout.write(`Replica: streaming again ${((performance.now() - started) / 1000).toFixed(1)} s after its restart with the rotated password\n`);
+    expect(autoConf).toContain(`password=''${TEST_DB_PASSWORD}''`);
+    expect(senders).toEqual([{ usename: "orion", state: "streaming" }]);
   });
 });

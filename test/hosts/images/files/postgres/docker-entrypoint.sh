@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The documented contract of the official postgres image's entrypoint, written
-# for the test bed: POSTGRES_USER (default postgres), POSTGRES_PASSWORD,
+# for the test bed: POSTGRES_USER (default postgres), POSTGRES_PASSWORD (or
+# POSTGRES_PASSWORD_FILE),
 # POSTGRES_DB (default: the user), POSTGRES_INITDB_ARGS, PGDATA; initdb only
 # when PGDATA holds no cluster; /docker-entrypoint-initdb.d; as root it fixes
 # ownership and drops to the postgres user with gosu.
@@ -22,6 +23,15 @@ if [ "$(id -u)" = '0' ]; then
 	chown postgres:postgres /var/run/postgresql
 	chmod 3777 /var/run/postgresql
 	exec gosu postgres "$BASH_SOURCE" "$@"
+fi
+
+# POSTGRES_PASSWORD_FILE: the official image's Docker-secrets form of the password (its file_env).
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+	if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+		echo 'error: both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set (but are exclusive)' >&2
+		exit 1
+	fi
+	POSTGRES_PASSWORD="$(< "$POSTGRES_PASSWORD_FILE")"
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
