@@ -156,7 +156,7 @@ export class Host {
   }
 
   /** The command line that runs `argv` inside this host as root. */
-  private enter(argv: string[]): string[] {
+  enter(argv: string[]): string[] {
     return ["nsenter", `--mount=/proc/${this.holder}/ns/mnt`, `--uts=/proc/${this.holder}/ns/uts`, `--net=${this.netns.path}`, "--wd=/", "--", "env", "-i", `PATH=${HOST_PATH}`, "HOME=/root", "LANG=C.UTF-8", ...argv];
   }
 
