@@ -10,6 +10,7 @@ import { cleanRun, cleanStale, newRun, type RunDir } from "./state";
 import { Volume } from "./volume";
 import { startObjectStorage, type ObjectStorage } from "./objects";
 import { writeRuntimeWrapper } from "./runtime";
+import { startResolver } from "./resolver";
 
 /**
  * The domain the bed's stacks serve; only the bed's own namespaces use it (probes dial the address).
@@ -90,6 +91,12 @@ export class TestBed {
   ) {}
 
   static async start(options: BedOptions): Promise<TestBed> {
+    // Network namespaces, Docker engines, loop devices and cgroups are root's; say so rather than fail halfway.
+    if (process.getuid?.() !== 0) {
+      throw new Error(
+        "the real-hosts test bed needs root (network namespaces, Docker engines, loop devices): run `sudo npm test`, or leave the bed out with `npx jest --selectProjects model program tools servers`",
+      );
+    }
     cleanStale();
     const images = await ensureImages();
     const bed = new TestBed(newRun(), images, options.servers);
@@ -117,6 +124,7 @@ export class TestBed {
     const neighbour = await addNamespace(this.run, `otb-${this.run.id}-neighbour`);
     await this.net.plug(neighbour, "eth0", "priv", `${NEIGHBOUR_IP}/${PRIVATE_PREFIX}`);
     this.operator = new Prober(this.run, operator.path, "operator");
+    await startResolver(this.run, operator.path);
     this.objects = await startObjectStorage(this.run, this.net);
     this.neighbour = new Prober(this.run, neighbour.path, "neighbour");
   }

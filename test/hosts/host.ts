@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import { loadImages } from "./images/load";
 import type { ImageSet } from "./images/build";
-import { addNamespace, PRIVATE_PREFIX, PUBLIC_PREFIX, type Namespace, type Switch } from "./network";
+import { addNamespace, OPERATOR_IP, PRIVATE_PREFIX, PUBLIC_PREFIX, type Namespace, type Switch } from "./network";
 import { Prober } from "./probes";
 import { quote, run, sleep, waitUntil, type RunOptions, type RunResult } from "./run";
 import { killCgroup, processesIn, record, recordProcess, type RunDir } from "./state";
@@ -118,8 +118,8 @@ export class Host {
     const hostname = `orion-${this.spec.name}`;
     writeFileSync(this.fs("etc/hostname"), `${hostname}\n`);
     writeFileSync(this.fs("etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 ${hostname}\n${this.spec.privateIp} ${hostname}\n`);
-    // No name server: nothing on the bed may reach the internet, and nothing tries.
-    writeFileSync(this.fs("etc/resolv.conf"), "# test bed: no name server\n");
+    // The internet's name server (resolver.ts): it knows no name, so nothing on the bed reaches past it, and a lookup fails at once.
+    writeFileSync(this.fs("etc/resolv.conf"), `# test bed: the internet's name server, which knows no name\nnameserver ${OPERATOR_IP}\n`);
     writeFileSync(this.fs("etc/fstab"), "# test bed: the root file system is the machine's\n");
 
     const holder = spawn("unshare", ["--mount", "--uts", "--propagation", "private", "sleep", "infinity"], { detached: true, stdio: "ignore" });
@@ -156,7 +156,7 @@ export class Host {
   }
 
   /** The command line that runs `argv` inside this host as root. */
-  private enter(argv: string[]): string[] {
+  enter(argv: string[]): string[] {
     return ["nsenter", `--mount=/proc/${this.holder}/ns/mnt`, `--uts=/proc/${this.holder}/ns/uts`, `--net=${this.netns.path}`, "--wd=/", "--", "env", "-i", `PATH=${HOST_PATH}`, "HOME=/root", "LANG=C.UTF-8", ...argv];
   }
 
@@ -237,22 +237,21 @@ export class Host {
   async startSshd(): Promise<void> {
     await this.exec("mkdir -p /run/sshd && chmod 755 /run/sshd");
     this.startDaemon("sshd", ["/usr/sbin/sshd", "-D", "-e"]);
-    await waitUntil(`sshd on ${this.spec.name}`, async () => (await this.prober.openPorts(this.spec.publicIp, [22], 500)).length === 1, 30_000, 200);
+    await waitUntil(`sshd on ${this.spec.name}`, async () => (await this.prober.openPorts(this.spec.publicIp, [22], 500)).length === 1, 180_000, 200);
   }
 
   /** Starts the Docker engine with the server's /etc/docker/daemon.json and this host's cgroup parent. */
   async startEngine(): Promise<void> {
     this.dockerd = this.startDaemon("dockerd", ["dockerd", "--storage-driver", this.engine.storageDriver, "--cgroup-parent", `/${this.cgroup}`, "--add-runtime", `testbed-runc=${this.engine.runtime}`, "--default-runtime", "testbed-runc"]);
     const child = this.dockerd;
-    await waitUntil(
+    // A busy machine can keep a restarting engine (live-restore finding every container dead) from answering for minutes; a dead one fails at once.
+    const outcome = await waitUntil(
       `the Docker engine on ${this.spec.name}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`dockerd exited ${child.exitCode}: ${this.log("dockerd")}`);
-        return (await this.docker(["version", "--format", "{{.Server.Version}}"], { allowFail: true, timeoutMs: 10_000 })).code === 0;
-      },
-      90_000,
+      async () => (child.exitCode !== null ? "exited" : (await this.docker(["version", "--format", "{{.Server.Version}}"], { allowFail: true, timeoutMs: 10_000 })).code === 0 ? "up" : undefined),
+      600_000,
       300,
     );
+    if (outcome === "exited") throw new Error(`dockerd on ${this.spec.name} exited ${child.exitCode}: ${this.log("dockerd")}`);
   }
 
   /** Stops the engine as `systemctl stop docker` would (SIGTERM). With live-restore, containers keep running. */

@@ -205,21 +205,32 @@ async function diffLayer(base: Map<string, Entry>, root: string, out: string): P
   await run("tar", ["--create", "--file", out, "--directory", root, "--numeric-owner", "--no-recursion", "--null", "--files-from", "-"], { input: list.join("\0"), timeoutMs: 600_000 });
 }
 
-async function buildImage(image: string, recipe: ImageRecipe, work: string, baseTree: Map<string, Entry>, log: string[]): Promise<{ layer: string; seconds: number }> {
+async function buildImage(image: string, recipe: ImageRecipe, work: string, baseTree: Map<string, Entry>, log: string[]): Promise<{ layer: string; seconds: number; steps: Record<string, number> }> {
   const started = Date.now();
+  const steps: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    steps[name] = (Date.now() - mark) / 1000;
+    mark = Date.now();
+  };
   const root = join(work, `img-${createHash("sha256").update(image).digest("hex").slice(0, 8)}`);
   await run("cp", ["-a", join(work, "base"), root]);
-  const steps = [recipe.before ?? "", `${APT} install -y --no-download -o Debug::NoLocking=true ${recipe.packages.join(" ")}`].join("\n");
-  await inChroot(root, work, steps, log);
+  lap("copy");
+  const install = [recipe.before ?? "", `${APT} install -y --no-download -o Debug::NoLocking=true ${recipe.packages.join(" ")}`].join("\n");
+  await inChroot(root, work, install, log);
+  lap("install");
   for (const [target, source] of Object.entries(recipe.files ?? {})) {
     mkdirSync(join(root, target, ".."), { recursive: true });
     await run("cp", ["--preserve=mode", join(FILES_DIR, source), join(root, target)]);
   }
   if (recipe.after) await inChroot(root, work, recipe.after, log);
+  lap("after");
   const layer = `${root}.tar`;
   await diffLayer(baseTree, root, layer);
+  lap("diff");
   rmSync(root, { recursive: true, force: true });
-  return { layer, seconds: (Date.now() - started) / 1000 };
+  lap("remove");
+  return { layer, seconds: (Date.now() - started) / 1000, steps };
 }
 
 /** Waits for, or takes, the lock of one cache key: a second run on the machine reuses the first one's build. */
@@ -335,6 +346,7 @@ async function build(images: string[], progress: (line: string) => void): Promis
             renameSync(built.layer, join(CACHE_ROOT, "layers", `${sha}.tar`));
             writeFileSync(next.record, JSON.stringify({ sha, seconds: built.seconds }));
             timings[`layer ${next.image}`] = built.seconds;
+            for (const [name, seconds] of Object.entries(built.steps)) timings[`layer ${next.image}: ${name}`] = seconds;
             progress(`test bed images: ${next.image} (${built.seconds.toFixed(0)} s)`);
           }
         };

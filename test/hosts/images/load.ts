@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { quote, type RunOptions, type RunResult } from "../run";
+import { quote, run, type RunOptions, type RunResult } from "../run";
 import type { ImageSet } from "./build";
 
 interface Engine {
   name: string;
   docker(args: string[], options?: RunOptions): Promise<RunResult>;
-  exec(script: string, options?: RunOptions): Promise<RunResult>;
+  /** The command line that runs `argv` inside the host. */
+  enter(argv: string[]): string[];
 }
 
 /**
@@ -30,7 +31,8 @@ export async function loadImages(engine: Engine, set: ImageSet, refs: string[]):
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
     symlinkSync(join(set.dir, "configs"), join(dir, "configs"));
     symlinkSync(join(set.dir, "layers"), join(dir, "layers"));
-    await engine.exec(`tar -C ${quote(dir)} -chf - manifest.json ${files.map(quote).join(" ")} | docker load -q`, { timeoutMs: 600_000 });
+    // tar reads the cache from the machine, docker load runs in the host: the cache may sit under a path the host has its own of (/tmp, /var/lib).
+    await run("bash", ["-c", `set -o pipefail; tar -C ${quote(dir)} -chf - manifest.json ${files.map(quote).join(" ")} | "$@"`, "bash", ...engine.enter(["docker", "load", "-q"])], { timeoutMs: 600_000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,23 +1,28 @@
-import { BED_DOMAIN, TestBed } from "../bed";
+import { BED_DOMAIN, TestBed, type UpResult } from "../bed";
 import { report, stackState } from "../checks";
 import type { HttpAnswer } from "../probes";
 import { sleep, waitUntil } from "../run";
+import { expectStage, lookAtStage } from "../stage-checks";
 
 /**
- * growth -> scale: one `pulumi up` moves PostgreSQL, and its pgdata volume,
- * from the app server to the new db server with the real release script and
- * mount helper, while the app keeps writing through the API.
+ * growth -> scale: growth deployed from scratch and checked as every stage
+ * is (stage-checks.ts); then one `pulumi up` moves PostgreSQL, and its
+ * pgdata volume, from the app server to the new db server with the real
+ * release script and mount helper, while the app keeps writing through the
+ * API; then scale is checked the same way.
  */
 const GROWTH = { stage: "growth", tlsIssuer: "internal" };
 const SCALE = { stage: "scale", tlsIssuer: "internal" };
 /** Rows in the database before the move (besides what the app writes during it). */
 const SEED_ROWS = 50_000;
 let bed: TestBed;
+let growthUp: UpResult;
+let scaleUp: UpResult | undefined;
 
 beforeAll(async () => {
   bed = await TestBed.start({ config: GROWTH, servers: ["app", "db"] });
-  const up = await bed.up();
-  if (!up.ok) throw new Error(`the growth deploy failed:\n${up.commands.map(TestBed.describe).join("\n")}`);
+  growthUp = await bed.up();
+  if (!growthUp.ok) throw new Error(`the growth deploy failed:\n${growthUp.commands.map(TestBed.describe).join("\n")}`);
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -37,19 +42,23 @@ function longestPause(records: HttpAnswer[]): { ms: number; from: number } {
 }
 
 describe("growth -> scale on real hosts", () => {
+  it("growth deployed from scratch: every container healthy with exactly the planned memory limit; the API through Caddy over HTTPS; only 22, 80 and 443 public, and on the private network only ports another server uses", async () => {
+    expectStage(await lookAtStage(bed, "growth from scratch", growthUp));
+  }, 900_000);
+
   it("moves the database to the db server while the app writes: 0 committed rows lost, the write pause measured", async () => {
     const first = await bed.https("/rows?note=before-the-move", { method: "POST" });
     expect(first.status).toBe(200);
     await psql("app", `INSERT INTO rows (written_by, host, note) SELECT 'seed', 'seed', repeat('x', 200) FROM generate_series(1, ${SEED_ROWS})`);
-    const seeded = Number(await psql("app", "SELECT count(*) FROM rows"));
-    // The stand-in app's own tasks write rows too; the rows that existed before the move are those up to this id.
-    const lastIdBefore = Number(await psql("app", "SELECT max(id) FROM rows"));
+    // The stand-in app's own tasks write rows too; the rows that existed before the move are those up to this id (one snapshot for both).
+    const [seeded, lastIdBefore] = (await psql("app", "SELECT count(*), max(id) FROM rows")).split("|").map(Number);
 
     const ca = await bed.caddyRootCa(bed.host("app"));
     await bed.operator.startLoop("writer", { url: `https://${BED_DOMAIN}/rows?note=during-the-move`, method: "POST", connectTo: bed.host("app").publicIp, ca, timeoutMs: 10_000 });
     await sleep(5_000);
     const upAt = Date.now();
     const up = await bed.up(SCALE);
+    scaleUp = up;
     const upMs = Date.now() - upAt;
     // Writes resume once the new API reaches PgBouncer and PostgreSQL on the db server.
     let records: HttpAnswer[] = [];
@@ -87,4 +96,9 @@ describe("growth -> scale on real hosts", () => {
     expect(state.unhealthy).toEqual([]);
     expect(state.mismatches).toEqual([]);
   }, 30 * 60_000);
+
+  it("scale after the move: every container healthy with exactly the planned memory limit; the API through Caddy over HTTPS; only 22, 80 and 443 public, and on the private network only ports another server uses", async () => {
+    if (!scaleUp) throw new Error("the move to scale did not run");
+    expectStage(await lookAtStage(bed, "scale after the move", scaleUp));
+  }, 900_000);
 });

@@ -1,20 +1,22 @@
-import { TestBed } from "../bed";
+import { TestBed, type UpResult } from "../bed";
 import { report, stackState, waitHealthy } from "../checks";
 import type { ContainerState } from "../host";
-import { sleep, waitUntil } from "../run";
+import { waitUntil } from "../run";
+import { expectStage, lookAtStage } from "../stage-checks";
 
 /**
- * One launch server through what happens to it after the first deploy: the
- * same deploy again, a deploy that breaks, and a reboot where the volume is
- * not mounted in time.
+ * One launch server deployed from scratch, then through what happens to it
+ * after the first deploy: the same deploy again, a deploy that breaks, and a
+ * reboot where the volume is not mounted in time.
  */
 const CONFIG = { stage: "launch", tlsIssuer: "internal" };
 let bed: TestBed;
+let first: UpResult;
 
 beforeAll(async () => {
   bed = await TestBed.start({ config: CONFIG });
-  const up = await bed.up();
-  if (!up.ok) throw new Error(`the first deploy failed:\n${up.commands.map(TestBed.describe).join("\n")}`);
+  first = await bed.up();
+  if (!first.ok) throw new Error(`the first deploy failed:\n${first.commands.map(TestBed.describe).join("\n")}`);
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -49,6 +51,10 @@ async function rowIds(): Promise<number[]> {
 }
 
 describe("a launch server after its first deploy", () => {
+  it("deployed from scratch: every container healthy with exactly the planned memory limit; the API through Caddy over HTTPS; only 22, 80 and 443 public, and on the private network only ports another server uses", async () => {
+    expectStage(await lookAtStage(bed, "launch from scratch", first));
+  }, 900_000);
+
   it("re-running the deploy with the same inputs recreates 0 containers and restarts none", async () => {
     const app = bed.host("app");
     const before = await app.containers();
@@ -95,28 +101,36 @@ describe("a launch server after its first deploy", () => {
     const rowsBefore = await rowIds();
     expect(rowsBefore).toEqual(expect.arrayContaining(written));
 
+    const isDb = (c: ContainerState) => c.service === "db";
+    const restartsBefore = (await app.containers()).find(isDb)!.restartCount;
     const rebootAt = Date.now();
     await app.reboot({ mountFstab: false });
-    const isDb = (c: ContainerState) => c.service === "db";
     const back = await waitHealthy(bed, ["app"], 600_000, isDb);
     const stackBackMs = Date.now() - rebootAt;
-    // Give PostgreSQL time to do the wrong thing: restarts, an initdb on the root disk.
-    await sleep(45_000);
-    const db = (await app.containers()).find(isDb)!;
+    // Each start of the db container is a chance to do the wrong thing (an initdb on the root disk): let it try three times.
+    const db = await waitUntil("PostgreSQL refused three starts", async () => {
+      const c = (await app.containers()).find(isDb);
+      return c && c.restartCount >= restartsBefore + 3 ? c : undefined;
+    }, 300_000, 1000);
     const initdbs = (await app.exec("find /mnt/pgdata /var/lib/docker/volumes -name PG_VERSION 2>/dev/null; true")).stdout.trim();
     const health = await bed.https("/health");
 
     const mountAt = Date.now();
     const mounted = await bed.ssh(app, "sudo /usr/local/sbin/orion-mount-volume mount /mnt/pgdata");
     expect(mounted.code).toBe(0);
-    await waitUntil("PostgreSQL healthy on the mounted volume", async () => (await app.containers()).find(isDb)?.health === "healthy", 600_000, 2000);
+    try {
+      await waitUntil("PostgreSQL healthy on the mounted volume", async () => (await app.containers()).find(isDb)?.health === "healthy", 600_000, 2000);
+    } catch (error) {
+      const mounts = await app.exec("grep -E ' /mnt' /proc/self/mountinfo; cat /etc/fstab; ls -la /mnt/pgdata", { allowFail: true });
+      throw new Error(`${(error as Error).message}\nthe helper said: ${mounted.stdout}${mounted.stderr}\nmounts on the host:\n${mounts.stdout}${mounts.stderr}${await bed.diagnose(app)}\ndockerd:\n${app.log("dockerd", 40)}`);
+    }
     const dbBackMs = Date.now() - mountAt;
     const rowsAfter = await rowIds();
     const lost = rowsBefore.filter((id) => !rowsAfter.includes(id));
 
     report("launch: reboot with the volume unmounted", [
       `everything but PostgreSQL healthy ${(stackBackMs / 1000).toFixed(1)} s after power-on (${Object.values(back.containers).flat().length - 1} containers); GET /health ${health.status}`,
-      `PostgreSQL meanwhile: ${db.status}${db.health ? `/${db.health}` : ""}, ${db.restartCount} restarts; clusters created on the root disk: ${initdbs ? initdbs.split("\n").length : 0}`,
+      `PostgreSQL meanwhile: ${db.status}${db.health ? `/${db.health}` : ""}, ${db.restartCount - restartsBefore} restarts; clusters created on the root disk: ${initdbs ? initdbs.split("\n").length : 0}`,
       `volume mounted with the mount helper: PostgreSQL healthy ${(dbBackMs / 1000).toFixed(1)} s later with ${rowsAfter.length} rows (${rowsBefore.length} before the reboot, ${lost.length} lost)`,
     ]);
     expect(health.status).toBe(200);
