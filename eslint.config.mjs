@@ -28,7 +28,15 @@ export default tseslint.config(
       "@eslint-community/eslint-comments/require-description": "error",
       "@eslint-community/eslint-comments/disable-enable-pair": ["error", { allowWholeFile: true }],
       // `_name` marks a binding kept for its position (a destructured key left out, a callback's first argument).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          destructuredArrayIgnorePattern: "^_",
+          ignoreRestSiblings: true,
+        },
+      ],
       // Off: String(value) and `${value}` on parsed YAML and JSON scalars and on caught errors are deliberate here, and
       // the rule flags every one of them, since such values are typed unknown.
       "@typescript-eslint/no-base-to-string": "off",
@@ -38,7 +46,14 @@ export default tseslint.config(
       // The rule's defaults, and arrays too: a list in a message joins with commas, which is what the messages want.
       "@typescript-eslint/restrict-template-expressions": [
         "error",
-        { allowAny: true, allowArray: true, allowBoolean: true, allowNullish: true, allowNumber: true, allowRegExp: true },
+        {
+          allowAny: true,
+          allowArray: true,
+          allowBoolean: true,
+          allowNullish: true,
+          allowNumber: true,
+          allowRegExp: true,
+        },
       ],
       // A static method that does not use `this` (TestBed.describe) is safe to pass as a callback.
       "@typescript-eslint/unbound-method": ["error", { ignoreStatic: true }],

@@ -25,11 +25,29 @@ export type { ProjectSshKey } from "./model/ssh-keys";
 export { orionProgram, type OrionOutputs } from "./components/program";
 
 // The model: settings -> plan, with no Pulumi in it (what `npm run plan` prints).
-export { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS, type ConfigProblem, type OrionConfig } from "./model/config";
+export {
+  CONFIG_KEYS,
+  CONFIG_NAMESPACE,
+  ConfigError,
+  parseConfig,
+  SECRET_CONFIG_KEYS,
+  type ConfigProblem,
+  type OrionConfig,
+} from "./model/config";
 export { plan } from "./model/plan";
 export { committedLock, type ImageLock } from "./model/images";
 export { defaultNamePrefix, hetznerName } from "./model/names";
-export type { Finding, FindingSeverity, MonthlyCost, Plan, PlannedBackup, PlannedLoadBalancer, PlannedServer, PlannedService, PlannedVolume } from "./model/plan-types";
+export type {
+  Finding,
+  FindingSeverity,
+  MonthlyCost,
+  Plan,
+  PlannedBackup,
+  PlannedLoadBalancer,
+  PlannedServer,
+  PlannedService,
+  PlannedVolume,
+} from "./model/plan-types";
 export { STAGE_NAMES, SERVER_ROLES, type ServerRole, type StageName } from "./model/stages";
 export { ARM_LOCATIONS, SERVER_TYPE_NAMES, type ArmLocation, type ServerTypeName } from "./model/catalog";
 export { SERVICE_NAMES, type ServiceName } from "./model/services";

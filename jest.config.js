@@ -8,7 +8,13 @@
 const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
 
 /** @param {string} displayName @param {string[]} testMatch */
-const project = (displayName, testMatch) => ({ displayName, testEnvironment: "node", transform, roots: ["<rootDir>/test"], testMatch: testMatch.map((glob) => `<rootDir>/test/${glob}`) });
+const project = (displayName, testMatch) => ({
+  displayName,
+  testEnvironment: "node",
+  transform,
+  roots: ["<rootDir>/test"],
+  testMatch: testMatch.map((glob) => `<rootDir>/test/${glob}`),
+});
 
 module.exports = {
   projects: [
@@ -18,7 +24,16 @@ module.exports = {
     project("program", ["program/**/*.test.ts", "policies/**/*.test.ts", "docs.test.ts"]),
     // Rendered files and the CLIs checked by the tools their users run (dclint, docker-compose, promtool, cloud-init, actionlint,
     // mermaid-cli, the CI workflows' SSH-access script against a Hetzner API on 127.0.0.1); generated configs (fuzz) through the same tools and PostgreSQL's own check of its settings.
-    project("tools", ["render/**/*.test.ts", "monitoring/**/*.test.ts", "cli/**/*.test.ts", "fuzz/**/*.test.ts", "readme.test.ts", "workflows.test.ts", "ci-ssh-access.test.ts", "topology.test.ts"]),
+    project("tools", [
+      "render/**/*.test.ts",
+      "monitoring/**/*.test.ts",
+      "cli/**/*.test.ts",
+      "fuzz/**/*.test.ts",
+      "readme.test.ts",
+      "workflows.test.ts",
+      "ci-ssh-access.test.ts",
+      "topology.test.ts",
+    ]),
     // Real servers on 127.0.0.1 (PostgreSQL, PgBouncer, Redis, Sentinel, Prometheus, pgBackRest and its restore drill), each on a free port in its own directory.
     project("servers", ["servers/**/*.test.ts", "advisor/**/*.test.ts"]),
     // Real hosts: one Docker Engine per simulated server in its own network namespace (root only; test/hosts/README.md).

@@ -7,6 +7,9 @@ import { measureDeployOnBed } from "../test/hosts/bench-deploy";
  * timed from the start of the script until `docker compose up --wait` has
  * every container healthy.
  */
-export async function measureDeploy(stage: StageName, runs: number): Promise<{ seconds: number[] } | { notMeasured: string }> {
+export async function measureDeploy(
+  stage: StageName,
+  runs: number,
+): Promise<{ seconds: number[] } | { notMeasured: string }> {
   return measureDeployOnBed(stage, runs);
 }

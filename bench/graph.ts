@@ -16,11 +16,16 @@ export function criticalPath(resources: RecordedResource[]): string[] {
     const known = memo.get(urn);
     if (known) return known;
     const r = custom.get(urn)!;
-    const deps = [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()].flatMap(expand))].filter((d) => d !== urn);
+    const deps = [
+      ...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()].flatMap(expand)),
+    ].filter((d) => d !== urn);
     const best = deps.map(longest).reduce<string[]>((a, b) => (b.length > a.length ? b : a), []);
     const path = [...best, urn];
     memo.set(urn, path);
     return path;
   };
-  return [...custom.keys()].map(longest).reduce<string[]>((a, b) => (b.length > a.length ? b : a), []).map((urn) => custom.get(urn)!.name);
+  return [...custom.keys()]
+    .map(longest)
+    .reduce<string[]>((a, b) => (b.length > a.length ? b : a), [])
+    .map((urn) => custom.get(urn)!.name);
 }

@@ -13,7 +13,9 @@ export function enterpriseSizes(points = 5, steps = 10): Record<string, number>[
   const counts = STAGES.enterprise.servers.flatMap<ServerCount>((s) => (s.count ? [s.count] : []));
   const sizes: Record<string, number>[] = [];
   for (let step = 0; step < steps; step++) {
-    const size = Object.fromEntries(counts.map((c) => [c.configKey, Math.round(c.min + ((c.max - c.min) * step) / (steps - 1))]));
+    const size = Object.fromEntries(
+      counts.map((c) => [c.configKey, Math.round(c.min + ((c.max - c.min) * step) / (steps - 1))]),
+    );
     try {
       plan(parseConfig({ stage: "enterprise", ...size }));
     } catch {
@@ -23,5 +25,7 @@ export function enterpriseSizes(points = 5, steps = 10): Record<string, number>[
   }
   if (sizes.length <= points) return sizes;
   // Evenly spread over the plannable range, the smallest and the largest included.
-  return [...new Set(Array.from({ length: points }, (_, i) => Math.round((i * (sizes.length - 1)) / (points - 1))))].map((i) => sizes[i]);
+  return [
+    ...new Set(Array.from({ length: points }, (_, i) => Math.round((i * (sizes.length - 1)) / (points - 1)))),
+  ].map((i) => sizes[i]);
 }

@@ -37,7 +37,13 @@ async function main(arg: string): Promise<void> {
   const result = await run();
   const doneMs = performance.now();
   const cpu = process.cpuUsage();
-  const report: WorkerReport = { startMs, loadMs: loadedMs - startMs, evalMs: doneMs - loadedMs, cpuMs: (cpu.user + cpu.system) / 1000, resources: result.resources.length };
+  const report: WorkerReport = {
+    startMs,
+    loadMs: loadedMs - startMs,
+    evalMs: doneMs - loadedMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    resources: result.resources.length,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

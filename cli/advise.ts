@@ -19,8 +19,13 @@ interface AdviseOptions {
 }
 
 const program = new Command("npm run advise --")
-  .description("Walk the scaling guide's \"When to Scale\" tree against a live Prometheus and say what to change, and what it costs.")
-  .requiredOption("--prometheus <url>", "Prometheus base URL, e.g. http://localhost:9090 (an SSH tunnel to the app server's 127.0.0.1:9090)")
+  .description(
+    'Walk the scaling guide\'s "When to Scale" tree against a live Prometheus and say what to change, and what it costs.',
+  )
+  .requiredOption(
+    "--prometheus <url>",
+    "Prometheus base URL, e.g. http://localhost:9090 (an SSH tunnel to the app server's 127.0.0.1:9090)",
+  )
   .option("--stack <name>", "read the current stage and config from Pulumi.<name>.yaml")
   .addOption(new Option("--stage <stage>", `the current stage, if not from --stack (${STAGE_NAMES.join(", ")})`))
   .option("--clients <n>", "clients served today, checked against the guide's timeline")
@@ -40,7 +45,10 @@ async function measure(url: string, window: string, at?: Date): Promise<Measurem
   return Object.fromEntries(entries) as Measurements;
 }
 
-const fmt = (value: number, unit: string) => (Number.isNaN(value) ? "no requests" : `${value.toFixed(unit === "s" ? 2 : 1)}${unit === "%" ? "%" : unit === "s" ? " s" : ""}`);
+const fmt = (value: number, unit: string) =>
+  Number.isNaN(value)
+    ? "no requests"
+    : `${value.toFixed(unit === "s" ? 2 : 1)}${unit === "%" ? "%" : unit === "s" ? " s" : ""}`;
 
 function renderText(advice: Advice, url: string, window: string): string {
   const lines = [`Scaling advisor: stage ${advice.stage}, Prometheus ${url}, window ${window}`, ""];
@@ -51,7 +59,10 @@ function renderText(advice: Advice, url: string, window: string): string {
   lines.push("", `Action: ${advice.action}`, `  ${advice.detail}`);
   for (const c of advice.commands) lines.push(`    ${c}`);
   if (advice.commands.length > 0) lines.push("    pulumi preview --policy-pack policies && pulumi up");
-  if (advice.cost) lines.push(`  Monthly cost: ${formatEur(advice.cost.currentEur)} -> ${formatEur(advice.cost.proposedEur)} (${advice.cost.deltaEur >= 0 ? "+" : ""}${formatEur(advice.cost.deltaEur)})`);
+  if (advice.cost)
+    lines.push(
+      `  Monthly cost: ${formatEur(advice.cost.currentEur)} -> ${formatEur(advice.cost.proposedEur)} (${advice.cost.deltaEur >= 0 ? "+" : ""}${formatEur(advice.cost.deltaEur)})`,
+    );
   if (advice.secondOpinion) lines.push("", `Second opinion, ${advice.secondOpinion}`);
   return lines.join("\n");
 }
@@ -68,7 +79,9 @@ function prometheusUrl(given: string): string {
     url = undefined;
   }
   if (url && (url.protocol === "http:" || url.protocol === "https:")) return given;
-  const hint = /^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(given) ? `has no scheme; use http://${given}` : "is not a URL; use e.g. http://localhost:9090";
+  const hint = /^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(given)
+    ? `has no scheme; use http://${given}`
+    : "is not a URL; use e.g. http://localhost:9090";
   throw new UsageError(`--prometheus ${given} ${hint}`);
 }
 
@@ -79,11 +92,19 @@ async function main(): Promise<number> {
   const raw = readStackConfig(process.cwd(), o.stack);
   if (o.stage) raw.stage = o.stage;
   const at = o.at ? new Date(o.at) : undefined;
-  if (at && Number.isNaN(at.getTime())) throw new UsageError(`--at ${o.at} is not a time; use RFC 3339, e.g. 2026-11-27T10:00:00Z`);
-  const load = { clients: o.clients === undefined ? (raw.clients as number | undefined) : Number(o.clients), stores: o.stores === undefined ? (raw.stores as number | undefined) : Number(o.stores) };
+  if (at && Number.isNaN(at.getTime()))
+    throw new UsageError(`--at ${o.at} is not a time; use RFC 3339, e.g. 2026-11-27T10:00:00Z`);
+  const load = {
+    clients: o.clients === undefined ? (raw.clients as number | undefined) : Number(o.clients),
+    stores: o.stores === undefined ? (raw.stores as number | undefined) : Number(o.stores),
+  };
   const measurements = await measure(o.prometheus, o.window, at);
   const advice = advise(measurements, raw, load);
-  process.stdout.write(o.json ? `${JSON.stringify({ prometheus: o.prometheus, window: o.window, ...advice }, null, 2)}\n` : `${renderText(advice, o.prometheus, o.window)}\n`);
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify({ prometheus: o.prometheus, window: o.window, ...advice }, null, 2)}\n`
+      : `${renderText(advice, o.prometheus, o.window)}\n`,
+  );
   return 0;
 }
 
@@ -91,7 +112,11 @@ main().then(
   (code) => (process.exitCode = code),
   (error) => {
     const usage = error instanceof UsageError || error instanceof ConfigError || error instanceof StackFileError;
-    const known = usage || error instanceof PrometheusUnreachable || error instanceof PrometheusQueryError || error instanceof MissingMetricError;
+    const known =
+      usage ||
+      error instanceof PrometheusUnreachable ||
+      error instanceof PrometheusQueryError ||
+      error instanceof MissingMetricError;
     process.stderr.write(`error: ${known ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
     // Missing data is never "no scaling needed": it exits non-zero like an unreachable server.
     process.exitCode = usage ? 1 : error instanceof PrometheusUnreachable ? 3 : 2;

@@ -32,7 +32,8 @@ function sampleTree(rootCommand: RegExp): { stop: () => number } {
         // exited meanwhile
       }
     }
-    const inTree = (pid: number): boolean => roots.includes(pid) || (parents.has(pid) && pid > 1 && inTree(parents.get(pid)!));
+    const inTree = (pid: number): boolean =>
+      roots.includes(pid) || (parents.has(pid) && pid > 1 && inTree(parents.get(pid)!));
     const total = [...anon].filter(([pid]) => inTree(pid)).reduce((sum, [, kb]) => sum + kb, 0);
     peakKb = Math.max(peakKb, total);
   }, 50);
@@ -50,20 +51,30 @@ async function main(): Promise<void> {
     if (first.status !== 0) throw new Error(`first backup failed: ${first.output}`);
     const c = db.postgres!.client();
     await c.connect();
-    await c.query("CREATE TABLE events (id bigserial PRIMARY KEY, store_id int, payload text, written_at timestamptz DEFAULT clock_timestamp())");
+    await c.query(
+      "CREATE TABLE events (id bigserial PRIMARY KEY, store_id int, payload text, written_at timestamptz DEFAULT clock_timestamp())",
+    );
     // About 270 bytes a row with its index: rows enough for the size asked.
-    await c.query(`INSERT INTO events (store_id, payload) SELECT g % 1000, md5(g::text) || repeat('x', 200) FROM generate_series(1, ${Math.round((sizeMb * 1024 * 1024) / 290)}) g`);
+    await c.query(
+      `INSERT INTO events (store_id, payload) SELECT g % 1000, md5(g::text) || repeat('x', 200) FROM generate_series(1, ${Math.round((sizeMb * 1024 * 1024) / 290)}) g`,
+    );
     const size = Number((await c.query<{ b: string }>("SELECT pg_database_size('orion') AS b")).rows[0].b);
     await c.query("CHECKPOINT");
     // The seed's WAL is archived before the backup starts, as it would be at the nightly slot.
     const seg = (await c.query<{ w: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS w")).rows[0].w;
-    while ((await c.query<{ last_archived_wal: string }>("SELECT last_archived_wal FROM pg_stat_archiver")).rows[0].last_archived_wal < seg) await new Promise((r) => setTimeout(r, 1000));
+    while (
+      (await c.query<{ last_archived_wal: string }>("SELECT last_archived_wal FROM pg_stat_archiver")).rows[0]
+        .last_archived_wal < seg
+    )
+      await new Promise((r) => setTimeout(r, 1000));
     await c.end();
 
     const backupMemory = sampleTree(/orion-backup --once/);
     let started = Date.now();
     // A week later: the scheduler's next full backup.
-    const backup = await runScript(setup, db, "orion-backup", ["--once"], { ORION_NOW: String(Math.floor(Date.now() / 1000) + 7 * 86_400) });
+    const backup = await runScript(setup, db, "orion-backup", ["--once"], {
+      ORION_NOW: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
+    });
     const backupSeconds = (Date.now() - started) / 1000;
     const backupPeakMb = backupMemory.stop();
     if (backup.status !== 0) throw new Error(`backup failed: ${backup.output}`);

@@ -82,7 +82,18 @@ function pairedRuns(programs: Program[], runs: number): PairedResult[] {
 async function evaluationTable(title: string, programs: Program[], runs: number): Promise<string> {
   const results = pairedRuns(programs, runs);
   const table = new Table({
-    head: ["program", "resources", "edges", "critical path", "wall ms", "floor ms", "x floor (paired)", "cpu x floor", "load ms", "eval ms"],
+    head: [
+      "program",
+      "resources",
+      "edges",
+      "critical path",
+      "wall ms",
+      "floor ms",
+      "x floor (paired)",
+      "cpu x floor",
+      "load ms",
+      "eval ms",
+    ],
     style: { head: [], border: [] },
   });
   for (const { program, samples, floor } of results) {
@@ -95,8 +106,20 @@ async function evaluationTable(title: string, programs: Program[], runs: number)
       String(criticalPath(run.resources).length),
       ms(spread(samples.map((s) => s.wallMs))),
       ms(spread(floor.map((s) => s.wallMs))),
-      ratio(spread(pairedRatios(samples.map((s) => s.wallMs), floor.map((s) => s.wallMs)))),
-      spread(pairedRatios(samples.map((s) => s.cpuMs), floor.map((s) => s.cpuMs))).median.toFixed(2),
+      ratio(
+        spread(
+          pairedRatios(
+            samples.map((s) => s.wallMs),
+            floor.map((s) => s.wallMs),
+          ),
+        ),
+      ),
+      spread(
+        pairedRatios(
+          samples.map((s) => s.cpuMs),
+          floor.map((s) => s.cpuMs),
+        ),
+      ).median.toFixed(2),
       spread(samples.map((s) => s.loadMs)).median.toFixed(0),
       spread(samples.map((s) => s.evalMs)).median.toFixed(0),
     ]);
@@ -150,7 +173,11 @@ function timeCommand(command: string, args: string[]): { wallMs: number; cpuMs?:
 function planStart(runs: number): string {
   const commands: [string, string, string[]][] = [
     ["npm run plan -- --stage launch", "npm", ["run", "-s", "plan", "--", "--stage", "launch"]],
-    ["node cli/launch.js plan --stage launch (what npm run plan runs)", process.execPath, ["cli/launch.js", "plan", "--stage", "launch"]],
+    [
+      "node cli/launch.js plan --stage launch (what npm run plan runs)",
+      process.execPath,
+      ["cli/launch.js", "plan", "--stage", "launch"],
+    ],
     ["tsx cli/plan.ts --stage launch (compiling on each start)", TSX, ["cli/plan.ts", "--stage", "launch"]],
     ["floor: node -e ''", process.execPath, ["-e", ""]],
     ["floor: npm run env (npm's own start)", "npm", ["run", "-s", "env"]],
@@ -168,12 +195,16 @@ function planStart(runs: number): string {
     const cpu = times[i].flatMap((t) => (t.cpuMs === undefined ? [] : [t.cpuMs]));
     table.push([label, ms(spread(times[i].map((t) => t.wallMs))), cpu.length > 0 ? ms(spread(cpu)) : "n/a"]);
   });
-  return [`Plan start, ${runs} interleaved runs (min / median / max; cpu: the command's processes, user + system)`, table.toString()].join("\n");
+  return [
+    `Plan start, ${runs} interleaved runs (min / median / max; cpu: the command's processes, user + system)`,
+    table.toString(),
+  ].join("\n");
 }
 
 async function deployOnBed(runs: number): Promise<string> {
   const result = await measureDeploy("launch", runs);
-  if ("notMeasured" in result) return `Deploy on the test bed (launch, images present): not measured: ${result.notMeasured}`;
+  if ("notMeasured" in result)
+    return `Deploy on the test bed (launch, images present): not measured: ${result.notMeasured}`;
   return `Deploy on the test bed (launch, images present, script start to every container healthy), ${runs} runs: ${ms(spread(result.seconds.map((s) => s * 1000)))} ms`;
 }
 
@@ -186,26 +217,50 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ runs: string; only: string; stages: string }>();
   const runs = Number(options.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${options.runs}: use a whole number of runs, at least 1`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs ${options.runs}: use a whole number of runs, at least 1`);
   const only = options.only.split(",") as Section[];
   const unknown = only.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`--only ${unknown.join(",")}: use some of ${SECTIONS.join(", ")}`);
 
   const stages = options.stages.split(",");
   const unknownStages = stages.filter((s) => !(STAGE_NAMES as readonly string[]).includes(s));
-  if (unknownStages.length > 0) throw new Error(`--stages ${unknownStages.join(",")}: use some of ${STAGE_NAMES.join(", ")}`);
+  if (unknownStages.length > 0)
+    throw new Error(`--stages ${unknownStages.join(",")}: use some of ${STAGE_NAMES.join(", ")}`);
 
   const out = (text: string) => process.stdout.write(`${text}\n\n`);
-  out(`npm run bench: Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the start`);
-  if (only.includes("eval")) out(await evaluationTable("Evaluation per stage, each in a fresh process beside the floor", stages.map((stage) => ({ label: stage, raw: { stage } })), runs));
+  out(
+    `npm run bench: Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the start`,
+  );
+  if (only.includes("eval"))
+    out(
+      await evaluationTable(
+        "Evaluation per stage, each in a fresh process beside the floor",
+        stages.map((stage) => ({ label: stage, raw: { stage } })),
+        runs,
+      ),
+    );
   if (only.includes("sweep")) {
-    const sizes = enterpriseSizes().map((size) => ({ label: `enterprise ${Object.entries(size).map(([k, v]) => `${k} ${v}`).join(", ")}`, raw: { stage: "enterprise", ...size } }));
-    out(await evaluationTable("Enterprise from its smallest to its largest plannable size", sizes, Math.max(1, Math.ceil(runs / 2))));
+    const sizes = enterpriseSizes().map((size) => ({
+      label: `enterprise ${Object.entries(size)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+      raw: { stage: "enterprise", ...size },
+    }));
+    out(
+      await evaluationTable(
+        "Enterprise from its smallest to its largest plannable size",
+        sizes,
+        Math.max(1, Math.ceil(runs / 2)),
+      ),
+    );
   }
   if (only.includes("policy")) out(await policyStart(runs));
   if (only.includes("plan")) out(planStart(runs));
   if (only.includes("deploy")) out(await deployOnBed(runs));
-  out(`load average ${loadavg()[0].toFixed(1)} at the end (${cpus().length} cores): figures from a busy machine spread more; the paired ratios less so.`);
+  out(
+    `load average ${loadavg()[0].toFixed(1)} at the end (${cpus().length} cores): figures from a busy machine spread more; the paired ratios less so.`,
+  );
 }
 
 main().catch((error) => {

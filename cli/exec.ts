@@ -24,7 +24,8 @@ const program = new Command("npm run exec --")
 export function execScript(command: string[], mode: "run" | "exec", interactive: boolean): string {
   const words = command.map(quote).join(" ");
   const tty = interactive ? "" : " -T";
-  if (mode === "run") return `cd ${DEPLOY_DIR} && docker compose -p ${COMPOSE_PROJECT} run --rm --no-deps${tty} api ${words}`;
+  if (mode === "run")
+    return `cd ${DEPLOY_DIR} && docker compose -p ${COMPOSE_PROJECT} run --rm --no-deps${tty} api ${words}`;
   return `cd ${DEPLOY_DIR} && docker compose -p ${COMPOSE_PROJECT} exec${tty} api ${words}`;
 }
 
@@ -36,13 +37,25 @@ async function main(): Promise<number> {
   try {
     const server = stack.plan.servers.find((s) => s.name === options.server);
     const api = server?.services.find((s) => s.name === "api");
-    if (!server || !api) throw new Error(`--server ${options.server} runs no API container in stage ${stack.plan.stage}; use one of ${stack.plan.servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name).join(", ")}`);
+    if (!server || !api)
+      throw new Error(
+        `--server ${options.server} runs no API container in stage ${stack.plan.stage}; use one of ${stack.plan.servers
+          .filter((s) => s.services.some((x) => x.name === "api"))
+          .map((s) => s.name)
+          .join(", ")}`,
+      );
     let mode: "run" | "exec" = options.reuse ? "exec" : "run";
     if (mode === "run" && server.headroomMb < api.memoryLimitMb) {
-      process.stderr.write(`${server.name} keeps ${server.headroomMb} MB of headroom, less than a second API container's ${api.memoryLimitMb} MB: running inside the API container instead\n`);
+      process.stderr.write(
+        `${server.name} keeps ${server.headroomMb} MB of headroom, less than a second API container's ${api.memoryLimitMb} MB: running inside the API container instead\n`,
+      );
       mode = "exec";
     }
-    const child = spawn("ssh", sshArgs(stack, server.name, execScript(command, mode, options.interactive ?? false), options.interactive), { stdio: "inherit" });
+    const child = spawn(
+      "ssh",
+      sshArgs(stack, server.name, execScript(command, mode, options.interactive ?? false), options.interactive),
+      { stdio: "inherit" },
+    );
     return await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
   } finally {
     stack.close();

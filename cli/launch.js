@@ -56,7 +56,11 @@ function isFresh(name) {
   } catch {
     return false;
   }
-  const watched = [...record.inputs.map((/** @type {string} */ p) => join(ROOT, p)), join(ROOT, "node_modules", ".package-lock.json"), __filename];
+  const watched = [
+    ...record.inputs.map((/** @type {string} */ p) => join(ROOT, p)),
+    join(ROOT, "node_modules", ".package-lock.json"),
+    __filename,
+  ];
   return watched.every((path) => mtimeMs(path) < record.builtAtMs);
 }
 
@@ -71,9 +75,17 @@ const sourceDirname = {
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
       const contents = readFileSync(args.path, "utf8");
-      if (args.path.includes(`${join("node_modules", "")}`) || !/\b__(dirname|filename)\b/.test(contents)) return undefined;
+      if (args.path.includes(`${join("node_modules", "")}`) || !/\b__(dirname|filename)\b/.test(contents))
+        return undefined;
       const own = { dirname: relative(OUT_DIR, dirname(args.path)), filename: relative(OUT_DIR, args.path) };
-      return { contents: contents.replace(/\b__(dirname|filename)\b/g, (_, which) => `require("node:path").join(__dirname, ${JSON.stringify(own[/** @type {"dirname" | "filename"} */ (which)])})`), loader: "ts" };
+      return {
+        contents: contents.replace(
+          /\b__(dirname|filename)\b/g,
+          (_, which) =>
+            `require("node:path").join(__dirname, ${JSON.stringify(own[/** @type {"dirname" | "filename"} */ (which)])})`,
+        ),
+        loader: "ts",
+      };
     });
   },
 };
@@ -98,7 +110,9 @@ async function build(names) {
       metafile: true,
       logLevel: "warning",
     });
-    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/") && !p.includes(":"));
+    const inputs = Object.keys(result.metafile.inputs).filter(
+      (p) => !p.startsWith("node_modules/") && !p.includes(":"),
+    );
     // Written whole and renamed, so that two processes building at once never load half a file.
     renameSync(temp, bundleOf(name));
     writeFileSync(`${recordOf(name)}.${process.pid}.tmp`, JSON.stringify({ builtAtMs, inputs }));

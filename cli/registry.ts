@@ -34,7 +34,8 @@ export function parseReference(image: string): ImageReference {
   const name = image.slice(0, at);
   const tag = image.slice(at + 1);
   const parts = name.split("/");
-  const hasRegistry = parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost");
+  const hasRegistry =
+    parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost");
   const registry = hasRegistry ? parts[0] : "docker.io";
   const path = hasRegistry ? parts.slice(1) : parts;
   const repository = registry === "docker.io" && path.length === 1 ? `library/${path[0]}` : path.join("/");
@@ -48,7 +49,10 @@ export function registryBaseUrl(registry: string, overrides: Record<string, stri
 }
 
 export class RegistryError extends Error {
-  constructor(readonly image: string, message: string) {
+  constructor(
+    readonly image: string,
+    message: string,
+  ) {
     super(`${image}: ${message}`);
     this.name = "RegistryError";
   }
@@ -87,7 +91,8 @@ interface ManifestIndex {
 export async function resolveDigest(image: string, overrides: Record<string, string> = {}): Promise<string> {
   const ref = parseReference(image);
   const url = `${registryBaseUrl(ref.registry, overrides)}/v2/${ref.repository}/manifests/${ref.tag}`;
-  const get = (auth?: string) => fetch(url, { headers: { Accept: ACCEPT, ...(auth ? { Authorization: `Bearer ${auth}` } : {}) } });
+  const get = (auth?: string) =>
+    fetch(url, { headers: { Accept: ACCEPT, ...(auth ? { Authorization: `Bearer ${auth}` } : {}) } });
   let response: Response;
   let auth: string | undefined;
   try {
@@ -100,28 +105,44 @@ export async function resolveDigest(image: string, overrides: Record<string, str
     }
   } catch (error) {
     if (error instanceof RegistryError) throw error;
-    throw new RegistryError(image, `cannot reach ${new URL(url).origin} (${String((error as Error).cause ?? (error as Error).message)})`);
+    throw new RegistryError(
+      image,
+      `cannot reach ${new URL(url).origin} (${String((error as Error).cause ?? (error as Error).message)})`,
+    );
   }
-  if (response.status === 404) throw new RegistryError(image, `the registry has no tag ${ref.tag} for ${ref.repository}`);
+  if (response.status === 404)
+    throw new RegistryError(image, `the registry has no tag ${ref.tag} for ${ref.repository}`);
   if (!response.ok) throw new RegistryError(image, `${url} answered ${response.status}`);
   const bytes = Buffer.from(await response.arrayBuffer());
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const claimed = response.headers.get("docker-content-digest");
-  if (claimed && claimed !== digest) throw new RegistryError(image, `the registry says ${claimed} but sent a manifest whose digest is ${digest}`);
+  if (claimed && claimed !== digest)
+    throw new RegistryError(image, `the registry says ${claimed} but sent a manifest whose digest is ${digest}`);
   const manifest = JSON.parse(bytes.toString("utf8")) as ManifestIndex;
   if (manifest.manifests) {
-    const fits = manifest.manifests.some((m) => m.platform?.os === SERVER_PLATFORM.os && m.platform?.architecture === SERVER_PLATFORM.architecture);
+    const fits = manifest.manifests.some(
+      (m) => m.platform?.os === SERVER_PLATFORM.os && m.platform?.architecture === SERVER_PLATFORM.architecture,
+    );
     if (!fits) {
       const offered = manifest.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(", ");
-      throw new RegistryError(image, `has no ${SERVER_PLATFORM.os}/${SERVER_PLATFORM.architecture} image (it offers ${offered}); Hetzner's CAX servers are ARM`);
+      throw new RegistryError(
+        image,
+        `has no ${SERVER_PLATFORM.os}/${SERVER_PLATFORM.architecture} image (it offers ${offered}); Hetzner's CAX servers are ARM`,
+      );
     }
   } else if (manifest.config) {
     // A single-platform image: its config blob names the platform.
-    const blob = await fetch(`${registryBaseUrl(ref.registry, overrides)}/v2/${ref.repository}/blobs/${manifest.config.digest}`, { headers: auth ? { Authorization: `Bearer ${auth}` } : {} });
+    const blob = await fetch(
+      `${registryBaseUrl(ref.registry, overrides)}/v2/${ref.repository}/blobs/${manifest.config.digest}`,
+      { headers: auth ? { Authorization: `Bearer ${auth}` } : {} },
+    );
     if (!blob.ok) throw new RegistryError(image, `its config blob ${manifest.config.digest} answered ${blob.status}`);
     const config = (await blob.json()) as { os?: string; architecture?: string };
     if (config.os !== SERVER_PLATFORM.os || config.architecture !== SERVER_PLATFORM.architecture) {
-      throw new RegistryError(image, `is built for ${config.os}/${config.architecture} only; Hetzner's CAX servers need ${SERVER_PLATFORM.os}/${SERVER_PLATFORM.architecture}`);
+      throw new RegistryError(
+        image,
+        `is built for ${config.os}/${config.architecture} only; Hetzner's CAX servers need ${SERVER_PLATFORM.os}/${SERVER_PLATFORM.architecture}`,
+      );
     }
   }
   return digest;

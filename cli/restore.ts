@@ -23,7 +23,10 @@ const program = new Command("npm run restore --")
       "Stop the app and the database first; the restore refuses a running PostgreSQL, and a data directory that holds data unless --overwrite is given.",
   )
   .requiredOption("--stack <name>", "the stack, read from Pulumi.yaml and Pulumi.<name>.yaml as `pulumi up` reads it")
-  .option("--to <time>", "restore to a point in time, e.g. '2026-11-28 10:15:00+00' (default: the latest state in the bucket)")
+  .option(
+    "--to <time>",
+    "restore to a point in time, e.g. '2026-11-28 10:15:00+00' (default: the latest state in the bucket)",
+  )
   .option("--set <label>", "restore this backup (pgbackrest info lists them) instead of the newest one before --to")
   .option("--overwrite", "replace the data directory's contents (pgBackRest --delta) instead of refusing")
   .option("--scratch", "restore a copy beside production, on the server's 127.0.0.1:55432, with archiving off")
@@ -35,8 +38,17 @@ const program = new Command("npm run restore --")
 /** One argument, safe inside the remote shell command that ssh builds from its arguments. */
 const quote = (text: string) => `'${text.replace(/'/g, `'"'"'`)}'`;
 
-function run(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: string } {
-  const result = spawnSync(command, args, { input: options.input, env: options.env ?? process.env, encoding: "utf8", stdio: [options.input === undefined ? "inherit" : "pipe", "pipe", "inherit"] });
+function run(
+  command: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number; stdout: string } {
+  const result = spawnSync(command, args, {
+    input: options.input,
+    env: options.env ?? process.env,
+    encoding: "utf8",
+    stdio: [options.input === undefined ? "inherit" : "pipe", "pipe", "inherit"],
+  });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   return { status: result.status ?? 1, stdout: result.stdout };
 }
@@ -44,10 +56,14 @@ function run(command: string, args: string[], options: { input?: string; env?: N
 /** The server's public address, as the deploy uses it: the stack output `servers`. */
 function serverAddress(stack: string, server: string): string {
   const output = run("pulumi", ["stack", "output", "servers", "--json", "--stack", stack]);
-  if (output.status !== 0) throw new Error(`pulumi stack output failed for stack ${stack}; log in to its backend, or pass --host`);
+  if (output.status !== 0)
+    throw new Error(`pulumi stack output failed for stack ${stack}; log in to its backend, or pass --host`);
   const servers = JSON.parse(output.stdout) as Record<string, { ipv4Address?: string }>;
   const address = servers[server]?.ipv4Address;
-  if (!address) throw new Error(`stack ${stack} has no address for server ${server}; has it been deployed? Pass --host to give one`);
+  if (!address)
+    throw new Error(
+      `stack ${stack} has no address for server ${server}; has it been deployed? Pass --host to give one`,
+    );
   return address;
 }
 
@@ -64,7 +80,8 @@ function withDeployKey<T>(stack: string, fn: (env: NodeJS.ProcessEnv) => T): T {
   if (!socket || !pid) throw new Error("ssh-agent did not start");
   const env = { ...process.env, SSH_AUTH_SOCK: socket };
   try {
-    if (run("ssh-add", ["-q", "-"], { input: `${key.stdout.trim()}\n`, env }).status !== 0) throw new Error("ssh-add refused orion:sshPrivateKey");
+    if (run("ssh-add", ["-q", "-"], { input: `${key.stdout.trim()}\n`, env }).status !== 0)
+      throw new Error("ssh-add refused orion:sshPrivateKey");
     return fn(env);
   } finally {
     process.kill(Number(pid));
@@ -91,7 +108,15 @@ function main(): number {
   const host = options.host ?? serverAddress(options.stack, server.name);
   const remote = ["bash", "-s", "--", ...args].map(quote).join(" ");
   // The script on stdin, the server's answers straight to the terminal.
-  return withDeployKey(options.stack, (env) => spawnSync("ssh", ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", `${DEPLOY_USER}@${host}`, remote], { input: script, env, stdio: ["pipe", "inherit", "inherit"] }).status ?? 1);
+  return withDeployKey(
+    options.stack,
+    (env) =>
+      spawnSync(
+        "ssh",
+        ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", `${DEPLOY_USER}@${host}`, remote],
+        { input: script, env, stdio: ["pipe", "inherit", "inherit"] },
+      ).status ?? 1,
+  );
 }
 
 try {

@@ -10,7 +10,8 @@ const isMap = (v: unknown): v is YamlMap => typeof v === "object" && v !== null 
 /** A stack or project file that cannot be read: one line for the operator, naming the file and where. */
 export class StackFileError extends Error {}
 
-const where = (file: string, error: YAMLError) => `${file}${error.linePos ? ` line ${error.linePos[0].line}, column ${error.linePos[0].col}` : ""}`;
+const where = (file: string, error: YAMLError) =>
+  `${file}${error.linePos ? ` line ${error.linePos[0].line}, column ${error.linePos[0].col}` : ""}`;
 
 /**
  * A Pulumi YAML file as a map. An empty file is an empty map, as Pulumi takes
@@ -24,8 +25,13 @@ function readYaml(path: string): YamlMap {
   const [error] = doc.errors;
   if (error) {
     const at = error.linePos?.[0];
-    const duplicate = at ? /^\s*(.*?):(\s|$)/.exec(text.split("\n")[at.line - 1]?.slice(at.col - 1) ?? "")?.[1] : undefined;
-    const message = error.code === "DUPLICATE_KEY" ? `${duplicate ?? "a key"} appears twice in the same map; keep one` : error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const duplicate = at
+      ? /^\s*(.*?):(\s|$)/.exec(text.split("\n")[at.line - 1]?.slice(at.col - 1) ?? "")?.[1]
+      : undefined;
+    const message =
+      error.code === "DUPLICATE_KEY"
+        ? `${duplicate ?? "a key"} appears twice in the same map; keep one`
+        : error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new StackFileError(`${where(file, error)}: ${message}`);
   }
   visit(doc, {
@@ -33,7 +39,9 @@ function readYaml(path: string): YamlMap {
       const target = alias.resolve(doc);
       if (target && path.some((ancestor) => isNode(ancestor) && (ancestor as Node) === target)) {
         const line = alias.range ? text.slice(0, alias.range[0]).split("\n").length : undefined;
-        throw new StackFileError(`${file}${line ? ` line ${line}` : ""}: the alias *${alias.source} refers to the node that contains it; write the value out instead`);
+        throw new StackFileError(
+          `${file}${line ? ` line ${line}` : ""}: the alias *${alias.source} refers to the node that contains it; write the value out instead`,
+        );
       }
     },
   });
@@ -84,8 +92,11 @@ export function readStackConfig(projectDir: string, stack?: string): Record<stri
   const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile)) {
     const stacks = stacksIn(projectDir);
-    const known = stacks.length > 0 ? `the stacks here are ${stacks.join(", ")}` : "no stack has a Pulumi.<stack>.yaml here yet";
-    throw new StackFileError(`--stack ${stack}: there is no Pulumi.${stack}.yaml here; ${known}; create it with \`pulumi stack init ${stack}\``);
+    const known =
+      stacks.length > 0 ? `the stacks here are ${stacks.join(", ")}` : "no stack has a Pulumi.<stack>.yaml here yet";
+    throw new StackFileError(
+      `--stack ${stack}: there is no Pulumi.${stack}.yaml here; ${known}; create it with \`pulumi stack init ${stack}\``,
+    );
   }
   const values = readYaml(stackFile).config;
   if (isMap(values)) {
@@ -124,7 +135,11 @@ export function applySetting(raw: Record<string, unknown>, assignment: string): 
     return;
   }
   const current = raw[top];
-  const map: YamlMap = isMap(current) ? { ...current } : typeof current === "string" && current.trim().startsWith("{") ? (JSON.parse(current) as YamlMap) : {};
+  const map: YamlMap = isMap(current)
+    ? { ...current }
+    : typeof current === "string" && current.trim().startsWith("{")
+      ? (JSON.parse(current) as YamlMap)
+      : {};
   map[rest.join(".")] = value;
   raw[top] = map;
 }

@@ -26,18 +26,29 @@ export interface DeployedStack {
 
 function pulumi(args: string[]): string {
   const result = spawnSync("pulumi", args, { encoding: "utf8" });
-  if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT") throw new Error("the Pulumi CLI is not installed here; these commands read the stack's outputs with it (`pulumi stack output`)");
+  if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT")
+    throw new Error(
+      "the Pulumi CLI is not installed here; these commands read the stack's outputs with it (`pulumi stack output`)",
+    );
   if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout;
 }
 
 export function openStack(stack: string, projectDir = process.cwd()): DeployedStack {
   const planned = plan(parseConfig(readStackConfig(projectDir, stack)));
-  const outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack])) as { servers?: Record<string, { ipv4Address?: string }> };
-  const addresses = Object.fromEntries(Object.entries(outputs.servers ?? {}).flatMap(([name, s]) => (s.ipv4Address ? [[name, s.ipv4Address]] : [])));
+  const outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack])) as {
+    servers?: Record<string, { ipv4Address?: string }>;
+  };
+  const addresses = Object.fromEntries(
+    Object.entries(outputs.servers ?? {}).flatMap(([name, s]) => (s.ipv4Address ? [[name, s.ipv4Address]] : [])),
+  );
   const missing = planned.servers.map((s) => s.name).filter((n) => !addresses[n]);
-  if (missing.length > 0) throw new Error(`stack ${stack} has no address for ${missing.join(", ")} in its outputs; run \`pulumi up\` first`);
-  const keys = JSON.parse(pulumi(["config", "--json", "--show-secrets", "--stack", stack])) as Record<string, { value?: string }>;
+  if (missing.length > 0)
+    throw new Error(`stack ${stack} has no address for ${missing.join(", ")} in its outputs; run \`pulumi up\` first`);
+  const keys = JSON.parse(pulumi(["config", "--json", "--show-secrets", "--stack", stack])) as Record<
+    string,
+    { value?: string }
+  >;
   const key = keys[`${CONFIG_NAMESPACE}:sshPrivateKey`]?.value;
   let dir: string | undefined;
   let keyFile: string | undefined;
@@ -46,18 +57,28 @@ export function openStack(stack: string, projectDir = process.cwd()): DeployedSt
     keyFile = join(dir, "key");
     writeFileSync(keyFile, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
   }
-  return { stack, plan: planned, addresses, keyFile, close: () => dir && rmSync(dir, { recursive: true, force: true }) };
+  return {
+    stack,
+    plan: planned,
+    addresses,
+    keyFile,
+    close: () => dir && rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** The ssh command line for a server: the deploy user, as the program's commands connect. */
 export function sshArgs(stack: DeployedStack, server: string, script: string, tty = false): string[] {
   const address = stack.addresses[server];
-  if (!address) throw new Error(`stack ${stack.stack} has no server ${server}; it has ${Object.keys(stack.addresses).join(", ")}`);
+  if (!address)
+    throw new Error(`stack ${stack.stack} has no server ${server}; it has ${Object.keys(stack.addresses).join(", ")}`);
   return [
-    "-o", "BatchMode=yes",
+    "-o",
+    "BatchMode=yes",
     // The program's commands do not check host keys; these commands remember the first one they see.
-    "-o", "StrictHostKeyChecking=accept-new",
-    "-o", "ConnectTimeout=20",
+    "-o",
+    "StrictHostKeyChecking=accept-new",
+    "-o",
+    "ConnectTimeout=20",
     ...(stack.keyFile ? ["-i", stack.keyFile, "-o", "IdentitiesOnly=yes"] : []),
     ...(tty ? ["-t"] : []),
     `${DEPLOY_USER}@${address}`,
@@ -93,5 +114,7 @@ export function quote(word: string): string {
 
 /** Servers of the plan that run a service. */
 export function serversRunning(planned: Plan, service: string): string[] {
-  return planned.servers.filter((s) => s.services.some((x) => x.name === service) || (service === "caddy" && s.caddy)).map((s) => s.name);
+  return planned.servers
+    .filter((s) => s.services.some((x) => x.name === service) || (service === "caddy" && s.caddy))
+    .map((s) => s.name);
 }

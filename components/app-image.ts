@@ -14,12 +14,31 @@ import type { StackSecrets } from "../model/render/server-files";
  * sees what runs. A private registry is asked with `orion:registryUsername`
  * and the secret `orion:registryPassword`.
  */
-export function appImageDigest(config: OrionConfig, secrets: pulumi.Output<StackSecrets>, parent: pulumi.Resource, providerName = "registry"): pulumi.Output<ImageDigests> {
+export function appImageDigest(
+  config: OrionConfig,
+  secrets: pulumi.Output<StackSecrets>,
+  parent: pulumi.Resource,
+  providerName = "registry",
+): pulumi.Output<ImageDigests> {
   if (config.appImage.includes("@sha256:")) return pulumi.output<ImageDigests>({});
   const registry = registryHostOf(config.appImage);
   const provider =
     registry && config.registryUsername
-      ? new docker.Provider(providerName, { registryAuth: [{ address: registry, username: config.registryUsername, password: secrets.apply((s) => s.registryPassword ?? "") }] }, { parent })
+      ? new docker.Provider(
+          providerName,
+          {
+            registryAuth: [
+              {
+                address: registry,
+                username: config.registryUsername,
+                password: secrets.apply((s) => s.registryPassword ?? ""),
+              },
+            ],
+          },
+          { parent },
+        )
       : undefined;
-  return docker.getRegistryImageOutput({ name: config.appImage }, { provider, parent }).sha256Digest.apply((digest) => ({ [config.appImage]: digest }));
+  return docker
+    .getRegistryImageOutput({ name: config.appImage }, { provider, parent })
+    .sha256Digest.apply((digest) => ({ [config.appImage]: digest }));
 }

@@ -31,14 +31,29 @@ export const PREVIOUS_OUTPUTS = "previous-outputs";
  * and the project's SSH keys through the provider's `getSshKeys`.
  */
 export async function readDeployed(): Promise<Deployed> {
-  const self = new pulumi.StackReference(PREVIOUS_OUTPUTS, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-  const [servers, prefix, keys] = await Promise.all([self.getOutputDetails("servers"), self.getOutputDetails("namePrefix"), hcloud.getSshKeys({})]);
+  const self = new pulumi.StackReference(PREVIOUS_OUTPUTS, {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+  });
+  const [servers, prefix, keys] = await Promise.all([
+    self.getOutputDetails("servers"),
+    self.getOutputDetails("namePrefix"),
+    hcloud.getSshKeys({}),
+  ]);
   const previous = (servers.value ?? servers.secretValue) as Record<string, Partial<DeployedServer>> | undefined;
   return {
     servers: Object.fromEntries(
-      Object.entries(previous ?? {}).flatMap(([name, s]) => (typeof s?.type === "string" && typeof s.ipv4Address === "string" ? [[name, { type: s.type, ipv4Address: s.ipv4Address }]] : [])),
+      Object.entries(previous ?? {}).flatMap(([name, s]) =>
+        typeof s?.type === "string" && typeof s.ipv4Address === "string"
+          ? [[name, { type: s.type, ipv4Address: s.ipv4Address }]]
+          : [],
+      ),
     ),
     beforePrefixes: previous !== undefined && prefix.value === undefined,
-    sshKeys: keys.sshKeys.map((k) => ({ id: String(k.id), name: k.name, fingerprint: k.fingerprint, labels: k.labels ?? {} })),
+    sshKeys: keys.sshKeys.map((k) => ({
+      id: String(k.id),
+      name: k.name,
+      fingerprint: k.fingerprint,
+      labels: k.labels ?? {},
+    })),
   };
 }

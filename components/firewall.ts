@@ -9,7 +9,9 @@ const ANYWHERE = ["0.0.0.0/0", "::/0"];
  */
 export function sshRules(adminCidrs: string[]): hcloud.types.input.FirewallRule[] {
   if (adminCidrs.length === 0) return [];
-  return [{ direction: "in", protocol: "tcp", port: "22", sourceIps: adminCidrs, description: "SSH from orion:adminCidrs" }];
+  return [
+    { direction: "in", protocol: "tcp", port: "22", sourceIps: adminCidrs, description: "SSH from orion:adminCidrs" },
+  ];
 }
 
 /** HTTP and HTTPS for servers that run Caddy. */

@@ -28,15 +28,36 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     const lb = args.balancer;
     // Named by its role, not by `name`: a platform's children may carry the platform's name in Pulumi (`staging-api`).
     const named = hetznerName(args.namePrefix, lb.name);
-    this.loadBalancer = new hcloud.LoadBalancer(name, { name: named, loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } }, { parent: this });
+    this.loadBalancer = new hcloud.LoadBalancer(
+      name,
+      { name: named, loadBalancerType: lb.type, location: args.location, algorithm: { type: "least_connections" } },
+      { parent: this },
+    );
     const lbId = this.loadBalancer.id.apply(Number);
-    const network = new hcloud.LoadBalancerNetwork(`${name}-private`, { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp }, { parent: this });
+    const network = new hcloud.LoadBalancerNetwork(
+      `${name}-private`,
+      { loadBalancerId: lbId, subnetId: args.subnetId, ip: args.privateIp },
+      { parent: this },
+    );
 
     const check = lb.healthCheck;
-    const healthCheck = { protocol: check.protocol, port: check.port, interval: 10, timeout: 5, retries: 3, ...(check.path ? { http: { path: check.path, statusCodes: ["2??"] } } : {}) };
+    const healthCheck = {
+      protocol: check.protocol,
+      port: check.port,
+      interval: 10,
+      timeout: 5,
+      retries: 3,
+      ...(check.path ? { http: { path: check.path, statusCodes: ["2??"] } } : {}),
+    };
     // See model/ingress.ts for why TLS ends on one Caddy (`caddy`) or at the load balancer (`hetzner-managed`).
     const certificate =
-      lb.tls === "hetzner-managed" ? new hcloud.ManagedCertificate(`${name}-certificate`, { name: named, domainNames: [args.domain!] }, { parent: this }) : undefined;
+      lb.tls === "hetzner-managed"
+        ? new hcloud.ManagedCertificate(
+            `${name}-certificate`,
+            { name: named, domainNames: [args.domain!] },
+            { parent: this },
+          )
+        : undefined;
     for (const service of lb.services) {
       new hcloud.LoadBalancerService(
         `${name}-${service.protocol === "tcp" ? `tcp-${service.listenPort}` : service.protocol}`,
@@ -46,7 +67,9 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
           listenPort: service.listenPort,
           destinationPort: service.destinationPort,
           healthCheck,
-          ...(service.protocol === "https" && certificate ? { http: { certificates: [certificate.id.apply(Number)], redirectHttp: true } } : {}),
+          ...(service.protocol === "https" && certificate
+            ? { http: { certificates: [certificate.id.apply(Number)], redirectHttp: true } }
+            : {}),
         },
         { parent: this },
       );
@@ -54,7 +77,12 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     for (const target of args.targets) {
       new hcloud.LoadBalancerTarget(
         `${name}-${target.name}`,
-        { type: "server", loadBalancerId: lbId, serverId: pulumi.output(target.serverId).apply(Number), usePrivateIp: true },
+        {
+          type: "server",
+          loadBalancerId: lbId,
+          serverId: pulumi.output(target.serverId).apply(Number),
+          usePrivateIp: true,
+        },
         { parent: this, dependsOn: [network, target.attachment] },
       );
     }

@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, parseConfig, SECRET_CONFIG_KEYS, type ConfigProblem, type OrionConfig } from "../model/config";
+import {
+  CONFIG_NAMESPACE,
+  ConfigError,
+  parseConfig,
+  SECRET_CONFIG_KEYS,
+  type ConfigProblem,
+  type OrionConfig,
+} from "../model/config";
 import { committedLock, imageLockFindings, type ImageLock } from "../model/images";
 import { plan as planStage, type Plan } from "../model/plan";
 import type { StackSecrets } from "../model/render/server-files";
@@ -26,8 +33,12 @@ export class OrionPlatformArgsError extends pulumi.RunError {
     readonly platform: string,
     readonly problems: PlatformArgsProblem[],
   ) {
-    const lines = problems.map((p) => `${p.field}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`} ${p.message}`);
-    super(`OrionPlatform "${platform}": ${lines.length === 1 ? lines[0] : `${lines.length} problems in its args:\n${lines.map((l) => `  - ${l}`).join("\n")}`}`);
+    const lines = problems.map(
+      (p) => `${p.field}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`} ${p.message}`,
+    );
+    super(
+      `OrionPlatform "${platform}": ${lines.length === 1 ? lines[0] : `${lines.length} problems in its args:\n${lines.map((l) => `  - ${l}`).join("\n")}`}`,
+    );
     this.name = "OrionPlatformArgsError";
     this.errors = problems.map((p) => ({ propertyPath: p.field, reason: p.message }));
   }
@@ -57,7 +68,11 @@ const BACKUP_SECRETS: readonly (keyof OrionSecrets)[] = ["backupAccessKey", "bac
 
 /** `orion:memoryLimits.api` -> `memoryLimits.api`: the args are fields, not config keys. */
 const asField = (text: string) => text.replace(new RegExp(`(^|[\\s(\`])${CONFIG_NAMESPACE}:(?=[A-Za-z])`, "g"), "$1");
-const fromConfigProblem = (p: ConfigProblem): PlatformArgsProblem => ({ field: asField(p.key), value: p.value, message: asField(p.message) });
+const fromConfigProblem = (p: ConfigProblem): PlatformArgsProblem => ({
+  field: asField(p.key),
+  value: p.value,
+  message: asField(p.message),
+});
 
 function configProblems(error: unknown): PlatformArgsProblem[] {
   if (error instanceof ConfigError) return error.problems.map(fromConfigProblem);
@@ -73,7 +88,13 @@ const NOTHING_DEPLOYED: Deployed = { servers: {}, beforePrefixes: false, sshKeys
  * names. Throws one `OrionPlatformArgsError` listing every problem.
  */
 export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): ResolvedPlatform {
-  const { secrets = {} as Partial<OrionSecrets>, childNames = "prefixed", deployed = NOTHING_DEPLOYED, imageLock, ...settings } = args;
+  const {
+    secrets = {} as Partial<OrionSecrets>,
+    childNames = "prefixed",
+    deployed = NOTHING_DEPLOYED,
+    imageLock,
+    ...settings
+  } = args;
   // The prefix is a setting like any other (parseConfig checks it); without one, Hetzner names start with the component's.
   const namePrefix = settings.namePrefix ?? name;
   const problems: PlatformArgsProblem[] = [];
@@ -81,31 +102,59 @@ export function resolvePlatformArgs(name: string, args: OrionPlatformArgs): Reso
 
   for (const key of Object.keys(given)) {
     if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) continue;
-    problems.push({ field: key, value: undefined, message: `is a secret; pass it as secrets.${key} (e.g. config.requireSecret("${key}")), never as a plain field` });
+    problems.push({
+      field: key,
+      value: undefined,
+      message: `is a secret; pass it as secrets.${key} (e.g. config.requireSecret("${key}")), never as a plain field`,
+    });
     delete given[key];
   }
-  const secretsGiven = SECRET_CONFIG_KEYS.filter((key) => (secrets)[key] !== undefined);
+  const secretsGiven = SECRET_CONFIG_KEYS.filter((key) => secrets[key] !== undefined);
   for (const key of Object.keys(secrets)) {
-    if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) problems.push({ field: `secrets.${key}`, value: undefined, message: `is not a secret of orion-infra; use one of ${SECRET_CONFIG_KEYS.join(", ")}` });
+    if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key))
+      problems.push({
+        field: `secrets.${key}`,
+        value: undefined,
+        message: `is not a secret of orion-infra; use one of ${SECRET_CONFIG_KEYS.join(", ")}`,
+      });
   }
   for (const key of ALWAYS_REQUIRED) {
-    if (!secretsGiven.includes(key)) problems.push({ field: `secrets.${key}`, value: undefined, message: "is missing; every platform needs it (a secret output, e.g. config.requireSecret)" });
+    if (!secretsGiven.includes(key))
+      problems.push({
+        field: `secrets.${key}`,
+        value: undefined,
+        message: "is missing; every platform needs it (a secret output, e.g. config.requireSecret)",
+      });
   }
-  if (!CHILD_NAMES.includes(childNames)) problems.push({ field: "childNames", value: childNames, message: `is not a naming; use one of ${CHILD_NAMES.join(", ")}` });
+  if (!CHILD_NAMES.includes(childNames))
+    problems.push({
+      field: "childNames",
+      value: childNames,
+      message: `is not a naming; use one of ${CHILD_NAMES.join(", ")}`,
+    });
 
   let config: OrionConfig | undefined;
   try {
     // The app secrets' names are plain (the compose files list them); the plan checks them like orion:appEnv's.
-    config = { ...parseConfig(given, { secrets: secretsGiven }), appSecretNames: Object.keys(secrets.appSecrets ?? {}).sort() };
+    config = {
+      ...parseConfig(given, { secrets: secretsGiven }),
+      appSecretNames: Object.keys(secrets.appSecrets ?? {}).sort(),
+    };
   } catch (error) {
     const found = configProblems(error);
     // A default prefix that Hetzner would refuse is the component's name: say so, since namePrefix was not given.
-    if (settings.namePrefix === undefined) for (const p of found) if (p.field === "namePrefix") p.message += " (it defaults to the component's name)";
+    if (settings.namePrefix === undefined)
+      for (const p of found) if (p.field === "namePrefix") p.message += " (it defaults to the component's name)";
     problems.push(...found);
   }
   if (config?.databaseBackups.bucket) {
     for (const key of BACKUP_SECRETS) {
-      if (!secretsGiven.includes(key)) problems.push({ field: `secrets.${key}`, value: undefined, message: "is missing; backupBucket needs the bucket's S3 keys and the backups' passphrase" });
+      if (!secretsGiven.includes(key))
+        problems.push({
+          field: `secrets.${key}`,
+          value: undefined,
+          message: "is missing; backupBucket needs the bucket's S3 keys and the backups' passphrase",
+        });
     }
   }
   let planned: Plan | undefined;
@@ -158,6 +207,8 @@ export function refuseBlockingFindings(planned: Plan): void {
   // A preview shows what the placeholders would build; an update must not build it.
   const blocking = planned.findings.filter((f) => f.blocksUp);
   if (blocking.length > 0 && !pulumi.runtime.isDryRun()) {
-    throw new pulumi.RunError(`pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`);
+    throw new pulumi.RunError(
+      `pulumi up stops before changing anything:\n${blocking.map((f) => `  - ${f.key} ${f.message}`).join("\n")}`,
+    );
   }
 }

@@ -52,26 +52,65 @@ export class OrionPlatform extends pulumi.ComponentResource {
     const named = (role: string) => hetznerName(prefix, role);
     const labels = { [STACK_LABEL]: prefix };
     // Keys Hetzner already has are used as they are; only the others are created (model/ssh-keys.ts).
-    const sshKeyIds = planSshKeys(config.sshPublicKeys, args.deployed.sshKeys, prefix, args.deployed.beforePrefixes).map((k) =>
-      k.action === "reuse" ? pulumi.output(k.id) : new hcloud.SshKey(child(k.resourceName), { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent).id,
+    const sshKeyIds = planSshKeys(
+      config.sshPublicKeys,
+      args.deployed.sshKeys,
+      prefix,
+      args.deployed.beforePrefixes,
+    ).map((k) =>
+      k.action === "reuse"
+        ? pulumi.output(k.id)
+        : new hcloud.SshKey(child(k.resourceName), { name: k.name, publicKey: k.publicKey, labels: k.labels }, parent)
+            .id,
     );
-    const network = new hcloud.Network(child("private"), { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true }, { ...parent, protect: true });
-    const subnet = new hcloud.NetworkSubnet(child("private"), { networkId: network.id.apply(Number), type: "cloud", networkZone: NETWORK_ZONE[plan.location], ipRange: SUBNET_CIDR }, parent);
-    const sshFirewall = new hcloud.Firewall(child("ssh"), { name: named("ssh"), rules: sshRules(config.adminCidrs) }, parent);
-    const webFirewall = plan.servers.some((s) => s.servesHttp) ? new hcloud.Firewall(child("web"), { name: named("web"), rules: webRules() }, parent) : undefined;
+    const network = new hcloud.Network(
+      child("private"),
+      { name: named("private"), ipRange: NETWORK_CIDR, deleteProtection: true },
+      { ...parent, protect: true },
+    );
+    const subnet = new hcloud.NetworkSubnet(
+      child("private"),
+      {
+        networkId: network.id.apply(Number),
+        type: "cloud",
+        networkZone: NETWORK_ZONE[plan.location],
+        ipRange: SUBNET_CIDR,
+      },
+      parent,
+    );
+    const sshFirewall = new hcloud.Firewall(
+      child("ssh"),
+      { name: named("ssh"), rules: sshRules(config.adminCidrs) },
+      parent,
+    );
+    const webFirewall = plan.servers.some((s) => s.servesHttp)
+      ? new hcloud.Firewall(child("web"), { name: named("web"), rules: webRules() }, parent)
+      : undefined;
     // Every server is created in its group (model/placement.ts), launch's single server too.
-    const placementGroups = Object.fromEntries(plan.placementGroups.map((g) => [g.name, new hcloud.PlacementGroup(child(g.name), { name: named(g.name), type: "spread", labels }, parent)]));
+    const placementGroups = Object.fromEntries(
+      plan.placementGroups.map((g) => [
+        g.name,
+        new hcloud.PlacementGroup(child(g.name), { name: named(g.name), type: "spread", labels }, parent),
+      ]),
+    );
 
     const volumes = Object.fromEntries(
       plan.volumes.map((v) => [
         v.server,
-        new hcloud.Volume(child(v.name), { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true }, { ...parent, protect: true }),
+        new hcloud.Volume(
+          child(v.name),
+          { name: named(v.name), size: v.sizeGb, location: plan.location, format: "ext4", deleteProtection: true },
+          { ...parent, protect: true },
+        ),
       ]),
     );
 
     // The platform images' digests come from the image lock (images.lock.json), so an unchanged config deploys
     // unchanged images; only the operator's app image is looked up by its tag (components/app-image.ts).
-    const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({ ...lockedDigests(args.imageLock), ...app }));
+    const digests = appImageDigest(config, args.secrets, this, child("registry")).apply((app) => ({
+      ...lockedDigests(args.imageLock),
+      ...app,
+    }));
     this.appImageRef = digests.apply((d) => imageRef(config.appImage, d));
 
     // In phases, so that each step waits only for what it needs (model/deploy-order.ts): every server first,
@@ -89,7 +128,9 @@ export class OrionPlatform extends pulumi.ComponentResource {
           previous: args.deployed.servers[server.name],
           sshKeyIds,
           sshPublicKeys: config.sshPublicKeys,
-          firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) => f.id.apply(Number)),
+          firewallIds: [sshFirewall, ...(server.servesHttp && webFirewall ? [webFirewall] : [])].map((f) =>
+            f.id.apply(Number),
+          ),
           placementGroupId: placementGroups[placementGroupOf(plan.placementGroups, server.name)].id.apply(Number),
           subnetId: subnet.id,
           digests,
@@ -98,7 +139,11 @@ export class OrionPlatform extends pulumi.ComponentResource {
           backups: config.backups,
           appImage: config.appImage,
           privateAppImage: Boolean(config.registryUsername),
-          receivers: { email: config.alertEmail, webhook: args.alertWebhook, watchdog: config.watchdogWebhook === true },
+          receivers: {
+            email: config.alertEmail,
+            webhook: args.alertWebhook,
+            watchdog: config.watchdogWebhook === true,
+          },
           appEnv: config.appEnv,
           releasesPgdata: releasesPgdata(plan, server),
         },
@@ -110,7 +155,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
     for (const volume of plan.volumes) {
       const move = volume.name === "pgdata" && order.pgdataMove?.attachWaitsForRelease ? order.pgdataMove : undefined;
       const releasedBy = move ? this.servers[move.releasedBy].pgdataRelease : undefined;
-      this.servers[volume.server].attachPgdata({ name: child(volume.name), id: volumes[volume.server].id.apply(Number) }, releasedBy ? [releasedBy] : []);
+      this.servers[volume.server].attachPgdata(
+        { name: child(volume.name), id: volumes[volume.server].id.apply(Number) },
+        releasedBy ? [releasedBy] : [],
+      );
     }
     // Services connect across servers from their first start: a deploy waits for the servers it connects to to be
     // on the private network, and for the deploys its release follows (model/release.ts).
@@ -128,7 +176,11 @@ export class OrionPlatform extends pulumi.ComponentResource {
           location: plan.location,
           subnetId: subnet.id,
           privateIp: LOAD_BALANCER_IP,
-          targets: plan.loadBalancer.targets.map((t) => ({ name: t, serverId: this.servers[t].server.id, attachment: this.servers[t].privateNetwork })),
+          targets: plan.loadBalancer.targets.map((t) => ({
+            name: t,
+            serverId: this.servers[t].server.id,
+            attachment: this.servers[t].privateNetwork,
+          })),
           domain: config.domain,
           namePrefix: prefix,
         },
@@ -136,7 +188,10 @@ export class OrionPlatform extends pulumi.ComponentResource {
       );
     }
     // Only a preview asks the registries, and only to compare: the digests deployed are the lock's.
-    this.imageDriftChecked = config.imageDriftCheck && pulumi.runtime.isDryRun() ? checkImageDrift(args.imageLock, planImages(plan)) : Promise.resolve();
+    this.imageDriftChecked =
+      config.imageDriftCheck && pulumi.runtime.isDryRun()
+        ? checkImageDrift(args.imageLock, planImages(plan))
+        : Promise.resolve();
     this.registerOutputs(this.imageDriftChecked.then(() => ({})));
   }
 }

@@ -37,12 +37,19 @@ export interface OrionOutputs {
   /** Connection strings without the password (it is the secret orion:dbPassword), as the app on another server uses them. */
   database: { pooled: string; direct: string; readonly?: string };
   /** What runs where: the app image (pinned as deployed), each server's release strategy, the deploy order. The history is on the servers (`npm run status`). */
-  release: { image: string; ref: pulumi.Output<string>; migrateCommand?: string; order: string[]; servers: Record<string, string> };
+  release: {
+    image: string;
+    ref: pulumi.Output<string>;
+    migrateCommand?: string;
+    order: string[];
+    servers: Record<string, string>;
+  };
   findings: string[];
 }
 
 function databaseUrls(planned: Plan): OrionOutputs["database"] {
-  const url = (e: { host: string; port: number } | undefined) => (e ? `postgresql://${DB_USER}@${e.host}:${e.port}/${DB_NAME}` : "");
+  const url = (e: { host: string; port: number } | undefined) =>
+    e ? `postgresql://${DB_USER}@${e.host}:${e.port}/${DB_NAME}` : "";
   const [db] = endpoints(planned, "db");
   const [pool] = endpoints(planned, "pgbouncer");
   const [replica] = endpoints(planned, "db-replica");
@@ -71,9 +78,12 @@ function appSecretNames(): string[] {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map; set each secret with \`pulumi config set --secret --path '${CONFIG_NAMESPACE}:appSecrets.SECRET_KEY' <value>\``);
+    throw new pulumi.RunError(
+      `${CONFIG_NAMESPACE}:appSecrets is not a map; set each secret with \`pulumi config set --secret --path '${CONFIG_NAMESPACE}:appSecrets.SECRET_KEY' <value>\``,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map of names to values`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new pulumi.RunError(`${CONFIG_NAMESPACE}:appSecrets is not a map of names to values`);
   return Object.keys(parsed).sort();
 }
 
@@ -84,9 +94,14 @@ function appSecretNames(): string[] {
  * read before any resource is registered. `lock` is the committed
  * images.lock.json; offline runs pass one of their own.
  */
-export async function orionProgram(read: () => Promise<Deployed> = readDeployed, lock: ImageLock = committedLock()): Promise<OrionOutputs> {
+export async function orionProgram(
+  read: () => Promise<Deployed> = readDeployed,
+  lock: ImageLock = committedLock(),
+): Promise<OrionOutputs> {
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
-  const raw = Object.fromEntries(CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])));
+  const raw = Object.fromEntries(
+    CONFIG_KEYS.flatMap((key) => (cfg.get(key) === undefined ? [] : [[key, cfg.get(key)]])),
+  );
   const appSecrets = appSecretNames();
   const { config } = planOrExplain(
     raw,
@@ -95,7 +110,11 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
   );
   // The backup keys are required only where `pulumi up` goes ahead: without orion:backupBucket it stops (a blocking finding).
   const backupSecrets = config.databaseBackups.bucket
-    ? { backupAccessKey: cfg.requireSecret("backupAccessKey"), backupSecretKey: cfg.requireSecret("backupSecretKey"), backupPassphrase: cfg.requireSecret("backupPassphrase") }
+    ? {
+        backupAccessKey: cfg.requireSecret("backupAccessKey"),
+        backupSecretKey: cfg.requireSecret("backupSecretKey"),
+        backupPassphrase: cfg.requireSecret("backupPassphrase"),
+      }
     : {};
 
   const deployed = await read();
@@ -124,7 +143,16 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
       watchdogUrl: cfg.getSecret("watchdogUrl"),
       ...backupSecrets,
       // One secret output per name: the names are plain (they reach the compose files), the values are not.
-      ...(appSecrets.length > 0 ? { appSecrets: Object.fromEntries(appSecrets.map((name) => [name, cfg.requireSecretObject<Record<string, unknown>>("appSecrets").apply((all) => String(all[name]))])) } : {}),
+      ...(appSecrets.length > 0
+        ? {
+            appSecrets: Object.fromEntries(
+              appSecrets.map((name) => [
+                name,
+                cfg.requireSecretObject<Record<string, unknown>>("appSecrets").apply((all) => String(all[name])),
+              ]),
+            ),
+          }
+        : {}),
     },
     deployed,
     imageLock: lock,
@@ -165,10 +193,15 @@ export async function orionProgram(read: () => Promise<Deployed> = readDeployed,
       ref: platform.appImageRef,
       ...(planned.app.migrateCommand ? { migrateCommand: planned.app.migrateCommand } : {}),
       order: deployOrder(planned).deploySequence,
-      servers: Object.fromEntries(planned.servers.flatMap((s) => {
-        const line = describeRelease(planned.releases.find((r) => r.server === s.name)!, s);
-        return line ? [[s.name, line]] : [];
-      })),
+      servers: Object.fromEntries(
+        planned.servers.flatMap((s) => {
+          const line = describeRelease(
+            planned.releases.find((r) => r.server === s.name)!,
+            s,
+          );
+          return line ? [[s.name, line]] : [];
+        }),
+      ),
     },
     findings: planned.findings.map((f) => `${f.severity}: ${f.key} ${f.message}`),
   };

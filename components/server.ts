@@ -7,7 +7,12 @@ import { budgetRecord } from "../model/budget-record";
 import type { Plan, PlannedServer } from "../model/plan";
 import { renderCloudInit, SERVER_IMAGE } from "../model/render/cloud-init";
 import { imageRef, publishedPorts, type ImageDigests } from "../model/render/compose";
-import { DEPLOY_USER, renderDeployScript, renderPullScript, renderReleasePgdataScript } from "../model/render/deploy-script";
+import {
+  DEPLOY_USER,
+  renderDeployScript,
+  renderPullScript,
+  renderReleasePgdataScript,
+} from "../model/render/deploy-script";
 import { renderCloudInitWaitScript, renderStopForRescaleScript } from "../model/render/host-steps";
 import type { AlertReceivers } from "../model/render/monitoring";
 import { deployScriptOptions } from "../model/render/server-deployment";
@@ -156,28 +161,49 @@ export class OrionServer extends pulumi.ComponentResource {
     // the end of cloud-init, so the wait logs in as root and names what it waited for.
     this.cloudInit = new command.remote.Command(
       `${name}-cloud-init`,
-      { connection: { host: this.server.ipv4Address, user: "root", dialErrorLimit: bootDials, ...key }, create: renderCloudInitWaitScript(server.name), addPreviousOutputInEnv: false },
+      {
+        connection: { host: this.server.ipv4Address, user: "root", dialErrorLimit: bootDials, ...key },
+        create: renderCloudInitWaitScript(server.name),
+        addPreviousOutputInEnv: false,
+      },
       { parent: this },
     );
     const connection = { host: this.server.ipv4Address, user: DEPLOY_USER, dialErrorLimit: bootDials, ...key };
     this.connection = connection;
     const afterCloudInit = { parent: this, dependsOn: [this.cloudInit] };
     if (args.releasesPgdata) {
-      this.pgdataRelease = new command.remote.Command(`${name}-release-pgdata`, { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false }, afterCloudInit);
+      this.pgdataRelease = new command.remote.Command(
+        `${name}-release-pgdata`,
+        { connection, create: renderReleasePgdataScript(), addPreviousOutputInEnv: false },
+        afterCloudInit,
+      );
     }
 
     this.readyForDeploy = [this.privateNetwork];
 
     // Public images only, the app image among them unless it is private: that one needs the registry login the deploy script does.
-    const publicImages = pulumi.output(args.digests).apply((digests) => [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])].filter((image) => !args.privateAppImage || image !== args.appImage).map((image) => imageRef(image, digests)));
-    this.pull = new command.remote.Command(`${name}-pull`, { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false }, afterCloudInit);
+    const publicImages = pulumi
+      .output(args.digests)
+      .apply((digests) =>
+        [...server.services.map((s) => s.image), ...(server.caddy ? [server.caddy.image] : [])]
+          .filter((image) => !args.privateAppImage || image !== args.appImage)
+          .map((image) => imageRef(image, digests)),
+      );
+    this.pull = new command.remote.Command(
+      `${name}-pull`,
+      { connection, create: publicImages.apply(renderPullScript), addPreviousOutputInEnv: false },
+      afterCloudInit,
+    );
 
     this.ipv4Address = this.server.ipv4Address;
     this.registerOutputs({ ipv4Address: this.ipv4Address, privateIp: this.privateIp });
   }
 
   /** Attaches the database's volume once `after` is done: the step that released it on the server that held it before. */
-  public attachPgdata(volume: { name: string; id: pulumi.Input<number> }, after: pulumi.Resource[]): hcloud.VolumeAttachment {
+  public attachPgdata(
+    volume: { name: string; id: pulumi.Input<number> },
+    after: pulumi.Resource[],
+  ): hcloud.VolumeAttachment {
     this.pgdataAttachment = new hcloud.VolumeAttachment(
       volume.name,
       // Automount off: the deploy command mounts the volume at the same path on every server.
@@ -196,15 +222,29 @@ export class OrionServer extends pulumi.ComponentResource {
   public deployAfter(others: pulumi.Resource[]): command.remote.Command {
     const { args, name, connection, pull, pgdataAttachment: attachment } = this;
     const { plan, server } = args;
-    const files = pulumi.output(args.digests).apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
+    const files = pulumi
+      .output(args.digests)
+      .apply((digests) => renderServerFiles(plan, server, digests, args.receivers));
     // Known at preview (no ID or IP in it), so reviewers and the policy pack see every file before any server exists.
     const script = pulumi
       .all([files, pulumi.output(args.digests)])
-      .apply(([f, digests]) => renderDeployScript(f, deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests)));
+      .apply(([f, digests]) =>
+        renderDeployScript(
+          f,
+          deployScriptOptions(plan, server, { appImage: args.appImage, sshPublicKeys: args.sshPublicKeys }, digests),
+        ),
+      );
     // The env file is built from secrets, so it stays a secret output all the way to stdin.
     const envFile = pulumi.secret(args.secrets.apply((secrets) => renderEnvFile(plan, server, secrets, args.appEnv)));
 
-    const deployDependencies = [this.cloudInit, ...this.readyForDeploy, pull, ...(attachment ? [attachment] : []), ...(this.pgdataRelease ? [this.pgdataRelease] : []), ...others];
+    const deployDependencies = [
+      this.cloudInit,
+      ...this.readyForDeploy,
+      pull,
+      ...(attachment ? [attachment] : []),
+      ...(this.pgdataRelease ? [this.pgdataRelease] : []),
+      ...others,
+    ];
     this.deploy = new command.remote.Command(
       `${name}-deploy`,
       {

@@ -18,6 +18,10 @@ export const ALL_GENERATED_DOCS: Record<string, () => string | Promise<string>> 
   // The README is hand-written around two generated blocks.
   "README.md": async () => {
     const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-    return replaceBlock(replaceBlock(readme, "stages", stageTable(defaultPlans())), "runbooks", renderRunbook(await sharedTransitions()));
+    return replaceBlock(
+      replaceBlock(readme, "stages", stageTable(defaultPlans())),
+      "runbooks",
+      renderRunbook(await sharedTransitions()),
+    );
   },
 };

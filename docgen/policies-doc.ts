@@ -11,7 +11,10 @@ async function example(policyName: string): Promise<{ title: string; stage: stri
   const saved = process.env.PULUMI_CONFIG;
   process.env.PULUMI_CONFIG = JSON.stringify(caseConfig(c));
   try {
-    const messages = violations(POLICIES.find((p) => p.name === policyName)!, await runCase(c));
+    const messages = violations(
+      POLICIES.find((p) => p.name === policyName)!,
+      await runCase(c),
+    );
     return { title: c.title, stage: c.stage, message: messages[0] };
   } finally {
     if (saved === undefined) delete process.env.PULUMI_CONFIG;
@@ -24,8 +27,15 @@ export async function renderPoliciesDoc(): Promise<string> {
   const rows = [["Policy", "Level", "What it checks", "Config (default)"]];
   const sections: string[] = [];
   for (const p of POLICIES) {
-    const config = Object.entries(p.configSchema?.properties ?? {}).map(([k, v]) => `\`${k}\` (${JSON.stringify((v as { default?: unknown }).default)})`);
-    rows.push([`\`${p.name}\``, p.enforcementLevel ?? "advisory", p.description, config.length > 0 ? config.join(", ") : "none"]);
+    const config = Object.entries(p.configSchema?.properties ?? {}).map(
+      ([k, v]) => `\`${k}\` (${JSON.stringify((v as { default?: unknown }).default)})`,
+    );
+    rows.push([
+      `\`${p.name}\``,
+      p.enforcementLevel ?? "advisory",
+      p.description,
+      config.length > 0 ? config.join(", ") : "none",
+    ]);
     const shown = await example(p.name);
     sections.push(
       [
@@ -50,7 +60,7 @@ export async function renderPoliciesDoc(): Promise<string> {
     "They judge what will run: the files each server's deploy command writes (the compose file, redis.conf, postgresql.conf, pg_hba.conf, pgbouncer.ini, every other file line by line for secrets), read the way Compose, Redis, PostgreSQL and PgBouncer read them; the names (never the values) of the env file the deploy sends on stdin; and the Hetzner resources the deploy runs on.",
     "The budget the program declares beside each deploy is only compared with those files and servers.",
     "Each message names the server, the file, the line and the key, and says what to change.",
-    "Set a policy's config in a JSON file and pass it with `--policy-pack-config`, e.g. `{\"service-disallow-oversized-limit\": {\"maxShareOfRamPct\": 60}}`.",
+    'Set a policy\'s config in a JSON file and pass it with `--policy-pack-config`, e.g. `{"service-disallow-oversized-limit": {"maxShareOfRamPct": 60}}`.',
     "",
     markdownTable(rows),
     "",

@@ -10,11 +10,20 @@ export const SUBNET_CIDR = "10.0.1.0/24";
  * Each server's private IP, fixed by role and number so that it is the same in
  * every stage: configs that name another server never change when a stage adds servers.
  */
-const ROLE_BASE: Record<ServerRole, number> = { app: 10, db: 20, "db-replica": 20, redis: 30, "redis-replica": 31, api: 40, worker: 50 };
+const ROLE_BASE: Record<ServerRole, number> = {
+  app: 10,
+  db: 20,
+  "db-replica": 20,
+  redis: 30,
+  "redis-replica": 31,
+  api: 40,
+  worker: 50,
+};
 
 export function privateIp(server: Pick<PlannedServer, "name" | "role">): string {
   const number = /-(\d+)$/.exec(server.name);
-  const offset = server.role === "db-replica" || server.role === "api" || server.role === "worker" ? Number(number?.[1] ?? 0) : 0;
+  const offset =
+    server.role === "db-replica" || server.role === "api" || server.role === "worker" ? Number(number?.[1] ?? 0) : 0;
   return `10.0.1.${ROLE_BASE[server.role] + offset}`;
 }
 
@@ -33,7 +42,9 @@ export function endpoint(plan: Plan, service: ServiceName, from: PlannedServer):
 }
 
 export function endpoints(plan: Plan, service: ServiceName): Endpoint[] {
-  return plan.servers.filter((s) => s.services.some((x) => x.name === service)).map((s) => ({ host: privateIp(s), port: SERVICES[service].port!, server: s.name }));
+  return plan.servers
+    .filter((s) => s.services.some((x) => x.name === service))
+    .map((s) => ({ host: privateIp(s), port: SERVICES[service].port!, server: s.name }));
 }
 
 /** Several servers: services others use are published on the private IP (never on a public one). */

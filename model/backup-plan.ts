@@ -1,4 +1,12 @@
-import { BACKUP_SCHEDULE, OBJECT_STORAGE, REPOSITORY_PATH, STANZA, archiveQueueMaxMb, maxSlotWalKeepSizeMb, runsPostgres } from "./backup";
+import {
+  BACKUP_SCHEDULE,
+  OBJECT_STORAGE,
+  REPOSITORY_PATH,
+  STANZA,
+  archiveQueueMaxMb,
+  maxSlotWalKeepSizeMb,
+  runsPostgres,
+} from "./backup";
 import type { OrionConfig } from "./config";
 import type { PlannedBackup, PlannedServer } from "./plan-types";
 
@@ -27,7 +35,11 @@ export function planBackup(servers: PlannedServer[], config: OrionConfig): Plann
 }
 
 /** The archiving settings each PostgreSQL server gets in postgresql.conf. */
-export function postgresArchiving(config: OrionConfig): { archiveTimeoutSeconds: number; maxSlotWalKeepSizeMb: number; archiveQueueMaxMb: number } {
+export function postgresArchiving(config: OrionConfig): {
+  archiveTimeoutSeconds: number;
+  maxSlotWalKeepSizeMb: number;
+  archiveQueueMaxMb: number;
+} {
   return {
     archiveTimeoutSeconds: config.databaseBackups.archiveTimeoutSeconds,
     maxSlotWalKeepSizeMb: maxSlotWalKeepSizeMb(config.pgdataVolumeGb),

@@ -48,7 +48,9 @@ export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<st
     role: server.role,
     serverType: server.type,
     hostReserveMb: server.hostReserveMb,
-    hostServices: server.caddy ? [{ name: "caddy", image: server.caddy.image, memoryLimitMb: server.caddy.memoryLimitMb }] : [],
+    hostServices: server.caddy
+      ? [{ name: "caddy", image: server.caddy.image, memoryLimitMb: server.caddy.memoryLimitMb }]
+      : [],
     holdsData: server.holdsData,
     services: server.services.map((s) => ({
       name: s.name,
@@ -56,10 +58,18 @@ export function budgetRecord(plan: Plan, server: PlannedServer, ports: Record<st
       memoryLimitMb: s.memoryLimitMb,
       replicas: s.replicas,
       ports: ports[s.name] ?? [],
-      ...(s.api ? { uvicornWorkers: s.api.uvicornWorkers, dbPoolSize: s.api.dbPoolSize, dbMaxOverflow: s.api.dbMaxOverflow } : {}),
+      ...(s.api
+        ? { uvicornWorkers: s.api.uvicornWorkers, dbPoolSize: s.api.dbPoolSize, dbMaxOverflow: s.api.dbMaxOverflow }
+        : {}),
       ...(s.celery ? { celeryConcurrency: s.celery.concurrency } : {}),
       ...(s.redis ? { redisMaxmemoryMb: s.redis.maxmemoryMb, redisMaxmemoryPolicy: s.redis.maxmemoryPolicy } : {}),
-      ...(s.pgbouncer ? { pgbouncerPoolMode: s.pgbouncer.poolMode, pgbouncerMaxClientConn: s.pgbouncer.maxClientConn, pgbouncerDefaultPoolSize: s.pgbouncer.defaultPoolSize } : {}),
+      ...(s.pgbouncer
+        ? {
+            pgbouncerPoolMode: s.pgbouncer.poolMode,
+            pgbouncerMaxClientConn: s.pgbouncer.maxClientConn,
+            pgbouncerDefaultPoolSize: s.pgbouncer.defaultPoolSize,
+          }
+        : {}),
       ...(s.postgres ? { postgresMaxConnections: s.postgres.maxConnections } : {}),
     })),
   };

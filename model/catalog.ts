@@ -20,13 +20,41 @@ export type ServerTypeName = (typeof SERVER_TYPE_NAMES)[number];
 
 export const SERVER_TYPES: Record<ServerTypeName, ServerType> = {
   // Guide: CAX11 | 2 | 4 GB | 40 GB | ~4.50 EUR | 1 client, up to 24 stores
-  cax11: { name: "cax11", vcpu: 2, ramMb: 4096, diskGb: 40, priceEurMonthly: 4.5, suits: { clients: "1", maxClients: 1, maxStores: 24 } },
+  cax11: {
+    name: "cax11",
+    vcpu: 2,
+    ramMb: 4096,
+    diskGb: 40,
+    priceEurMonthly: 4.5,
+    suits: { clients: "1", maxClients: 1, maxStores: 24 },
+  },
   // Guide: CAX21 | 4 | 8 GB | 80 GB | ~7.50 EUR | 2-3 clients, up to 75 stores
-  cax21: { name: "cax21", vcpu: 4, ramMb: 8192, diskGb: 80, priceEurMonthly: 7.5, suits: { clients: "2-3", maxClients: 3, maxStores: 75 } },
+  cax21: {
+    name: "cax21",
+    vcpu: 4,
+    ramMb: 8192,
+    diskGb: 80,
+    priceEurMonthly: 7.5,
+    suits: { clients: "2-3", maxClients: 3, maxStores: 75 },
+  },
   // Guide: CAX31 | 8 | 16 GB | 160 GB | ~14.50 EUR | 5-10 clients, up to 200 stores
-  cax31: { name: "cax31", vcpu: 8, ramMb: 16384, diskGb: 160, priceEurMonthly: 14.5, suits: { clients: "5-10", maxClients: 10, maxStores: 200 } },
+  cax31: {
+    name: "cax31",
+    vcpu: 8,
+    ramMb: 16384,
+    diskGb: 160,
+    priceEurMonthly: 14.5,
+    suits: { clients: "5-10", maxClients: 10, maxStores: 200 },
+  },
   // Guide: CAX41 | 16 | 32 GB | 320 GB | ~27.50 EUR | 10-25 clients, up to 500 stores
-  cax41: { name: "cax41", vcpu: 16, ramMb: 32768, diskGb: 320, priceEurMonthly: 27.5, suits: { clients: "10-25", maxClients: 25, maxStores: 500 } },
+  cax41: {
+    name: "cax41",
+    vcpu: 16,
+    ramMb: 32768,
+    diskGb: 320,
+    priceEurMonthly: 27.5,
+    suits: { clients: "10-25", maxClients: 25, maxStores: 500 },
+  },
 };
 
 /**

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ARM_LOCATIONS, HETZNER_EXTRAS, NON_ARM_LOCATIONS, SERVER_TYPE_NAMES, isArmLocation, isServerTypeName } from "./catalog";
+import {
+  ARM_LOCATIONS,
+  HETZNER_EXTRAS,
+  NON_ARM_LOCATIONS,
+  SERVER_TYPE_NAMES,
+  isArmLocation,
+  isServerTypeName,
+} from "./catalog";
 import { SERVICE_NAMES, isServiceName, type ServiceName } from "./services";
 import { SERVER_ROLES, STAGE_NAMES, isStageName, type ServerRole, type StageName } from "./stages";
 import { closestName, suggestion } from "./suggest";
@@ -60,7 +67,13 @@ export interface OrionConfig {
   /** A preview compares the locked image digests with their registries (components/image-drift.ts); false where none can be reached. */
   imageDriftCheck: boolean;
   /** pgBackRest's repository (model/backup.ts); its keys and passphrase are secrets. */
-  databaseBackups: { bucket?: string; endpoint?: string; caCert?: string; retentionDays: number; archiveTimeoutSeconds: number };
+  databaseBackups: {
+    bucket?: string;
+    endpoint?: string;
+    caCert?: string;
+    retentionDays: number;
+    archiveTimeoutSeconds: number;
+  };
   /** Start of every Hetzner name; the program defaults it to project and stack (`orion-prod`). */
   namePrefix?: string;
   /** Servers whose next rescale grows the root disk (`orion:keepDisk.<server>: false`); every other server keeps its disk. */
@@ -82,8 +95,12 @@ export class ConfigError extends Error {
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {
-  const lines = problems.map((p) => `${p.key}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`} ${p.message}`);
-  return lines.length === 1 ? lines[0] : `${lines.length} problems in the config:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
+  const lines = problems.map(
+    (p) => `${p.key}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`} ${p.message}`,
+  );
+  return lines.length === 1
+    ? lines[0]
+    : `${lines.length} problems in the config:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
 }
 
 const list = (values: readonly string[]) => values.join(", ");
@@ -118,33 +135,52 @@ const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =
 // A CIDR as Hetzner's firewall takes it: IPv4 or IPv6 address, a prefix length.
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d)$/;
-const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+const SSH_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 // An image reference pinned by a tag other than `latest`, or by a digest.
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
-const stringList = (itemSchema: z.ZodType<string>) => pulumiValue(z.array(itemSchema, { error: "is not a list; use a YAML list or a JSON array of strings" }));
+const stringList = (itemSchema: z.ZodType<string>) =>
+  pulumiValue(z.array(itemSchema, { error: "is not a list; use a YAML list or a JSON array of strings" }));
 
 /**
  * A map whose keys must come from a fixed list, with a value schema per entry.
  * The entries come out parsed (`"3.0"` replicas as the number 3), not as given.
  */
-function keyedMap<K extends string, V>(keyNoun: string, keys: readonly K[], isKey: (k: string) => k is K, value: z.ZodType<V>) {
+function keyedMap<K extends string, V>(
+  keyNoun: string,
+  keys: readonly K[],
+  isKey: (k: string) => k is K,
+  value: z.ZodType<V>,
+) {
   return pulumiValue(
     z
-      .record(z.string(), z.unknown(), { error: `is not a map; use ${keyNoun} names as keys, e.g. {"${keys[0]}": ...}` })
+      .record(z.string(), z.unknown(), {
+        error: `is not a map; use ${keyNoun} names as keys, e.g. {"${keys[0]}": ...}`,
+      })
       .transform((map, ctx) => {
         const parsedMap: Partial<Record<K, V>> = {};
         for (const [key, entry] of Object.entries(map)) {
           if (!isKey(key)) {
-            ctx.addIssue({ code: "custom", path: [key], input: undefined, message: `is not a ${keyNoun}; ${suggestion(key, keys)}` });
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              input: undefined,
+              message: `is not a ${keyNoun}; ${suggestion(key, keys)}`,
+            });
             continue;
           }
           const parsed = value.safeParse(entry, { reportInput: true });
           if (!parsed.success) {
             for (const issue of parsed.error.issues) {
-              ctx.addIssue({ code: "custom", path: [key, ...issue.path.map(String)], input: entry, message: issue.message });
+              ctx.addIssue({
+                code: "custom",
+                path: [key, ...issue.path.map(String)],
+                input: entry,
+                message: issue.message,
+              });
             }
             continue;
           }
@@ -156,19 +192,24 @@ function keyedMap<K extends string, V>(keyNoun: string, keys: readonly K[], isKe
 }
 
 /** Hetzner's names are lower case, but its console and the guide print them in capitals (CAX21, FSN1): both are meant. */
-const lowerCase = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), schema);
+const lowerCase = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), schema);
 
 const memorySize = pulumiValue(
-  z.union([z.string(), z.number()], { error: `is not a memory size; use ${MEMORY_FORMAT_HELP}` }).refine((v) => parseMemoryMb(v) !== undefined, {
-    error: `is not a memory size; use ${MEMORY_FORMAT_HELP}`,
-  }),
+  z
+    .union([z.string(), z.number()], { error: `is not a memory size; use ${MEMORY_FORMAT_HELP}` })
+    .refine((v) => parseMemoryMb(v) !== undefined, {
+      error: `is not a memory size; use ${MEMORY_FORMAT_HELP}`,
+    }),
 );
 
 const serverType = lowerCase(
   z.string({ error: `is not a server type; use one of ${list(SERVER_TYPE_NAMES)}` }).superRefine((v, ctx) => {
     if (isServerTypeName(v)) return;
     // cx22, cpx31, ccx13: real Hetzner types, but x86; anything else is not a type at all.
-    const message = /^c[cp]?x\d+$/.test(v) ? `is not an ARM (CAX) server type; use one of ${list(SERVER_TYPE_NAMES)}` : `is not a Hetzner server type; ${suggestion(v, SERVER_TYPE_NAMES)}`;
+    const message = /^c[cp]?x\d+$/.test(v)
+      ? `is not an ARM (CAX) server type; use one of ${list(SERVER_TYPE_NAMES)}`
+      : `is not a Hetzner server type; ${suggestion(v, SERVER_TYPE_NAMES)}`;
     ctx.addIssue({ code: "custom", input: v, message });
   }),
 );
@@ -178,7 +219,8 @@ export const configSchema = z.object({
     .string()
     .default("launch")
     .superRefine((v, ctx) => {
-      if (!isStageName(v)) ctx.addIssue({ code: "custom", input: v, message: `is not a stage; ${suggestion(v, STAGE_NAMES)}` });
+      if (!isStageName(v))
+        ctx.addIssue({ code: "custom", input: v, message: `is not a stage; ${suggestion(v, STAGE_NAMES)}` });
     }),
   location: lowerCase(
     z
@@ -188,12 +230,26 @@ export const configSchema = z.object({
         if (isArmLocation(v)) return;
         const nonArm = (NON_ARM_LOCATIONS as readonly string[]).includes(v);
         const why = nonArm ? "offers no ARM (CAX) servers" : "is not a Hetzner location with ARM servers";
-        ctx.addIssue({ code: "custom", input: v, message: `${why}; ${nonArm ? `use one of ${list(ARM_LOCATIONS)}` : suggestion(v, ARM_LOCATIONS)}` });
+        ctx.addIssue({
+          code: "custom",
+          input: v,
+          message: `${why}; ${nonArm ? `use one of ${list(ARM_LOCATIONS)}` : suggestion(v, ARM_LOCATIONS)}`,
+        });
       }),
   ),
-  serverTypes: keyedMap("server role", SERVER_ROLES, (k): k is ServerRole => (SERVER_ROLES as readonly string[]).includes(k), serverType as z.ZodType<ServerTypeName>).default({}),
+  serverTypes: keyedMap(
+    "server role",
+    SERVER_ROLES,
+    (k): k is ServerRole => (SERVER_ROLES as readonly string[]).includes(k),
+    serverType as z.ZodType<ServerTypeName>,
+  ).default({}),
   memoryLimits: keyedMap("service", SERVICE_NAMES, isServiceName, memorySize as z.ZodType<string | number>).default({}),
-  replicas: keyedMap("service", SERVICE_NAMES, isServiceName, wholeNumber("a whole number of replicas, at least 1", 1, 20) as z.ZodType<number>).default({}),
+  replicas: keyedMap(
+    "service",
+    SERVICE_NAMES,
+    isServiceName,
+    wholeNumber("a whole number of replicas, at least 1", 1, 20) as z.ZodType<number>,
+  ).default({}),
   uvicornWorkers: wholeNumber("a whole number of Uvicorn workers, at least 1", 1, 64).optional(),
   apiServers: wholeNumber("a whole number of API servers", 1, 10).optional(),
   workerServers: wholeNumber("a whole number of worker servers", 1, 10).optional(),
@@ -211,7 +267,9 @@ export const configSchema = z.object({
   appImage: z
     .string()
     .default("orion/orion:1.0.0")
-    .refine((v) => PINNED_IMAGE.test(v), { error: "is not a pinned image; use name:tag with a version tag (not latest) or name@sha256:<digest>" }),
+    .refine((v) => PINNED_IMAGE.test(v), {
+      error: "is not a pinned image; use name:tag with a version tag (not latest) or name@sha256:<digest>",
+    }),
   registryUsername: z.string().optional(),
   domain: z
     .string()
@@ -220,70 +278,131 @@ export const configSchema = z.object({
   tlsIssuer: z
     .string()
     .default("letsencrypt")
-    .refine((v) => (TLS_ISSUERS as readonly string[]).includes(v), { error: `is not a certificate issuer; use one of ${list(TLS_ISSUERS)}` }),
-  acmeEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
+    .refine((v) => (TLS_ISSUERS as readonly string[]).includes(v), {
+      error: `is not a certificate issuer; use one of ${list(TLS_ISSUERS)}`,
+    }),
+  acmeEmail: z
+    .string()
+    .refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" })
+    .optional(),
   loadBalancerTls: z
     .string()
     .default("caddy")
-    .refine((v) => (LOAD_BALANCER_TLS as readonly string[]).includes(v), { error: `is not a load balancer TLS mode; use one of ${list(LOAD_BALANCER_TLS)}` }),
-  monthlyBudgetEur: pulumiValue(z.number({ error: "is not a number; use euros per month, e.g. 50" }).positive({ error: "must be above 0; use euros per month, e.g. 50" })).optional(),
+    .refine((v) => (LOAD_BALANCER_TLS as readonly string[]).includes(v), {
+      error: `is not a load balancer TLS mode; use one of ${list(LOAD_BALANCER_TLS)}`,
+    }),
+  monthlyBudgetEur: pulumiValue(
+    z
+      .number({ error: "is not a number; use euros per month, e.g. 50" })
+      .positive({ error: "must be above 0; use euros per month, e.g. 50" }),
+  ).optional(),
   clients: wholeNumber("a whole number of clients, 0 or more", 0).optional(),
   stores: wholeNumber("a whole number of stores, 0 or more", 0).optional(),
   backups: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
-  pgdataVolumeGb: wholeNumber(`a whole number of GB, ${HETZNER_EXTRAS.minVolumeGb} (Hetzner's smallest volume) to 10240`, HETZNER_EXTRAS.minVolumeGb, 10240).default(DEFAULT_PGDATA_VOLUME_GB),
-  alertEmail: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" }).optional(),
-  smtpFrom: z.string().refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" }).optional(),
-  smtpSmarthost: z.string().refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" }).optional(),
+  pgdataVolumeGb: wholeNumber(
+    `a whole number of GB, ${HETZNER_EXTRAS.minVolumeGb} (Hetzner's smallest volume) to 10240`,
+    HETZNER_EXTRAS.minVolumeGb,
+    10240,
+  ).default(DEFAULT_PGDATA_VOLUME_GB),
+  alertEmail: z
+    .string()
+    .refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. ops@example.com" })
+    .optional(),
+  smtpFrom: z
+    .string()
+    .refine((v) => EMAIL.test(v), { error: "is not an e-mail address; use e.g. alerts@example.com" })
+    .optional(),
+  smtpSmarthost: z
+    .string()
+    .refine((v) => /^[a-z0-9.-]+:\d{1,5}$/i.test(v), { error: "is not host:port; use e.g. smtp.example.com:587" })
+    .optional(),
   smtpUsername: z.string().optional(),
   appApiModule: z
     .string()
     .default(APP_DEFAULTS.apiModule)
-    .refine((v) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$/.test(v), { error: "is not an ASGI app; use module:attribute as uvicorn takes it, e.g. main:app" }),
+    .refine((v) => /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$/.test(v), {
+      error: "is not an ASGI app; use module:attribute as uvicorn takes it, e.g. main:app",
+    }),
   appCeleryApp: z
     .string()
     .default(APP_DEFAULTS.celeryApp)
-    .refine((v) => /^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/.test(v), { error: "is not a Celery app; use a module path as celery -A takes it, e.g. app.celery_app" }),
+    .refine((v) => /^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$/.test(v), {
+      error: "is not a Celery app; use a module path as celery -A takes it, e.g. app.celery_app",
+    }),
   appHealthPath: z
     .string()
     .default(APP_DEFAULTS.healthPath)
     .refine((v) => /^\/[\w\-./]*$/.test(v), { error: "is not a URL path; use a path such as /health" }),
   appMigrateCommand: z
     .string()
-    .refine((v) => !/[\r\n']/.test(v), { error: "contains a line break or a '; use one command line, e.g. alembic upgrade head" })
+    .refine((v) => !/[\r\n']/.test(v), {
+      error: "contains a line break or a '; use one command line, e.g. alembic upgrade head",
+    })
     .optional(),
   appEnv: pulumiValue(
-    z.record(z.string(), z.unknown(), { error: 'is not a map; use variable names as keys, e.g. {"LOG_LEVEL": "info"}' }).superRefine((map, ctx) => {
-      for (const [name, value] of Object.entries(map)) {
-        const problem = appEnvNameProblem(name);
-        if (problem) ctx.addIssue({ code: "custom", path: [name], input: name, message: problem });
-        else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") ctx.addIssue({ code: "custom", path: [name], input: value, message: "is not text; use a string" });
-        else if (/[\r\n']/.test(String(value))) ctx.addIssue({ code: "custom", path: [name], input: value, message: "contains a line break or a ', which the env file cannot hold; choose a value without them" });
-      }
-    }),
+    z
+      .record(z.string(), z.unknown(), {
+        error: 'is not a map; use variable names as keys, e.g. {"LOG_LEVEL": "info"}',
+      })
+      .superRefine((map, ctx) => {
+        for (const [name, value] of Object.entries(map)) {
+          const problem = appEnvNameProblem(name);
+          if (problem) ctx.addIssue({ code: "custom", path: [name], input: name, message: problem });
+          else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean")
+            ctx.addIssue({ code: "custom", path: [name], input: value, message: "is not text; use a string" });
+          else if (/[\r\n']/.test(String(value)))
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              input: value,
+              message: "contains a line break or a ', which the env file cannot hold; choose a value without them",
+            });
+        }
+      }),
   ).default({}),
   noAlertReceiver: pulumiValue(z.boolean({ error: "is not true or false" })).default(false),
   imageDriftCheck: pulumiValue(z.boolean({ error: "is not true or false" })).default(true),
   // S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens (Hetzner follows the S3 rules).
   backupBucket: z
     .string()
-    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), { error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups" })
+    .refine((v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v), {
+      error: "is not a bucket name; use 3-63 lower-case letters, digits, dots or hyphens, e.g. orion-prod-backups",
+    })
     .optional(),
   backupEndpoint: z
     .string()
-    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), { error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)" })
+    .refine((v) => /^[a-z0-9.-]+(:\d{1,5})?$/i.test(v), {
+      error: "is not host or host:port; use e.g. fsn1.your-objectstorage.com (the default for orion:location)",
+    })
     .optional(),
-  backupCaCert: z.string().refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), { error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset" }).optional(),
-  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(BACKUP_DEFAULTS.retentionDays),
-  archiveTimeoutSeconds: wholeNumber("a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)", 10, 3600).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
+  backupCaCert: z
+    .string()
+    .refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), {
+      error: "is not a PEM certificate; use the CA certificate of a self-hosted S3 endpoint, or leave it unset",
+    })
+    .optional(),
+  backupRetentionDays: wholeNumber("a whole number of days of point-in-time recovery, 1 to 3650", 1, 3650).default(
+    BACKUP_DEFAULTS.retentionDays,
+  ),
+  archiveTimeoutSeconds: wholeNumber(
+    "a whole number of seconds, 10 to 3600 (PostgreSQL's archive_timeout)",
+    10,
+    3600,
+  ).default(BACKUP_DEFAULTS.archiveTimeoutSeconds),
   namePrefix: z
     .string()
-    .refine((v) => NAME_PREFIX_PATTERN.test(v), { error: `is not a name prefix Hetzner accepts; use ${NAME_PREFIX_HELP}` })
+    .refine((v) => NAME_PREFIX_PATTERN.test(v), {
+      error: `is not a name prefix Hetzner accepts; use ${NAME_PREFIX_HELP}`,
+    })
     .optional(),
   keepDisk: pulumiValue(
-    z
-      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a server name; use one such as app, db or worker-1" }), pulumiValue(z.boolean({ error: "is not true or false" })), {
+    z.record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "is not a server name; use one such as app, db or worker-1" }),
+      pulumiValue(z.boolean({ error: "is not true or false" })),
+      {
         error: 'is not a map; use server names as keys and true or false, e.g. {"app": false}',
-      }),
+      },
+    ),
   ).default({}),
 });
 
@@ -320,16 +439,33 @@ export const UNSET_MARKERS: Partial<Record<string, 0 | "">> = {
  * Secrets the program reads with `requireSecret`/`getSecret`; they are not
  * part of the plan. Given in plain text they are refused, never used.
  */
-export const SECRET_CONFIG_KEYS = ["dbPassword", "flowerPassword", "grafanaPassword", "registryPassword", "sshPrivateKey", "smtpPassword", "alertWebhookUrl", "watchdogUrl", "backupAccessKey", "backupSecretKey", "backupPassphrase", "appSecrets"] as const;
+export const SECRET_CONFIG_KEYS = [
+  "dbPassword",
+  "flowerPassword",
+  "grafanaPassword",
+  "registryPassword",
+  "sshPrivateKey",
+  "smtpPassword",
+  "alertWebhookUrl",
+  "watchdogUrl",
+  "backupAccessKey",
+  "backupSecretKey",
+  "backupPassphrase",
+  "appSecrets",
+] as const;
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 function withoutUnsetMarkers(raw: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])));
+  return Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => !(k in UNSET_MARKERS && fromPulumiText(v) === UNSET_MARKERS[k])),
+  );
 }
 
 /** `orion:adminCidrs[0]`, `orion:memoryLimits.db`: the path as `pulumi config set --path` spells it. */
 export function configKeyPath(path: readonly PropertyKey[]): string {
-  const spelled = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+  const spelled = path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
   return `${CONFIG_NAMESPACE}:${spelled}`;
 }
 
@@ -338,15 +474,26 @@ export function configKeyPath(path: readonly PropertyKey[]): string {
  * gives them) and reports every problem at once. `secrets` names the secret
  * keys the stack has set; their values never come here.
  */
-export function parseConfig(given: Record<string, unknown>, options: { secrets?: readonly string[] } = {}): OrionConfig {
+export function parseConfig(
+  given: Record<string, unknown>,
+  options: { secrets?: readonly string[] } = {},
+): OrionConfig {
   const raw = withoutUnsetMarkers(given);
   const problems: ConfigProblem[] = [];
   for (const key of Object.keys(raw)) {
     if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) {
-      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is a secret but is stored in plain text; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`` });
+      problems.push({
+        key: `${CONFIG_NAMESPACE}:${key}`,
+        value: undefined,
+        message: `is a secret but is stored in plain text; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\``,
+      });
     } else if (!(CONFIG_KEYS as string[]).includes(key)) {
       const close = closestName(key, [...CONFIG_KEYS, ...SECRET_CONFIG_KEYS]);
-      problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: undefined, message: `is not a setting of orion-infra; ${close ? `did you mean ${CONFIG_NAMESPACE}:${close}?` : `use one of ${list(CONFIG_KEYS)}`}` });
+      problems.push({
+        key: `${CONFIG_NAMESPACE}:${key}`,
+        value: undefined,
+        message: `is not a setting of orion-infra; ${close ? `did you mean ${CONFIG_NAMESPACE}:${close}?` : `use one of ${list(CONFIG_KEYS)}`}`,
+      });
     }
   }
   const known = Object.fromEntries(Object.entries(raw).filter(([k]) => (CONFIG_KEYS as string[]).includes(k)));
@@ -357,12 +504,17 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     }
   }
   if (result.success && result.data.alertEmail && (!result.data.smtpFrom || !result.data.smtpSmarthost)) {
-    problems.push({ key: `${CONFIG_NAMESPACE}:alertEmail`, value: result.data.alertEmail, message: "needs orion:smtpFrom and orion:smtpSmarthost to send mail; set both" });
+    problems.push({
+      key: `${CONFIG_NAMESPACE}:alertEmail`,
+      value: result.data.alertEmail,
+      message: "needs orion:smtpFrom and orion:smtpSmarthost to send mail; set both",
+    });
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;
   const memoryLimitsMb: Partial<Record<ServiceName, number>> = {};
-  for (const [service, size] of Object.entries(c.memoryLimits)) memoryLimitsMb[service as ServiceName] = parseMemoryMb(size)!;
+  for (const [service, size] of Object.entries(c.memoryLimits))
+    memoryLimitsMb[service as ServiceName] = parseMemoryMb(size)!;
   return {
     stage: c.stage as StageName,
     location: c.location as ArmLocation,
@@ -386,14 +538,27 @@ export function parseConfig(given: Record<string, unknown>, options: { secrets?:
     stores: c.stores,
     backups: c.backups,
     pgdataVolumeGb: c.pgdataVolumeGb,
-    alertEmail: c.alertEmail ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined } : undefined,
-    app: { apiModule: c.appApiModule, celeryApp: c.appCeleryApp, healthPath: c.appHealthPath, migrateCommand: c.appMigrateCommand?.trim() || undefined },
+    alertEmail: c.alertEmail
+      ? { to: c.alertEmail, from: c.smtpFrom!, smarthost: c.smtpSmarthost!, username: c.smtpUsername || undefined }
+      : undefined,
+    app: {
+      apiModule: c.appApiModule,
+      celeryApp: c.appCeleryApp,
+      healthPath: c.appHealthPath,
+      migrateCommand: c.appMigrateCommand?.trim() || undefined,
+    },
     appEnv: Object.fromEntries(Object.entries(c.appEnv).map(([k, v]) => [k, String(v)])),
     alertWebhook: options.secrets?.includes("alertWebhookUrl") || undefined,
     watchdogWebhook: options.secrets?.includes("watchdogUrl") || undefined,
     noAlertReceiver: c.noAlertReceiver,
     imageDriftCheck: c.imageDriftCheck,
-    databaseBackups: { bucket: c.backupBucket, endpoint: c.backupEndpoint, caCert: c.backupCaCert, retentionDays: c.backupRetentionDays, archiveTimeoutSeconds: c.archiveTimeoutSeconds },
+    databaseBackups: {
+      bucket: c.backupBucket,
+      endpoint: c.backupEndpoint,
+      caCert: c.backupCaCert,
+      retentionDays: c.backupRetentionDays,
+      archiveTimeoutSeconds: c.archiveTimeoutSeconds,
+    },
     namePrefix: c.namePrefix,
     keepDisk: c.keepDisk,
   };

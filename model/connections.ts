@@ -42,7 +42,6 @@ export interface ConnectionBudget {
   maxConnections: number;
 }
 
-
 /** A service as far as connections go: from the plan, or from a server budget the policy pack reads. */
 export interface ConnectingService {
   server: string;
@@ -61,14 +60,33 @@ export function clientSources(services: ConnectingService[]): ConnectionSource[]
     if (s.uvicornWorkers !== undefined) {
       const processes = s.uvicornWorkers * s.replicas;
       const perProcess = (s.dbPoolSize ?? 0) + (s.dbMaxOverflow ?? 0);
-      sources.push({ source: `api on ${s.server}: ${processes} processes x (${s.dbPoolSize} + ${s.dbMaxOverflow})`, server: s.server, processes, perProcess, total: processes * perProcess });
+      sources.push({
+        source: `api on ${s.server}: ${processes} processes x (${s.dbPoolSize} + ${s.dbMaxOverflow})`,
+        server: s.server,
+        processes,
+        perProcess,
+        total: processes * perProcess,
+      });
     }
     if (s.celeryConcurrency !== undefined) {
       // A prefork child runs one task at a time and holds one connection while it does.
       const processes = s.celeryConcurrency * s.replicas;
-      sources.push({ source: `celery-worker on ${s.server}: ${s.replicas} x concurrency ${s.celeryConcurrency}`, server: s.server, processes, perProcess: 1, total: processes });
+      sources.push({
+        source: `celery-worker on ${s.server}: ${s.replicas} x concurrency ${s.celeryConcurrency}`,
+        server: s.server,
+        processes,
+        perProcess: 1,
+        total: processes,
+      });
     }
-    if (s.name === "celery-beat") sources.push({ source: `celery-beat on ${s.server}`, server: s.server, processes: s.replicas, perProcess: 1, total: s.replicas });
+    if (s.name === "celery-beat")
+      sources.push({
+        source: `celery-beat on ${s.server}`,
+        server: s.server,
+        processes: s.replicas,
+        perProcess: 1,
+        total: s.replicas,
+      });
   }
   return sources;
 }
@@ -77,8 +95,20 @@ export function clientSources(services: ConnectingService[]): ConnectionSource[]
 export function directSources(servers: { server: string; services: string[] }[]): ConnectionSource[] {
   const direct: ConnectionSource[] = servers
     .filter((s) => s.services.includes("db") && s.services.includes("postgres-exporter"))
-    .map((s) => ({ source: `postgres-exporter on ${s.server}`, server: s.server, processes: 1, perProcess: 1, total: 1 }));
-  direct.push({ source: "migrations, advisory locks and operator sessions", server: "-", processes: DIRECT_SESSION_CONNECTIONS, perProcess: 1, total: DIRECT_SESSION_CONNECTIONS });
+    .map((s) => ({
+      source: `postgres-exporter on ${s.server}`,
+      server: s.server,
+      processes: 1,
+      perProcess: 1,
+      total: 1,
+    }));
+  direct.push({
+    source: "migrations, advisory locks and operator sessions",
+    server: "-",
+    processes: DIRECT_SESSION_CONNECTIONS,
+    perProcess: 1,
+    total: DIRECT_SESSION_CONNECTIONS,
+  });
   return direct;
 }
 
@@ -108,7 +138,9 @@ export function connectionBudget(servers: PlannedServer[]): ConnectionBudget {
   const direct = directSources(servers.map((s) => ({ server: s.name, services: s.services.map((x) => x.name) })));
   const directTotal = totalOf(direct);
 
-  const pool = servers.flatMap((server) => server.services.filter((s) => s.pgbouncer).map((service) => ({ server, service })))[0];
+  const pool = servers.flatMap((server) =>
+    server.services.filter((s) => s.pgbouncer).map((service) => ({ server, service })),
+  )[0];
   if (pool) {
     const settings = pool.service.pgbouncer!;
     // One database and one user, so one pool: at most default_pool_size server connections.
@@ -131,6 +163,9 @@ export function connectionBudget(servers: PlannedServer[]): ConnectionBudget {
     clientTotal,
     serverConnections: clientTotal,
     direct,
-    maxConnections: Math.max(POSTGRES_DEFAULT_MAX_CONNECTIONS, clientTotal + directTotal + SUPERUSER_RESERVED_CONNECTIONS),
+    maxConnections: Math.max(
+      POSTGRES_DEFAULT_MAX_CONNECTIONS,
+      clientTotal + directTotal + SUPERUSER_RESERVED_CONNECTIONS,
+    ),
   };
 }

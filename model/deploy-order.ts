@@ -43,14 +43,20 @@ export function pgdataMove(plan: Plan, deployedServers: readonly string[] = []):
   const volume = plan.volumes.find((v) => v.name === "pgdata");
   const app = plan.servers.find((s) => s.role === "app");
   if (!volume || !app || volume.server === app.name) return undefined;
-  return { releasedBy: app.name, attachedBy: volume.server, attachWaitsForRelease: deployedServers.includes(app.name) && !deployedServers.includes(volume.server) };
+  return {
+    releasedBy: app.name,
+    attachedBy: volume.server,
+    attachWaitsForRelease: deployedServers.includes(app.name) && !deployedServers.includes(volume.server),
+  };
 }
 
 /** Who waits for whom in the update that builds `plan` over the servers the last update left. */
 export function deployOrder(plan: Plan, deployedServers: readonly string[] = []): DeployOrder {
   // Releases go in order: the database's deploy before its clients' (the role password before they use it),
   // the migration before new app containers, API servers one at a time.
-  const deployWaitsForDeployOf = Object.fromEntries(plan.servers.map((s) => [s.name, plan.releases.find((r) => r.server === s.name)?.after ?? []]));
+  const deployWaitsForDeployOf = Object.fromEntries(
+    plan.servers.map((s) => [s.name, plan.releases.find((r) => r.server === s.name)?.after ?? []]),
+  );
   const deploySequence: string[] = [];
   const visiting = new Set<string>();
   const visit = (name: string): void => {

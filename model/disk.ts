@@ -58,5 +58,7 @@ export function describeDisk(disk: Pick<ServerDisk, "diskGb" | "typeDiskGb" | "c
  */
 export function rescaleRefusal(diskGb: number, to: ServerTypeName): string | undefined {
   const offered = SERVER_TYPES[to].diskGb;
-  return offered < diskGb ? `its ${diskGb} GB disk is larger than a ${to.toUpperCase()}'s ${offered} GB, and Hetzner never shrinks a disk` : undefined;
+  return offered < diskGb
+    ? `its ${diskGb} GB disk is larger than a ${to.toUpperCase()}'s ${offered} GB, and Hetzner never shrinks a disk`
+    : undefined;
 }

@@ -70,11 +70,17 @@ export function memoryFloor(service: PlannedService): MemoryFloor {
     };
   }
   if (service.name === "celery-worker") {
-    return { mb: CELERY_PARENT_MB + CELERY_CHILD_MB, because: `a Celery worker needs its prefork parent (${CELERY_PARENT_MB} MB) and at least one child (${CELERY_CHILD_MB} MB)` };
+    return {
+      mb: CELERY_PARENT_MB + CELERY_CHILD_MB,
+      because: `a Celery worker needs its prefork parent (${CELERY_PARENT_MB} MB) and at least one child (${CELERY_CHILD_MB} MB)`,
+    };
   }
   if (service.api) {
     const workers = service.api.uvicornWorkers;
-    const each = workers === 1 ? `1 Uvicorn worker (${API_WORKER_MB} MB) and its supervisor` : `${workers} Uvicorn workers (${API_WORKER_MB} MB each) and their supervisor`;
+    const each =
+      workers === 1
+        ? `1 Uvicorn worker (${API_WORKER_MB} MB) and its supervisor`
+        : `${workers} Uvicorn workers (${API_WORKER_MB} MB each) and their supervisor`;
     return { mb: API_SUPERVISOR_MB + API_WORKER_MB * workers, because: `${each} (${API_SUPERVISOR_MB} MB) need it` };
   }
   return FIXED_FLOORS[service.name] ?? { mb: 6, because: "Docker refuses a memory limit under 6 MB" };

@@ -26,24 +26,38 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The images the lock must cover: every service image except the operator's app image, and Caddy's. */
 export function platformImages(): string[] {
-  return [...new Set([...Object.values(SERVICES).flatMap((s) => (s.image === "app" ? [] : [s.image])), CADDY_IMAGE])].sort();
+  return [
+    ...new Set([...Object.values(SERVICES).flatMap((s) => (s.image === "app" ? [] : [s.image])), CADDY_IMAGE]),
+  ].sort();
 }
 
 /** The locked images one plan runs (the database image is built from its base, which is locked). */
 export function planImages(plan: Plan): string[] {
   const locked = new Set(platformImages());
-  return [...new Set(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])]))].filter((i) => locked.has(i)).sort();
+  return [
+    ...new Set(plan.servers.flatMap((s) => [...s.services.map((x) => x.image), ...(s.caddy ? [s.caddy.image] : [])])),
+  ]
+    .filter((i) => locked.has(i))
+    .sort();
 }
 
 /** Problems that make a lock unusable, each naming the image and what to do. */
 export function lockProblems(lock: ImageLock, images: string[] = platformImages()): string[] {
   const problems: string[] = [];
-  if (lock.lockfileVersion !== 1) problems.push(`${IMAGE_LOCK_FILE} has lockfileVersion ${String(lock.lockfileVersion)}; this version of orion-infra reads 1`);
+  if (lock.lockfileVersion !== 1)
+    problems.push(
+      `${IMAGE_LOCK_FILE} has lockfileVersion ${String(lock.lockfileVersion)}; this version of orion-infra reads 1`,
+    );
   const fix = "run npm run images -- --update (or --sync where no registry can be reached)";
-  for (const image of images) if (!(image in lock.images)) problems.push(`${IMAGE_LOCK_FILE} has no entry for ${image}; ${fix}`);
+  for (const image of images)
+    if (!(image in lock.images)) problems.push(`${IMAGE_LOCK_FILE} has no entry for ${image}; ${fix}`);
   for (const [image, entry] of Object.entries(lock.images)) {
-    if (!images.includes(image)) problems.push(`${IMAGE_LOCK_FILE} has ${image}, which no service uses any more; ${fix}`);
-    if (entry.digest !== null && !DIGEST.test(entry.digest)) problems.push(`${IMAGE_LOCK_FILE} has ${JSON.stringify(entry.digest)} for ${image}, which is not a sha256 digest`);
+    if (!images.includes(image))
+      problems.push(`${IMAGE_LOCK_FILE} has ${image}, which no service uses any more; ${fix}`);
+    if (entry.digest !== null && !DIGEST.test(entry.digest))
+      problems.push(
+        `${IMAGE_LOCK_FILE} has ${JSON.stringify(entry.digest)} for ${image}, which is not a sha256 digest`,
+      );
   }
   return problems;
 }

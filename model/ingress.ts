@@ -84,17 +84,31 @@ export interface PlannedIngress {
 const runsApi = (s: PlannedServer) => s.services.some((x) => x.name === "api");
 
 /** Which servers run Caddy, and as what. Servers that serve HTTP terminate TLS; with a managed certificate every API server answers the load balancer. */
-export function planCaddy(server: PlannedServer, servers: PlannedServer[], loadBalancerTls: LoadBalancerTls | undefined): PlannedCaddy | undefined {
+export function planCaddy(
+  server: PlannedServer,
+  servers: PlannedServer[],
+  loadBalancerTls: LoadBalancerTls | undefined,
+): PlannedCaddy | undefined {
   const base = { image: CADDY_IMAGE, memoryLimitMb: CADDY_MEMORY_MB };
-  if (loadBalancerTls === "hetzner-managed") return runsApi(server) ? { ...base, mode: "behind-load-balancer", upstreamServers: [server.name] } : undefined;
+  if (loadBalancerTls === "hetzner-managed")
+    return runsApi(server) ? { ...base, mode: "behind-load-balancer", upstreamServers: [server.name] } : undefined;
   if (!server.servesHttp) return undefined;
   // Behind a load balancer that passes TLS through, this one Caddy serves every API server.
   const upstreamServers = loadBalancerTls === "caddy" ? servers.filter(runsApi).map((s) => s.name) : [server.name];
   return { ...base, mode: "tls", upstreamServers };
 }
 
-export function planLoadBalancer(servers: PlannedServer[], tls: LoadBalancerTls, healthPath = "/health"): PlannedLoadBalancer {
-  const base = { name: "api", type: HETZNER_EXTRAS.loadBalancerType, tls, priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly };
+export function planLoadBalancer(
+  servers: PlannedServer[],
+  tls: LoadBalancerTls,
+  healthPath = "/health",
+): PlannedLoadBalancer {
+  const base = {
+    name: "api",
+    type: HETZNER_EXTRAS.loadBalancerType,
+    tls,
+    priceEurMonthly: HETZNER_EXTRAS.loadBalancerEurMonthly,
+  };
   if (tls === "hetzner-managed") {
     return {
       ...base,
@@ -122,11 +136,18 @@ export function noDomainMessage(ingress: PlannedIngress): string {
   return `is not set, so the API is not on the internet (Caddy answers only with a notice on port 80); reach it through an SSH tunnel (${API_TUNNEL}), or set orion:domain and point its A/AAAA records at the ${ingress.dnsTarget}`;
 }
 
-export function planIngress(config: Pick<OrionConfig, "domain" | "tlsIssuer" | "acmeEmail">, loadBalancer: PlannedLoadBalancer | undefined): PlannedIngress {
+export function planIngress(
+  config: Pick<OrionConfig, "domain" | "tlsIssuer" | "acmeEmail">,
+  loadBalancer: PlannedLoadBalancer | undefined,
+): PlannedIngress {
   const dnsTarget = loadBalancer ? "load balancer" : "app server";
   const howReached = config.domain
     ? `https://${config.domain}/ once its A/AAAA records point at the ${dnsTarget} (pulumi stack output api); Caddy redirects HTTP to HTTPS` +
-      (config.tlsIssuer === "internal" ? ", with a certificate from Caddy's internal CA that clients must be told to trust" : loadBalancer?.tls === "hetzner-managed" ? ", with Hetzner's managed certificate" : ", with a Let's Encrypt certificate")
+      (config.tlsIssuer === "internal"
+        ? ", with a certificate from Caddy's internal CA that clients must be told to trust"
+        : loadBalancer?.tls === "hetzner-managed"
+          ? ", with Hetzner's managed certificate"
+          : ", with a Let's Encrypt certificate")
     : `through an SSH tunnel only (${API_TUNNEL}): without orion:domain Caddy serves nothing but a notice on port 80`;
   return { domain: config.domain, issuer: config.tlsIssuer, acmeEmail: config.acmeEmail, dnsTarget, howReached };
 }

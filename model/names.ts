@@ -19,7 +19,8 @@ export const STACK_LABEL = "orion-stack";
  * (`-db-replica-5`) within a host name's 63 characters.
  */
 export const NAME_PREFIX_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-export const NAME_PREFIX_HELP = "lowercase letters, digits and dashes, 1 to 40 characters, starting and ending with a letter or digit, e.g. orion-prod";
+export const NAME_PREFIX_HELP =
+  "lowercase letters, digits and dashes, 1 to 40 characters, starting and ending with a letter or digit, e.g. orion-prod";
 
 /** The default prefix: project and stack (`orion-prod`), made fit for a host name. */
 export function defaultNamePrefix(project: string, stack: string): string {

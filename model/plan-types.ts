@@ -38,7 +38,12 @@ export interface PlannedService {
   /** Concurrency and recycling, on celery-worker. */
   celery?: CelerySettings;
   /** PostgreSQL settings, on db and db-replica: connections, archive_timeout (seconds), WAL limits (MB). */
-  postgres?: { maxConnections: number; archiveTimeoutSeconds: number; maxSlotWalKeepSizeMb: number; archiveQueueMaxMb: number };
+  postgres?: {
+    maxConnections: number;
+    archiveTimeoutSeconds: number;
+    maxSlotWalKeepSizeMb: number;
+    archiveQueueMaxMb: number;
+  };
 }
 
 export interface PlannedServer {

@@ -18,7 +18,10 @@ export function postgresSettings(memoryLimitMb: number, maxConnections: number):
   // Vacuum and index builds run one or two at a time: 1/16 of memory, between 16 MB and 1 GB.
   const maintenanceWorkMemMb = Math.min(1024, Math.max(16, Math.floor(memoryLimitMb / 16)));
   // What is left after shared buffers and maintenance, shared by every connection running two sorts at once.
-  const workMemMb = Math.max(1, Math.floor((memoryLimitMb - sharedBuffersMb - maintenanceWorkMemMb) / (maxConnections * 2)));
+  const workMemMb = Math.max(
+    1,
+    Math.floor((memoryLimitMb - sharedBuffersMb - maintenanceWorkMemMb) / (maxConnections * 2)),
+  );
   return { maxConnections, sharedBuffersMb, effectiveCacheSizeMb, maintenanceWorkMemMb, workMemMb };
 }
 
@@ -33,7 +36,8 @@ const MIN_WORK_MEM_MB = 1;
  */
 export function postgresFloorMb(maxConnections: number): number {
   let limitMb = 64;
-  const leftPerSort = (mb: number) => (mb - Math.floor(mb / 4) - Math.min(1024, Math.max(16, Math.floor(mb / 16)))) / (maxConnections * 2);
+  const leftPerSort = (mb: number) =>
+    (mb - Math.floor(mb / 4) - Math.min(1024, Math.max(16, Math.floor(mb / 16)))) / (maxConnections * 2);
   while (leftPerSort(limitMb) < MIN_WORK_MEM_MB) limitMb += 1;
   return limitMb;
 }

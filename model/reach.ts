@@ -38,7 +38,10 @@ export function usedFromOtherServers(plan: Plan, server: PlannedServer, service:
 /** Does a service on `server` use a service that runs only on other servers? */
 export function reachesOtherServers(plan: Plan, server: PlannedServer, service: ServiceName): boolean {
   return (Object.keys(CONSUMERS) as ServiceName[]).some(
-    (target) => CONSUMERS[target]!.includes(service) && !runs(server, target) && plan.servers.some((o) => o.name !== server.name && runs(o, target)),
+    (target) =>
+      CONSUMERS[target]!.includes(service) &&
+      !runs(server, target) &&
+      plan.servers.some((o) => o.name !== server.name && runs(o, target)),
   );
 }
 
@@ -58,7 +61,11 @@ const OWN_SERVER_ONLY: readonly ServiceName[] = ["postgres-exporter", "redis-exp
  */
 export function serversReachedFrom(plan: Plan, server: PlannedServer): string[] {
   const uses = (other: PlannedServer, target: ServiceName) =>
-    runs(other, target) && !(LOCAL_FIRST.includes(target) && runs(server, target)) && server.services.some((s) => !OWN_SERVER_ONLY.includes(s.name) && CONSUMERS[target]!.includes(s.name));
-  const reached = (other: PlannedServer) => (Object.keys(CONSUMERS) as ServiceName[]).some((target) => uses(other, target)) || Boolean(server.caddy?.upstreamServers.includes(other.name));
+    runs(other, target) &&
+    !(LOCAL_FIRST.includes(target) && runs(server, target)) &&
+    server.services.some((s) => !OWN_SERVER_ONLY.includes(s.name) && CONSUMERS[target]!.includes(s.name));
+  const reached = (other: PlannedServer) =>
+    (Object.keys(CONSUMERS) as ServiceName[]).some((target) => uses(other, target)) ||
+    Boolean(server.caddy?.upstreamServers.includes(other.name));
   return plan.servers.filter((o) => o.name !== server.name && reached(o)).map((o) => o.name);
 }

@@ -9,7 +9,9 @@ import type { Finding } from "./plan-types";
  */
 
 /** Address ranges reserved for documentation (RFC 5737, RFC 3849): no machine of the operator has one. */
-const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"].map((r) => ipaddr.parseCIDR(r));
+const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"].map((r) =>
+  ipaddr.parseCIDR(r),
+);
 
 export function isDocumentationCidr(cidr: string): boolean {
   try {
@@ -59,14 +61,29 @@ export function readinessFindings(config: OrionConfig): Finding[] {
   const out: Finding[] = [];
   const documentation = config.adminCidrs.filter(isDocumentationCidr);
   if (documentation.length > 0) {
-    out.push({ severity: "warning", blocksUp: true, key: key("adminCidrs"), message: `holds ${documentation.join(", ")}, an address range reserved for documentation (a placeholder); put in the addresses of your team and CI runner` });
+    out.push({
+      severity: "warning",
+      blocksUp: true,
+      key: key("adminCidrs"),
+      message: `holds ${documentation.join(", ")}, an address range reserved for documentation (a placeholder); put in the addresses of your team and CI runner`,
+    });
   }
   const fakeKeys = config.sshPublicKeys.filter(isPlaceholderSshKey);
   if (fakeKeys.length > 0) {
-    out.push({ severity: "warning", blocksUp: true, key: key("sshPublicKeys"), message: `holds ${fakeKeys.length === 1 ? "a line that is" : `${fakeKeys.length} lines that are`} not a real public key (a placeholder); put in the .pub line of the key \`pulumi up\` deploys with` });
+    out.push({
+      severity: "warning",
+      blocksUp: true,
+      key: key("sshPublicKeys"),
+      message: `holds ${fakeKeys.length === 1 ? "a line that is" : `${fakeKeys.length} lines that are`} not a real public key (a placeholder); put in the .pub line of the key \`pulumi up\` deploys with`,
+    });
   }
   if (config.domain !== undefined && isPlaceholderDomain(config.domain)) {
-    out.push({ severity: "warning", blocksUp: true, key: key("domain"), message: `is ${config.domain}, a name reserved for examples (a placeholder); put in the host name your API is served at` });
+    out.push({
+      severity: "warning",
+      blocksUp: true,
+      key: key("domain"),
+      message: `is ${config.domain}, a name reserved for examples (a placeholder); put in the host name your API is served at`,
+    });
   }
   if (!config.alertEmail && !config.alertWebhook && !config.noAlertReceiver) {
     out.push({

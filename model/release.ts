@@ -59,8 +59,17 @@ function apiRelease(server: PlannedServer, frontedLocally: boolean, problems: Co
   if (!api) return undefined;
   const base = server.containersMb + server.hostReserveMb;
   if (!frontedLocally) return { strategy: "rolling", surgeMb: 0, stoppedFirst: [], freedMb: 0, peakMb: base };
-  if (server.headroomMb >= api.memoryLimitMb) return { strategy: "surge", surgeMb: api.memoryLimitMb, stoppedFirst: [], freedMb: 0, peakMb: base + api.memoryLimitMb };
-  const borrowed = (["celery-worker", "celery-beat"] as const).map((n) => runs(server, n)).filter((s) => s !== undefined);
+  if (server.headroomMb >= api.memoryLimitMb)
+    return {
+      strategy: "surge",
+      surgeMb: api.memoryLimitMb,
+      stoppedFirst: [],
+      freedMb: 0,
+      peakMb: base + api.memoryLimitMb,
+    };
+  const borrowed = (["celery-worker", "celery-beat"] as const)
+    .map((n) => runs(server, n))
+    .filter((s) => s !== undefined);
   const freedMb = borrowed.reduce((sum, s) => sum + s.totalMb, 0);
   if (server.headroomMb + freedMb < api.memoryLimitMb) {
     problems.push({
@@ -73,7 +82,13 @@ function apiRelease(server: PlannedServer, frontedLocally: boolean, problems: Co
     });
     return undefined;
   }
-  return { strategy: "borrow", surgeMb: api.memoryLimitMb, stoppedFirst: borrowed.map((s) => s.name), freedMb, peakMb: base - freedMb + api.memoryLimitMb };
+  return {
+    strategy: "borrow",
+    surgeMb: api.memoryLimitMb,
+    stoppedFirst: borrowed.map((s) => s.name),
+    freedMb,
+    peakMb: base - freedMb + api.memoryLimitMb,
+  };
 }
 
 /**
@@ -89,10 +104,16 @@ export function planReleases(servers: PlannedServer[], problems: ConfigProblem[]
   const migrating = servers.find((s) => s.role === "app")?.name;
   return servers.map((server) => {
     const after: string[] = [];
-    if (dbServer && server.name !== dbServer && (server.role === "db-replica" || server.services.some((s) => APP_SERVICES.includes(s.name)))) after.push(dbServer);
+    if (
+      dbServer &&
+      server.name !== dbServer &&
+      (server.role === "db-replica" || server.services.some((s) => APP_SERVICES.includes(s.name)))
+    )
+      after.push(dbServer);
     const apiIndex = apiServers.indexOf(server.name);
     if (apiIndex > 0) after.push(apiServers[apiIndex - 1]);
-    else if (migrating && server.name !== migrating && server.services.some((s) => APP_SERVICES.includes(s.name))) after.push(migrating);
+    else if (migrating && server.name !== migrating && server.services.some((s) => APP_SERVICES.includes(s.name)))
+      after.push(migrating);
     return {
       server: server.name,
       api: apiRelease(server, server.caddy?.upstreamServers.includes(server.name) ?? false, problems),

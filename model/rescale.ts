@@ -35,13 +35,27 @@ export const STOP_PHASES: StopPhase[] = [
     services: ["pgbouncer", "db", "db-replica", "redis", "redis-replica", "redis-sentinel"],
     upToSeconds: 60,
   },
-  { what: "stop monitoring and exporters", services: ["prometheus", "grafana", "alertmanager", "node-exporter", "cadvisor", "postgres-exporter", "redis-exporter"], upToSeconds: 10 },
+  {
+    what: "stop monitoring and exporters",
+    services: [
+      "prometheus",
+      "grafana",
+      "alertmanager",
+      "node-exporter",
+      "cadvisor",
+      "postgres-exporter",
+      "redis-exporter",
+    ],
+    upToSeconds: 10,
+  },
 ];
 
 /** The phases that stop something on this server, with only its services. */
 export function stopPhasesFor(server: PlannedServer): StopPhase[] {
   const here = new Set(server.services.map((s) => s.name));
-  return STOP_PHASES.map((p) => ({ ...p, services: p.services.filter((s) => here.has(s)) })).filter((p) => p.services.length > 0);
+  return STOP_PHASES.map((p) => ({ ...p, services: p.services.filter((s) => here.has(s)) })).filter(
+    (p) => p.services.length > 0,
+  );
 }
 
 /** The longest the stop can take on this server. */

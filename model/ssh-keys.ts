@@ -22,7 +22,14 @@ export interface ProjectSshKey {
 }
 
 export type SshKeyPlan =
-  | { action: "manage"; resourceName: string; name: string; publicKey: string; fingerprint: string; labels: Record<string, string> }
+  | {
+      action: "manage";
+      resourceName: string;
+      name: string;
+      publicKey: string;
+      fingerprint: string;
+      labels: Record<string, string>;
+    }
   | { action: "reuse"; id: string; name: string; fingerprint: string };
 
 /** Hetzner's fingerprint of an OpenSSH public key: the MD5 of the key blob, as colon-separated hex. */
@@ -40,7 +47,12 @@ export function sshFingerprint(publicKey: string): string {
  * for a stack deployed before name prefixes existed, when it has the name that
  * version gave it (`orion-operator-<n>`) and no stack label.
  */
-export function planSshKeys(publicKeys: string[], projectKeys: ProjectSshKey[], prefix: string, deployedBeforePrefixes: boolean): SshKeyPlan[] {
+export function planSshKeys(
+  publicKeys: string[],
+  projectKeys: ProjectSshKey[],
+  prefix: string,
+  deployedBeforePrefixes: boolean,
+): SshKeyPlan[] {
   const seen = new Set<string>();
   const plans: SshKeyPlan[] = [];
   publicKeys.forEach((publicKey, i) => {
@@ -51,7 +63,9 @@ export function planSshKeys(publicKeys: string[], projectKeys: ProjectSshKey[], 
     const ours =
       found === undefined ||
       found.labels[STACK_LABEL] === prefix ||
-      (deployedBeforePrefixes && found.labels[STACK_LABEL] === undefined && found.name === `${LEGACY_NAME_PREFIX}-operator-${i + 1}`);
+      (deployedBeforePrefixes &&
+        found.labels[STACK_LABEL] === undefined &&
+        found.name === `${LEGACY_NAME_PREFIX}-operator-${i + 1}`);
     if (found && !ours) {
       plans.push({ action: "reuse", id: found.id, name: found.name, fingerprint });
       return;

@@ -109,7 +109,11 @@ const GUIDE_REDIS: RedisSettings = { maxmemoryMb: 100, maxmemoryPolicy: "volatil
  */
 const SENTINEL: ServiceSpec = { service: "redis-sentinel", memoryMb: 32, settings: { sentinel: { quorum: 2 } } };
 
-const svc = (service: ServiceName, memoryMb: MemorySpec, extra: Omit<ServiceSpec, "service" | "memoryMb"> = {}): ServiceSpec => ({
+const svc = (
+  service: ServiceName,
+  memoryMb: MemorySpec,
+  extra: Omit<ServiceSpec, "service" | "memoryMb"> = {},
+): ServiceSpec => ({
   service,
   memoryMb,
   ...extra,
@@ -140,7 +144,11 @@ const LAUNCH_APP_SERVICES: ServiceSpec[] = [
   PGBACKREST,
 ];
 
-function withChanges(base: ServiceSpec[], changes: Partial<Record<ServiceName, Partial<ServiceSpec>>>, added: ServiceSpec[] = []): ServiceSpec[] {
+function withChanges(
+  base: ServiceSpec[],
+  changes: Partial<Record<ServiceName, Partial<ServiceSpec>>>,
+  added: ServiceSpec[] = [],
+): ServiceSpec[] {
   return [...base.map((s) => ({ ...s, ...(changes[s.service] ?? {}) })), ...added];
 }
 
@@ -222,7 +230,12 @@ const scale: StageSpec = {
   name: "scale",
   title: "Scale",
   trigger: "10+ clients, >200 stores",
-  guideActions: ["Separate database to its own server", "Scale Celery workers (2-3 replicas)", "Upgrade app server to CAX31", "Consider CDN for static assets"],
+  guideActions: [
+    "Separate database to its own server",
+    "Scale Celery workers (2-3 replicas)",
+    "Upgrade app server to CAX31",
+    "Consider CDN for static assets",
+  ],
   loadTrigger: { clients: 10, stores: 201 },
   loadBalancer: false,
   servers: [
@@ -230,7 +243,13 @@ const scale: StageSpec = {
     // Guide: "Create a new Hetzner server (CAX11 or CAX21) for PostgreSQL". 8 API processes
     // x (5 + 5) plus the workers exceed 100 clients, so PgBouncer accepts 200; its pool to
     // PostgreSQL stays the guide's 20.
-    { name: "db", role: "db", type: "cax21", allowedTypes: ["cax21", "cax11"], services: DB_SERVICES({ cax11: 2048, cax21: 4096 }, 200) },
+    {
+      name: "db",
+      role: "db",
+      type: "cax21",
+      allowedTypes: ["cax21", "cax11"],
+      services: DB_SERVICES({ cax11: 2048, cax21: 4096 }, 200),
+    },
   ],
 };
 
@@ -262,7 +281,12 @@ const enterprise: StageSpec = {
   name: "enterprise",
   title: "Enterprise",
   trigger: "25+ clients, >500 stores, SLA requirements",
-  guideActions: ["Multi-server architecture (app, DB, Redis, workers)", "PostgreSQL read replicas", "Redis Sentinel for HA", "Load balancer for API"],
+  guideActions: [
+    "Multi-server architecture (app, DB, Redis, workers)",
+    "PostgreSQL read replicas",
+    "Redis Sentinel for HA",
+    "Load balancer for API",
+  ],
   loadTrigger: { clients: 25, stores: 501 },
   loadBalancer: true,
   servers: [
@@ -291,14 +315,25 @@ const enterprise: StageSpec = {
       // 4 vCPUs: the guide's "start with 4" workers.
       services: [api(1024, { uvicornWorkers: 4, ...POOLED_APP_POOL }), ...HOST_EXPORTERS],
     },
-    { name: "db", role: "db", type: "cax31", allowedTypes: ["cax31", "cax41"], services: DB_SERVICES({ cax31: 8192, cax41: 16384 }, 400) },
+    {
+      name: "db",
+      role: "db",
+      type: "cax31",
+      allowedTypes: ["cax31", "cax41"],
+      services: DB_SERVICES({ cax31: 8192, cax41: 16384 }, 400),
+    },
     {
       name: "db-replica",
       role: "db-replica",
       type: "cax21",
       allowedTypes: ["cax21", "cax31", "cax41"],
       count: { configKey: "dbReplicas", default: 1, min: 1, max: 5, alreadyCounted: 0 },
-      services: [svc("db-replica", { cax21: 4096, cax31: 8192, cax41: 16384 }), svc("postgres-exporter", 32), PGBACKREST, ...HOST_EXPORTERS],
+      services: [
+        svc("db-replica", { cax21: 4096, cax31: 8192, cax41: 16384 }),
+        svc("postgres-exporter", 32),
+        PGBACKREST,
+        ...HOST_EXPORTERS,
+      ],
     },
     redisServer("redis"),
     redisServer("redis-replica"),
@@ -324,4 +359,3 @@ export const STAGES: Record<StageName, StageSpec> = {
 export function isStageName(value: string): value is StageName {
   return (STAGE_NAMES as readonly string[]).includes(value);
 }
-

@@ -11,7 +11,9 @@ const folded = (name: string) => name.toLowerCase().replace(/_/g, "-");
  */
 export function closestName(given: string, candidates: readonly string[]): string | undefined {
   const target = folded(given);
-  const costs = candidates.map((name) => ({ name, cost: distance(target, folded(name)) })).sort((a, b) => a.cost - b.cost);
+  const costs = candidates
+    .map((name) => ({ name, cost: distance(target, folded(name)) }))
+    .sort((a, b) => a.cost - b.cost);
   const [best, next] = costs;
   // Two letters swapped (fns1) cost 2; a tie (cax51: cax11 or cax41?) suggests nothing rather than a guess.
   if (!best || (next && next.cost === best.cost)) return undefined;
@@ -19,7 +21,11 @@ export function closestName(given: string, candidates: readonly string[]): strin
 }
 
 /** `did you mean growth? Use one of ...`, or only the list when nothing is close. */
-export function suggestion(given: string, candidates: readonly string[], spell: (name: string) => string = (n) => n): string {
+export function suggestion(
+  given: string,
+  candidates: readonly string[],
+  spell: (name: string) => string = (n) => n,
+): string {
   const list = `use one of ${candidates.join(", ")}`;
   const close = closestName(given, candidates);
   return close === undefined ? list : `did you mean ${spell(close)}? (${list})`;

@@ -62,7 +62,10 @@ function fakeId(type: string, name: string): string {
 }
 
 type MonitorWithRegister = {
-  registerResource(req: RegisterResourceRequest, callback: (err: Error | null, resp?: RegisterResourceResponse) => void): void;
+  registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: Error | null, resp?: RegisterResourceResponse) => void,
+  ): void;
 };
 
 /** Root disk of a new server by type, as Hetzner reports it (`primaryDiskSize`); the catalog's figures. */
@@ -71,7 +74,8 @@ const NEW_DISK_GB: Record<string, number> = { cax11: 40, cax21: 80, cax31: 160, 
 /** Computed outputs the program reads from providers, for runs that imitate `pulumi up`. */
 function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const octet = (createHash("sha256").update(name).digest()[0] % 200) + 20;
-  if (type === "hcloud:index/server:Server") return { ipv4Address: `203.0.113.${octet}`, primaryDiskSize: NEW_DISK_GB[String(inputs.serverType)] };
+  if (type === "hcloud:index/server:Server")
+    return { ipv4Address: `203.0.113.${octet}`, primaryDiskSize: NEW_DISK_GB[String(inputs.serverType)] };
   if (type === "hcloud:index/loadBalancer:LoadBalancer") return { ipv4: `198.51.100.${octet}` };
   return {};
 }
@@ -80,7 +84,10 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
  * Runs a Pulumi program under the SDK's mocks and records every registration.
  * Runs share the SDK's global state, so they must not overlap.
  */
-export async function runUnderMocks(program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void, options: MockRunOptions): Promise<MockRun> {
+export async function runUnderMocks(
+  program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void,
+  options: MockRunOptions,
+): Promise<MockRun> {
   const preview = options.preview ?? true;
   const calls: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
@@ -88,7 +95,11 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
       // Pulumi types a resource's inputs as any.
       const inputs = args.inputs as Record<string, unknown>;
       // A stack reference is read, never created: it answers with the referenced stack's outputs.
-      if (args.type === "pulumi:pulumi:StackReference") return { id: args.id ?? args.name, state: { name: inputs.name, outputs: options.existing?.outputs ?? {}, secretOutputNames: [] } };
+      if (args.type === "pulumi:pulumi:StackReference")
+        return {
+          id: args.id ?? args.name,
+          state: { name: inputs.name, outputs: options.existing?.outputs ?? {}, secretOutputNames: [] },
+        };
       return {
         id: preview ? undefined : fakeId(args.type, args.name),
         state: preview ? inputs : { ...inputs, ...computedState(args.type, args.name, inputs) },
@@ -96,11 +107,15 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     },
     call: (args) => {
       calls.push(args.token);
-      if (args.token === "hcloud:index/getSshKeys:getSshKeys") return { id: "ssh-keys", sshKeys: options.existing?.sshKeys ?? [] };
+      if (args.token === "hcloud:index/getSshKeys:getSshKeys")
+        return { id: "ssh-keys", sshKeys: options.existing?.sshKeys ?? [] };
       if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
         const name = String((args.inputs as Record<string, unknown>).name);
         const digest = options.registryDigest?.(name);
-        if (!digest) throw new Error(`Got error when attempting to fetch image version ${name} from registry: no registry in the offline run`);
+        if (!digest)
+          throw new Error(
+            `Got error when attempting to fetch image version ${name} from registry: no registry in the offline run`,
+          );
         return { id: digest, name, sha256Digest: digest };
       }
       throw new Error(`the program called ${args.token}, which the offline run does not know`);
@@ -131,7 +146,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
           ignoreChanges: req.getIgnorechangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
           provider: req.getProvider(),
-          inputs: (req.getObject()?.toJavaScript() ?? {}),
+          inputs: req.getObject()?.toJavaScript() ?? {},
         });
       }
       callback(err, resp);

@@ -10,7 +10,10 @@ export const OFFLINE_SECRETS: Record<string, string> = {
   [`${CONFIG_NAMESPACE}:flowerPassword`]: "offline-flower-password-91c2",
   [`${CONFIG_NAMESPACE}:grafanaPassword`]: "offline-grafana-password-5d0e",
   // The app's own secrets: one name any shape check would catch, one it would not.
-  [`${CONFIG_NAMESPACE}:appSecrets`]: JSON.stringify({ SECRET_KEY: "offline-app-secret-key-c4d2", STRIPE_KEY: "offline-stripe-key-8b1f" }),
+  [`${CONFIG_NAMESPACE}:appSecrets`]: JSON.stringify({
+    SECRET_KEY: "offline-app-secret-key-c4d2",
+    STRIPE_KEY: "offline-stripe-key-8b1f",
+  }),
   [`${CONFIG_NAMESPACE}:backupAccessKey`]: "offline-backup-access-key-3b8d",
   [`${CONFIG_NAMESPACE}:backupSecretKey`]: "offline-backup-secret-key-c41a",
   [`${CONFIG_NAMESPACE}:backupPassphrase`]: "offline-backup-passphrase-e90f",
@@ -44,12 +47,19 @@ export function standInDigest(image: string): string {
  */
 export const OFFLINE_LOCK: ImageLock = (() => {
   const lock = committedLock();
-  return { ...lock, images: Object.fromEntries(Object.entries(lock.images).map(([image, e]) => [image, { digest: e.digest ?? standInDigest(image) }])) };
+  return {
+    ...lock,
+    images: Object.fromEntries(
+      Object.entries(lock.images).map(([image, e]) => [image, { digest: e.digest ?? standInDigest(image) }]),
+    ),
+  };
 })();
 
 /** Raw config (keys without namespace, values as the CLI takes them) in the form Pulumi passes to a program. */
 export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 /**
@@ -62,10 +72,20 @@ export function pulumiConfigMap(raw: Record<string, unknown>): Record<string, st
  */
 export function runOrion(
   raw: Record<string, unknown>,
-  options: { preview?: boolean; withDefaults?: boolean; secrets?: Record<string, string>; existing?: ExistingState; lock?: ImageLock; registryDigest?: (image: string) => string | undefined } = {},
+  options: {
+    preview?: boolean;
+    withDefaults?: boolean;
+    secrets?: Record<string, string>;
+    existing?: ExistingState;
+    lock?: ImageLock;
+    registryDigest?: (image: string) => string | undefined;
+  } = {},
 ): Promise<MockRun> {
   const secrets = options.secrets ?? OFFLINE_SECRETS;
-  const config = { ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }), ...secrets };
+  const config = {
+    ...pulumiConfigMap({ ...(options.withDefaults === false ? {} : OFFLINE_DEFAULTS), ...raw }),
+    ...secrets,
+  };
   const lock = options.lock ?? OFFLINE_LOCK;
   return runUnderMocks(async () => (await orionProgram(undefined, lock)) as unknown as Record<string, unknown>, {
     config,
@@ -78,6 +98,12 @@ export function runOrion(
 
 export function byName(run: MockRun, type: string, name: string): RecordedResource {
   const found = run.resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have ${run.resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have ${run.resources
+        .filter((r) => r.type === type)
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   return found;
 }

@@ -30,7 +30,9 @@ export function ensurePackBuilt(): void {
     process.stderr.write("building the policy pack (its sources changed since the last build)\n");
     // Node's own resolution: under tsx's loader API (test/global-setup.js) `require.resolve` appends a `?namespace=` query to the path.
     const tsc = createRequire(join(PACK_DIR, "package.json")).resolve("typescript/bin/tsc");
-    execFileSync(process.execPath, [tsc, "-p", join(PACK_DIR, "tsconfig.build.json")], { stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(process.execPath, [tsc, "-p", join(PACK_DIR, "tsconfig.build.json")], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
   } finally {
     rmdirSync(lock);
   }

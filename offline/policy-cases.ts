@@ -72,14 +72,18 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "celery-enforce-child-memory",
     title: "a Celery child limit that leaves no room",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace(/(--max-memory-per-child\n\s+- )"\d+"/, '$1"400000"')),
+    tamper: (run) =>
+      tamperFile(run, "app", COMPOSE, (c) => c.replace(/(--max-memory-per-child\n\s+- )"\d+"/, '$1"400000"')),
     at: { server: "app", file: COMPOSE, needle: "command:", after: "  celery-worker:" },
   },
   {
     policy: "redis-configure-maxmemory",
     title: "the guide's allkeys-lru in redis.conf",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", REDIS_CONF, (c) => c.replace("maxmemory-policy volatile-lru", "maxmemory-policy allkeys-lru")),
+    tamper: (run) =>
+      tamperFile(run, "app", REDIS_CONF, (c) =>
+        c.replace("maxmemory-policy volatile-lru", "maxmemory-policy allkeys-lru"),
+      ),
     at: { server: "app", file: REDIS_CONF, needle: "allkeys-lru" },
   },
   {
@@ -93,7 +97,10 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "pgbouncer-enforce-connection-limits",
     title: "the guide's 10 + 20 pool per Uvicorn process behind PgBouncer",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => editService("api", "DB_MAX_OVERFLOW", '"20"')(editService("api", "DB_POOL_SIZE", '"10"')(c))),
+    tamper: (run) =>
+      tamperFile(run, "app", COMPOSE, (c) =>
+        editService("api", "DB_MAX_OVERFLOW", '"20"')(editService("api", "DB_POOL_SIZE", '"10"')(c)),
+      ),
     at: { server: "app", file: PGBOUNCER_INI, needle: "max_client_conn" },
   },
   {
@@ -114,7 +121,8 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "postgres-disallow-open-hba",
     title: "pg_hba.conf trusting every address",
     stage: "scale",
-    tamper: (run) => tamperFile(run, "db", PG_HBA, (c) => `${c}host    all          all       0.0.0.0/0        trust\n`),
+    tamper: (run) =>
+      tamperFile(run, "db", PG_HBA, (c) => `${c}host    all          all       0.0.0.0/0        trust\n`),
     at: { server: "db", file: PG_HBA, needle: "0.0.0.0/0" },
   },
   {
@@ -135,28 +143,43 @@ export const POLICY_CASES: PolicyCase[] = [
     policy: "deploy-enforce-env-variables",
     title: "a variable the env file does not define",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_ADMIN_PASSWORD}", "GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_PASSWORD}")),
+    tamper: (run) =>
+      tamperFile(run, "app", COMPOSE, (c) =>
+        c.replace(
+          "GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_ADMIN_PASSWORD}",
+          "GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_PASSWORD}",
+        ),
+      ),
     at: { server: "app", file: COMPOSE, needle: "${GRAFANA_PASSWORD}" },
   },
   {
     policy: "resource-disallow-plain-secret",
     title: "a plaintext password in pgbouncer.ini",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", PGBOUNCER_INI, (c) => c.replace("dbname=orion", "dbname=orion password=hunter22")),
+    tamper: (run) =>
+      tamperFile(run, "app", PGBOUNCER_INI, (c) => c.replace("dbname=orion", "dbname=orion password=hunter22")),
     at: { server: "app", file: PGBOUNCER_INI, needle: "password=hunter22" },
   },
   {
     policy: "resource-disallow-plain-secret",
     title: "a plaintext password in the compose file",
     stage: "growth",
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("POSTGRES_PASSWORD_FILE: /etc/postgresql/secrets/db_password", "POSTGRES_PASSWORD: hunter22")),
+    tamper: (run) =>
+      tamperFile(run, "app", COMPOSE, (c) =>
+        c.replace("POSTGRES_PASSWORD_FILE: /etc/postgresql/secrets/db_password", "POSTGRES_PASSWORD: hunter22"),
+      ),
     at: { server: "app", file: COMPOSE, needle: "POSTGRES_PASSWORD: hunter22" },
   },
   {
     policy: "deploy-enforce-budget-match",
     title: "a declared budget that says 3 GB for celery-worker, with the compose file unchanged",
     stage: "launch",
-    tamper: (run) => tamperRecord(run, "app", (record) => (record.services.find((s) => s.name === "celery-worker")!.memoryLimitMb = 3072)),
+    tamper: (run) =>
+      tamperRecord(
+        run,
+        "app",
+        (record) => (record.services.find((s) => s.name === "celery-worker")!.memoryLimitMb = 3072),
+      ),
     at: { server: "app", file: COMPOSE, needle: "mem_limit: 512m", after: "  celery-worker:" },
   },
   {
@@ -191,17 +214,33 @@ export const POLICY_CASES: PolicyCase[] = [
     title: "an app secret whose name no shape catches, written into the compose file",
     stage: "growth",
     stackSecrets: true,
-    tamper: (run) => tamperFile(run, "app", COMPOSE, (c) => c.replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${appSecret("STRIPE_KEY")}`)),
+    tamper: (run) =>
+      tamperFile(run, "app", COMPOSE, (c) =>
+        c.replace("STRIPE_KEY: ${STRIPE_KEY}", `STRIPE_KEY: ${appSecret("STRIPE_KEY")}`),
+      ),
   },
   {
     policy: "server-enforce-release-fit",
     title: "a launch release that starts the second API container without stopping the workers first",
     stage: "launch",
-    tamper: (run) => tamperFile(run, "app", RELEASE_SH, (c) => c.replace("STOPPED_FIRST='celery-worker celery-beat'", "STOPPED_FIRST=''")),
+    tamper: (run) =>
+      tamperFile(run, "app", RELEASE_SH, (c) =>
+        c.replace("STOPPED_FIRST='celery-worker celery-beat'", "STOPPED_FIRST=''"),
+      ),
     at: { server: "app", file: COMPOSE, needle: "mem_limit:", after: "  api:" },
   },
-  { policy: "stage-enforce-monthly-budget", title: "scale on a 20 EUR budget", stage: "scale", config: { monthlyBudgetEur: 20 } },
-  { policy: "stage-enforce-load-fit", title: "growth serving 12 clients and 150 stores", stage: "growth", config: { clients: 12, stores: 150 } },
+  {
+    policy: "stage-enforce-monthly-budget",
+    title: "scale on a 20 EUR budget",
+    stage: "scale",
+    config: { monthlyBudgetEur: 20 },
+  },
+  {
+    policy: "stage-enforce-load-fit",
+    title: "growth serving 12 clients and 150 stores",
+    stage: "growth",
+    config: { clients: 12, stores: 150 },
+  },
 ];
 
 /** The program's run for a case, tampered. */
@@ -213,6 +252,8 @@ export async function runCase(c: PolicyCase): Promise<MockRun> {
 
 /** The stack config a case's preview hands the pack (PULUMI_CONFIG). */
 export function caseConfig(c: PolicyCase): Record<string, string> {
-  const plain = Object.fromEntries(Object.entries({ stage: c.stage, ...c.config }).map(([k, v]) => [`orion:${k}`, String(v)]));
+  const plain = Object.fromEntries(
+    Object.entries({ stage: c.stage, ...c.config }).map(([k, v]) => [`orion:${k}`, String(v)]),
+  );
   return c.stackSecrets ? { ...plain, ...OFFLINE_SECRETS } : plain;
 }

@@ -34,7 +34,10 @@ const LEVELS: Record<number, EnforcementLevel> = {
 /** Policy config as `pulumi preview --policy-pack-config` takes it: policy name -> level and properties. */
 export type PolicyConfig = Record<string, { enforcementLevel?: EnforcementLevel; [property: string]: unknown }>;
 
-function call<Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+function call<Req, Res>(
+  method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
   return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
@@ -58,7 +61,10 @@ export class PolicyPackProcess {
     private readonly client: AnalyzerClient,
   ) {}
 
-  static async start(packDir = POLICY_PACK_DIR, env: { project?: string; stack?: string; config?: Record<string, string> } = {}): Promise<PolicyPackProcess> {
+  static async start(
+    packDir = POLICY_PACK_DIR,
+    env: { project?: string; stack?: string; config?: Record<string, string> } = {},
+  ): Promise<PolicyPackProcess> {
     if (packDir === POLICY_PACK_DIR) ensurePackBuilt();
     const runner = join(dirname(require.resolve("@pulumi/pulumi/package.json")), "cmd", "run-policy-pack");
     const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
@@ -77,24 +83,43 @@ export class PolicyPackProcess {
     const port = await new Promise<number>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout });
       lines.once("line", (line) => resolve(Number(line.trim())));
-      child.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving: ${stderr.trim()}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`the policy pack exited with ${code} before serving: ${stderr.trim()}`)),
+      );
     });
     if (!Number.isInteger(port) || port <= 0) throw new Error(`the policy pack printed no port: ${stderr.trim()}`);
     return new PolicyPackProcess(child, new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   }
 
-  async info(): Promise<{ name: string; version: string; policies: { name: string; enforcementLevel: EnforcementLevel }[] }> {
+  async info(): Promise<{
+    name: string;
+    version: string;
+    policies: { name: string; enforcementLevel: EnforcementLevel }[];
+  }> {
     const info = await call<Empty, analyzer.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
-    return { name: info.getName(), version: info.getVersion(), policies: info.getPoliciesList().map((p) => ({ name: p.getName(), enforcementLevel: LEVELS[p.getEnforcementlevel()] })) };
+    return {
+      name: info.getName(),
+      version: info.getVersion(),
+      policies: info
+        .getPoliciesList()
+        .map((p) => ({ name: p.getName(), enforcementLevel: LEVELS[p.getEnforcementlevel()] })),
+    };
   }
 
   async configure(config: PolicyConfig): Promise<void> {
     const req = new analyzer.ConfigureAnalyzerRequest();
-    const levels: Record<EnforcementLevel, analyzer.EnforcementLevel> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+    const levels: Record<EnforcementLevel, analyzer.EnforcementLevel> = {
+      advisory: 0,
+      mandatory: 1,
+      disabled: 2,
+      remediate: 3,
+    };
     // The CLI sends each policy's own level when the config file gives none (0 on the wire would read as advisory).
     const defaults = Object.fromEntries((await this.info()).policies.map((p) => [p.name, p.enforcementLevel]));
     for (const [policy, { enforcementLevel, ...properties }] of Object.entries(config)) {
-      const entry = new analyzer.PolicyConfig().setProperties(Struct.fromJavaScript(properties as Record<string, never>));
+      const entry = new analyzer.PolicyConfig().setProperties(
+        Struct.fromJavaScript(properties as Record<string, never>),
+      );
       const level = enforcementLevel ?? defaults[policy];
       if (level) entry.setEnforcementlevel(levels[level]);
       req.getPolicyconfigMap().set(policy, entry);
@@ -119,7 +144,12 @@ export class PolicyPackProcess {
       }
     };
     for (const r of resources) {
-      const req = new analyzer.AnalyzeRequest().setType(r.type).setUrn(r.urn).setName(r.name).setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>)).setOptions(options(r));
+      const req = new analyzer.AnalyzeRequest()
+        .setType(r.type)
+        .setUrn(r.urn)
+        .setName(r.name)
+        .setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>))
+        .setOptions(options(r));
       collect(await call(this.client.analyze.bind(this.client), req), r.urn);
     }
     const stack = new analyzer.AnalyzeStackRequest().setResourcesList(
@@ -132,7 +162,8 @@ export class PolicyPackProcess {
           .setOptions(options(r))
           .setParent(r.parent)
           .setDependenciesList(r.dependencies);
-        for (const [key, urns] of Object.entries(r.propertyDependencies)) resource.getPropertydependenciesMap().set(key, new analyzer.AnalyzerPropertyDependencies().setUrnsList(urns));
+        for (const [key, urns] of Object.entries(r.propertyDependencies))
+          resource.getPropertydependenciesMap().set(key, new analyzer.AnalyzerPropertyDependencies().setUrnsList(urns));
         return resource;
       }),
     );
@@ -153,12 +184,18 @@ export class PolicyPackProcess {
 /** Diagnostics the way `pulumi preview` prints them under "Policies:". */
 export function formatDiagnostics(diagnostics: PolicyDiagnostic[], pack: { name: string; version: string }): string {
   const mandatory = diagnostics.some((d) => d.enforcementLevel === "mandatory");
-  const lines = ["Policies:", `    ${mandatory ? "❌" : diagnostics.length > 0 ? "⚠️ " : "✅"} ${pack.name}@v${pack.version} (local: policies)`];
+  const lines = [
+    "Policies:",
+    `    ${mandatory ? "❌" : diagnostics.length > 0 ? "⚠️ " : "✅"} ${pack.name}@v${pack.version} (local: policies)`,
+  ];
   for (const d of diagnostics) {
     // As the CLI shows it: the resource's type and name; stack-wide findings name no resource.
     const where = d.urn ? `  (${d.urn.split("::")[2]?.split("$").pop()}: ${d.urn.split("::").pop()})` : "";
     // The pack puts the policy's description on the message's first line, as the CLI shows it.
-    lines.push(`        - [${d.enforcementLevel}]  ${d.policyName}${where}`, ...d.message.split("\n").map((line) => `          ${line}`));
+    lines.push(
+      `        - [${d.enforcementLevel}]  ${d.policyName}${where}`,
+      ...d.message.split("\n").map((line) => `          ${line}`),
+    );
   }
   return lines.join("\n");
 }
@@ -185,7 +222,11 @@ export async function checkPolicies(
     const info = await pack.info();
     if (options.config && Object.keys(options.config).length > 0) await pack.configure(options.config);
     const diagnostics = await pack.analyze(recorded);
-    return { diagnostics, report: formatDiagnostics(diagnostics, info), blocked: diagnostics.some((d) => d.enforcementLevel === "mandatory") };
+    return {
+      diagnostics,
+      report: formatDiagnostics(diagnostics, info),
+      blocked: diagnostics.some((d) => d.enforcementLevel === "mandatory"),
+    };
   } finally {
     await pack.stop();
   }

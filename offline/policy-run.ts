@@ -6,7 +6,9 @@ import { unwrap } from "./wire";
 
 /** Defaults from a policy's configSchema, with overrides, as the pack hands them to getConfig. */
 function configOf(policy: OrionPolicy, overrides: Record<string, unknown>) {
-  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]));
+  const defaults = Object.fromEntries(
+    Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]),
+  );
   return { ...defaults, ...overrides };
 }
 
@@ -15,13 +17,22 @@ const notApplicable = (reason?: string): never => {
 };
 
 /** Validation args built by hand, as pulumi/compliance-policies tests do; props are what the pack sees (secrets decrypted). */
-function resourceArgs(r: RecordedResource, config: Record<string, unknown>, policy: OrionPolicy): ResourceValidationArgs {
+function resourceArgs(
+  r: RecordedResource,
+  config: Record<string, unknown>,
+  policy: OrionPolicy,
+): ResourceValidationArgs {
   return {
     type: r.type,
     name: r.name,
     urn: r.urn,
     props: unwrap(r.inputs) as Record<string, unknown>,
-    opts: { protect: r.protect, ignoreChanges: r.ignoreChanges, aliases: [], additionalSecretOutputs: [] } as unknown as ResourceValidationArgs["opts"],
+    opts: {
+      protect: r.protect,
+      ignoreChanges: r.ignoreChanges,
+      aliases: [],
+      additionalSecretOutputs: [],
+    } as unknown as ResourceValidationArgs["opts"],
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -46,29 +57,48 @@ export function policyResources(run: Pick<MockRun, "resources">): PolicyResource
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   run.resources.forEach((r, i) => {
     resources[i].dependencies = r.dependencies.flatMap((u) => byUrn.get(u) ?? []);
-    resources[i].propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.flatMap((u) => byUrn.get(u) ?? [])]));
+    resources[i].propertyDependencies = Object.fromEntries(
+      Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.flatMap((u) => byUrn.get(u) ?? [])]),
+    );
   });
   return resources;
 }
 
 /** Messages one policy reports for a run, called in this process (the pack process is tested in pack.test.ts). */
-export function violations(policy: OrionPolicy, run: Pick<MockRun, "resources">, config: Record<string, unknown> = {}): string[] {
+export function violations(
+  policy: OrionPolicy,
+  run: Pick<MockRun, "resources">,
+  config: Record<string, unknown> = {},
+): string[] {
   const messages: string[] = [];
   if ("validateStack" in policy) {
-    const args: StackValidationArgs = { resources: policyResources(run), stackTags: new Map(), getConfig: <T extends object>() => configOf(policy, config) as T, notApplicable };
+    const args: StackValidationArgs = {
+      resources: policyResources(run),
+      stackTags: new Map(),
+      getConfig: <T extends object>() => configOf(policy, config) as T,
+      notApplicable,
+    };
     void policy.validateStack(args, (message) => messages.push(message));
     return messages;
   }
   const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
-  for (const r of run.resources) for (const validate of validations) void validate(resourceArgs(r, config, policy), (message) => messages.push(message));
+  for (const r of run.resources)
+    for (const validate of validations)
+      void validate(resourceArgs(r, config, policy), (message) => messages.push(message));
   return messages;
 }
 
 /** Every policy's messages, as `policy: message`. */
-export const allViolations = (run: Pick<MockRun, "resources">) => POLICIES.flatMap((p) => violations(p, run).map((m) => `${p.name}: ${m}`));
+export const allViolations = (run: Pick<MockRun, "resources">) =>
+  POLICIES.flatMap((p) => violations(p, run).map((m) => `${p.name}: ${m}`));
 
 /** A copy of a run with one resource changed: what a tampered program would register. */
-export function tamper(run: MockRun, name: string, change: (inputs: Record<string, unknown>, resource: RecordedResource) => void, type?: string): MockRun {
+export function tamper(
+  run: MockRun,
+  name: string,
+  change: (inputs: Record<string, unknown>, resource: RecordedResource) => void,
+  type?: string,
+): MockRun {
   const copy = JSON.parse(JSON.stringify(run)) as MockRun;
   const target = copy.resources.find((r) => r.name === name && r.custom && (type === undefined || r.type === type));
   if (!target) throw new Error(`no resource ${name}`);
@@ -76,7 +106,11 @@ export function tamper(run: MockRun, name: string, change: (inputs: Record<strin
   return copy;
 }
 
-const HEREDOC = (path: string) => new RegExp(`(^cat > '${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}' <<'ORION_FILE_EOF'\\n)([\\s\\S]*?)(^ORION_FILE_EOF$)`, "m");
+const HEREDOC = (path: string) =>
+  new RegExp(
+    `(^cat > '${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}' <<'ORION_FILE_EOF'\\n)([\\s\\S]*?)(^ORION_FILE_EOF$)`,
+    "m",
+  );
 
 /** A file as a server's deploy writes it. */
 export function deployedFile(run: MockRun, server: string, path: string): string {
@@ -101,13 +135,17 @@ export function editService(service: string, key: string, value: string | ((old:
   return (compose: string): string => {
     const pattern = new RegExp(`(\\n  ${service}:\\n(?:    .*\\n)*?[ ]{4,}${key}: )(.*)`);
     if (!pattern.test(compose)) throw new Error(`no ${key} under ${service}`);
-    return compose.replace(pattern, (_, head: string, old: string) => `${head}${typeof value === "function" ? value(old) : value}`);
+    return compose.replace(
+      pattern,
+      (_, head: string, old: string) => `${head}${typeof value === "function" ? value(old) : value}`,
+    );
   };
 }
 
 /** Adds lines to a service's block in a compose file. */
 export function addToService(service: string, lines: string) {
-  return (compose: string): string => compose.replace(new RegExp(`(\\n  ${service}:\\n)`), `$1${lines.replace(/\n?$/, "\n")}`);
+  return (compose: string): string =>
+    compose.replace(new RegExp(`(\\n  ${service}:\\n)`), `$1${lines.replace(/\n?$/, "\n")}`);
 }
 
 /** The 1-based line of the first line containing `needle`, after the first line containing `after`. */
@@ -122,6 +160,10 @@ export function lineOf(content: string, needle: string, after?: string): number 
 type BudgetService = { name: string; memoryLimitMb: number; replicas: number; [k: string]: unknown };
 
 /** Changes one service in a server's declared budget (the deploy command's first trigger) and nothing else. */
-export function tamperRecord(run: MockRun, server: string, change: (record: { serverType: string; services: BudgetService[]; [k: string]: unknown }) => void): MockRun {
+export function tamperRecord(
+  run: MockRun,
+  server: string,
+  change: (record: { serverType: string; services: BudgetService[]; [k: string]: unknown }) => void,
+): MockRun {
   return tamper(run, `${server}-deploy`, (inputs) => change((inputs.triggers as never[])[0]));
 }

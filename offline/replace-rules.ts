@@ -77,7 +77,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
       serverId: `${HCLOUD}volume/resource_attachment.go:36-40 (ForceNew)`,
     },
     impact: "harmless",
-    replacement: "the volume is detached, then attached to the new server (the program deletes first); its data stays on it",
+    replacement:
+      "the volume is detached, then attached to the new server (the program deletes first); its data stays on it",
   },
   "hcloud:index/network:Network": {
     replaceOn: { ipRange: `${HCLOUD}network/resource.go:37-40 (ForceNew)` },
@@ -104,12 +105,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "hcloud:index/placementGroup:PlacementGroup": {
     replaceOn: {},
     impact: "harmless",
-    replacement: "never replaced: name and labels change in place; `spread` is the only type (placementgroup/resource.go:50-62, 119-165)",
+    replacement:
+      "never replaced: name and labels change in place; `spread` is the only type (placementgroup/resource.go:50-62, 119-165)",
   },
   "hcloud:index/sshKey:SshKey": {
     replaceOn: { publicKey: `${HCLOUD}sshkey/resource.go:68-74 (RequiresReplace)` },
     impact: "harmless",
-    replacement: "a new key is created before the old one is deleted; its name changes with the key, so Hetzner accepts both for that moment; servers keep the keys they have",
+    replacement:
+      "a new key is created before the old one is deleted; its name changes with the key, so Hetzner accepts both for that moment; servers keep the keys they have",
   },
   "hcloud:index/loadBalancer:LoadBalancer": {
     replaceOn: {
@@ -146,7 +149,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
       ip: `${HCLOUD}loadbalancer/resource_target.go:69-74 (ForceNew)`,
     },
     impact: "harmless",
-    replacement: "the target is removed and added again; the load balancer sends it traffic once its health check passes",
+    replacement:
+      "the target is removed and added again; the load balancer sends it traffic once its health check passes",
   },
   "hcloud:index/managedCertificate:ManagedCertificate": {
     replaceOn: { domainNames: `${HCLOUD}certificate/resource.go:147-150 (ForceNew, ManagedResource)` },
@@ -157,7 +161,9 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     replaceOn: { triggers: "pulumi-command v1.2.1 provider/pkg/provider/common/inputs.go:9-10 (replaceOnChanges)" },
     impact: "harmless",
     replacement: "the command runs again; a deploy recreates only the containers whose settings changed",
-    inPlace: { create: "runs `create` again (no `update` given; provider/pkg/provider/remote/commandController.go:62-83)" },
+    inPlace: {
+      create: "runs `create` again (no `update` given; provider/pkg/provider/remote/commandController.go:62-83)",
+    },
   },
   "pulumi:pulumi:StackReference": {
     replaceOn: {},
@@ -167,8 +173,16 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
 };
 
 /** Fields of `type` whose change, from `before` to `after`, replaces the resource; ignored fields never do. */
-export function replacingFields(type: string, before: Record<string, unknown>, after: Record<string, unknown>, ignoreChanges: string[] = []): string[] {
+export function replacingFields(
+  type: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  ignoreChanges: string[] = [],
+): string[] {
   const rule = REPLACE_RULES[type];
-  if (!rule) throw new Error(`no replace rule for ${type}; add one to offline/replace-rules.ts from the provider's source`);
-  return Object.keys(rule.replaceOn).filter((f) => !ignoreChanges.includes(f) && JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  if (!rule)
+    throw new Error(`no replace rule for ${type}; add one to offline/replace-rules.ts from the provider's source`);
+  return Object.keys(rule.replaceOn).filter(
+    (f) => !ignoreChanges.includes(f) && JSON.stringify(before[f]) !== JSON.stringify(after[f]),
+  );
 }

@@ -55,13 +55,22 @@ export function compare(from: StageName, a: MockRun, to: StageName, b: MockRun):
     const rb = inB.get(ra.urn);
     if (!rb) continue;
     const fields = replacingFields(ra.type, ra.inputs, rb.inputs, rb.ignoreChanges);
-    if (fields.length > 0) replaced.push({ name: ra.name, type: ra.type, fields, impact: REPLACE_RULES[ra.type].impact, replacement: REPLACE_RULES[ra.type].replacement });
+    if (fields.length > 0)
+      replaced.push({
+        name: ra.name,
+        type: ra.type,
+        fields,
+        impact: REPLACE_RULES[ra.type].impact,
+        replacement: REPLACE_RULES[ra.type].replacement,
+      });
   }
   const before = planOf(from);
   const after = planOf(to);
   const rescaled = after.servers.flatMap((s) => {
     const old = before.servers.find((x) => x.name === s.name);
-    return old && old.type !== s.type ? [{ server: s.name, from: old.type, to: s.type, diskGb: old.diskGb, typeDiskGb: s.disk.typeDiskGb }] : [];
+    return old && old.type !== s.type
+      ? [{ server: s.name, from: old.type, to: s.type, diskGb: old.diskGb, typeDiskGb: s.disk.typeDiskGb }]
+      : [];
   });
   const attachmentServer = (r: RecordedResource) => r.parent.split("::").pop()!;
   const volumesMoved = a.resources
@@ -76,7 +85,9 @@ export function compare(from: StageName, a: MockRun, to: StageName, b: MockRun):
     replacedHarmless: replaced.filter((r) => r.impact === "harmless"),
     statefulLost: a.resources.filter(lost).map((r) => ({ name: r.name, type: r.type })),
     rescaled,
-    stoppedBeforeRescale: b.resources.filter((r) => r.type === COMMAND && r.name.endsWith("-stop-for-rescale")).map((r) => r.name.replace(/-stop-for-rescale$/, "")),
+    stoppedBeforeRescale: b.resources
+      .filter((r) => r.type === COMMAND && r.name.endsWith("-stop-for-rescale"))
+      .map((r) => r.name.replace(/-stop-for-rescale$/, "")),
     refused: rescaled.flatMap((r) => {
       const reason = rescaleRefusal(r.diskGb, r.to);
       return reason ? [{ server: r.server, reason }] : [];
@@ -84,7 +95,14 @@ export function compare(from: StageName, a: MockRun, to: StageName, b: MockRun):
     volumesMoved,
     addedServers: servers(b).filter((s) => !servers(a).includes(s)),
     removedServers: servers(a).filter((s) => !servers(b).includes(s)),
-    redeployed: b.resources.filter((r) => r.type === COMMAND && r.name.endsWith("-deploy") && JSON.stringify(inA.get(r.urn)?.inputs) !== JSON.stringify(r.inputs)).map((r) => r.name.replace(/-deploy$/, "")),
+    redeployed: b.resources
+      .filter(
+        (r) =>
+          r.type === COMMAND &&
+          r.name.endsWith("-deploy") &&
+          JSON.stringify(inA.get(r.urn)?.inputs) !== JSON.stringify(r.inputs),
+      )
+      .map((r) => r.name.replace(/-deploy$/, "")),
   };
 }
 
@@ -122,7 +140,19 @@ export function renderTransitionsDoc(transitions: Transition[]): string {
       "Harmless replacements (a deploy command that runs again, the pgdata attachment that moves) are listed too.",
     "",
   );
-  const rows = [["From", "To", "Safe", "Rescaled (stopped first, then powered off)", "Servers added", "Servers removed", "Replaced, stateful", "Replaced, harmless", "Stateful resources lost"]];
+  const rows = [
+    [
+      "From",
+      "To",
+      "Safe",
+      "Rescaled (stopped first, then powered off)",
+      "Servers added",
+      "Servers removed",
+      "Replaced, stateful",
+      "Replaced, harmless",
+      "Stateful resources lost",
+    ],
+  ];
   for (const t of transitions) {
     const safe = t.replacedStateful.length === 0 && t.statefulLost.length === 0 && t.refused.length === 0;
     rows.push([
@@ -144,11 +174,22 @@ export function renderTransitionsDoc(transitions: Transition[]): string {
       "move their data first, then lift the protection on purpose (`pulumi state unprotect`).",
     "",
   );
-  out.push("## Replace rules", "", "Inputs whose change replaces a resource, from the providers' sources; every other input changes in place.", "");
+  out.push(
+    "## Replace rules",
+    "",
+    "Inputs whose change replaces a resource, from the providers' sources; every other input changes in place.",
+    "",
+  );
   const rules = [["Resource", "Replaced when", "Replacement", "Impact", "Source"]];
   for (const [type, rule] of Object.entries(REPLACE_RULES)) {
     const fields = Object.keys(rule.replaceOn);
-    rules.push([`\`${type}\``, fields.length === 0 ? "never" : fields.map((f) => `\`${f}\``).join(", "), rule.replacement, rule.impact, fields.length === 0 ? "" : [...new Set(Object.values(rule.replaceOn))].join("; ")]);
+    rules.push([
+      `\`${type}\``,
+      fields.length === 0 ? "never" : fields.map((f) => `\`${f}\``).join(", "),
+      rule.replacement,
+      rule.impact,
+      fields.length === 0 ? "" : [...new Set(Object.values(rule.replaceOn))].join("; "),
+    ]);
   }
   out.push(markdownTable(rules), "");
   out.push("");
@@ -165,7 +206,10 @@ function steps(t: Transition): string[] {
     const phases = stopPhasesFor(server)
       .map((p, i) => `(${i + 1}) ${p.what}: ${p.services.join(", ")}, up to ${p.upToSeconds} s`)
       .join("; ");
-    const disk = r.diskGb === r.typeDiskGb ? `${r.diskGb} GB disk` : `disk kept at ${r.diskGb} GB (a new ${r.to.toUpperCase()} has ${r.typeDiskGb} GB)`;
+    const disk =
+      r.diskGb === r.typeDiskGb
+        ? `${r.diskGb} GB disk`
+        : `disk kept at ${r.diskGb} GB (a new ${r.to.toUpperCase()} has ${r.typeDiskGb} GB)`;
     out.push(
       `${r.server} is rescaled ${r.from.toUpperCase()} → ${r.to.toUpperCase()}, ${disk}. Before Hetzner touches it, \`${r.server}-stop-for-rescale\` stops its compose project: ${phases}; then \`sync\`. ` +
         `Hetzner powers it off, changes the type and starts it (about ${minutes(RESCALE_SECONDS)}); it boots (usually under a minute, up to ${minutes(BOOT_BUDGET_SECONDS)}); \`${r.server}-deploy\` starts every service and waits for the health checks. ` +
@@ -183,7 +227,10 @@ function steps(t: Transition): string[] {
       `${v.volume} moves from ${v.from} to ${v.to}: \`${v.from}-release-pgdata\` stops the old database (a checkpointing fast shutdown) and unmounts the volume; the attachment is replaced (detach from ${v.from}, attach to ${v.to}: tens of seconds at Hetzner); \`${v.to}-deploy\` mounts it and starts PostgreSQL on the same data. Database writes pause from the release until then: a few minutes.`,
     );
   }
-  if (out.length === 0) out.push("Only compose changes: `docker compose up -d --wait` recreates the containers whose settings changed; each is down for seconds.");
+  if (out.length === 0)
+    out.push(
+      "Only compose changes: `docker compose up -d --wait` recreates the containers whose settings changed; each is down for seconds.",
+    );
   return out;
 }
 
@@ -193,14 +240,24 @@ export function renderRunbook(transitions: Transition[]): string {
   for (const [from, to] of FORWARD_MOVES) {
     const t = transitions.find((x) => x.from === from && x.to === to)!;
     out.push(`#### ${from} → ${to}`, "");
-    out.push("```sh", `pulumi config set orion:stage ${to}`, "pulumi preview --diff --policy-pack policies", "pulumi up", "```", "");
+    out.push(
+      "```sh",
+      `pulumi config set orion:stage ${to}`,
+      "pulumi preview --diff --policy-pack policies",
+      "pulumi up",
+      "```",
+      "",
+    );
     out.push("What happens, in order:", "");
     steps(t).forEach((s, i) => out.push(`${i + 1}. ${s}`));
     out.push("");
     out.push(`- Compose projects redeployed: ${list(t.redeployed)}.`);
     out.push(`- Replaced, harmless: ${list(t.replacedHarmless.map((r) => `${r.name} (${r.replacement})`))}.`);
-    out.push(`- Replaced, stateful: ${list(t.replacedStateful.map((r) => `${r.name} (${r.fields.join(", ")})`))}. Deleted: ${list(t.statefulLost.map((r) => r.name))}.`);
-    if (t.refused.length > 0) out.push(`- Refused by Hetzner: ${t.refused.map((r) => `${r.server}: ${r.reason}`).join("; ")}.`);
+    out.push(
+      `- Replaced, stateful: ${list(t.replacedStateful.map((r) => `${r.name} (${r.fields.join(", ")})`))}. Deleted: ${list(t.statefulLost.map((r) => r.name))}.`,
+    );
+    if (t.refused.length > 0)
+      out.push(`- Refused by Hetzner: ${t.refused.map((r) => `${r.server}: ${r.reason}`).join("; ")}.`);
     const watched = [...new Set([...t.addedServers, ...t.rescaled.map((r) => r.server)])];
     out.push(
       `- Check afterwards: \`pulumi stack output servers\`; on each server \`docker compose -p orion ps\` shows every service healthy; ` +

@@ -6,7 +6,9 @@ import { POLICIES } from "./rules";
 if (__filename.endsWith(".js")) {
   const stale = staleSources();
   if (stale.length > 0) {
-    console.error(`the policy pack was built before ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ` and ${stale.length - 3} more` : ""} changed; run \`npm run build --workspace policies\` (npm ci runs it)`);
+    console.error(
+      `the policy pack was built before ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ` and ${stale.length - 3} more` : ""} changed; run \`npm run build --workspace policies\` (npm ci runs it)`,
+    );
     process.exit(1);
   }
 }

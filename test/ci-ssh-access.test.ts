@@ -40,7 +40,8 @@ class FakeHetzner {
       };
       if (url.pathname === "/ip") return res.end("203.0.113.77\n");
       this.calls.push(`${req.method} ${url.pathname}`);
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { error: { code: "unauthorized", message: "unable to authenticate" } });
+      if (req.headers.authorization !== `Bearer ${TOKEN}`)
+        return send(401, { error: { code: "unauthorized", message: "unable to authenticate" } });
       const action = (command: string) => {
         const id = this.nextId++;
         this.actions.set(id, 0);
@@ -53,24 +54,35 @@ class FakeHetzner {
       }
       if (req.method === "POST" && url.pathname === "/firewalls") {
         const input = JSON.parse(body);
-        const firewall: Firewall = { id: this.nextId++, name: input.name, labels: input.labels, rules: input.rules, applied_to: input.apply_to };
+        const firewall: Firewall = {
+          id: this.nextId++,
+          name: input.name,
+          labels: input.labels,
+          rules: input.rules,
+          applied_to: input.apply_to,
+        };
         this.firewalls.push(firewall);
         return send(201, { firewall, actions: [action("apply_firewall")] });
       }
       if (req.method === "GET" && (m = /^\/actions\/(\d+)$/.exec(url.pathname))) {
         const polls = (this.actions.get(Number(m[1])) ?? 0) + 1;
         this.actions.set(Number(m[1]), polls);
-        return send(200, { action: { id: Number(m[1]), command: "apply_firewall", status: polls >= 2 ? "success" : "running" } });
+        return send(200, {
+          action: { id: Number(m[1]), command: "apply_firewall", status: polls >= 2 ? "success" : "running" },
+        });
       }
       if (req.method === "POST" && (m = /^\/firewalls\/(\d+)\/actions\/remove_from_resources$/.exec(url.pathname))) {
         const firewall = this.firewalls.find((f) => f.id === Number(m![1]))!;
         const remove = JSON.parse(body).remove_from as Firewall["applied_to"];
-        firewall.applied_to = firewall.applied_to.filter((a) => !remove.some((r) => r.label_selector?.selector === a.label_selector?.selector));
+        firewall.applied_to = firewall.applied_to.filter(
+          (a) => !remove.some((r) => r.label_selector?.selector === a.label_selector?.selector),
+        );
         return send(201, { actions: [action("remove_firewall")] });
       }
       if (req.method === "DELETE" && (m = /^\/firewalls\/(\d+)$/.exec(url.pathname))) {
         const firewall = this.firewalls.find((f) => f.id === Number(m![1]))!;
-        if (firewall.applied_to.length > 0) return send(409, { error: { code: "resource_in_use", message: "firewall still applied" } });
+        if (firewall.applied_to.length > 0)
+          return send(409, { error: { code: "resource_in_use", message: "firewall still applied" } });
         this.firewalls = this.firewalls.filter((f) => f !== firewall);
         return send(204);
       }
@@ -97,7 +109,16 @@ describe("CI's SSH access for one deploy, against a Hetzner API on 127.0.0.1", (
       execFile(
         process.execPath,
         [SCRIPT, ...args],
-        { env: { PATH: process.env.PATH, HCLOUD_TOKEN: token, HCLOUD_ENDPOINT: hetzner.base, ORION_IP_ECHO_URLS: `${hetzner.base}/ip`, GITHUB_RUN_ID: "4242" }, timeout: 60_000 },
+        {
+          env: {
+            PATH: process.env.PATH,
+            HCLOUD_TOKEN: token,
+            HCLOUD_ENDPOINT: hetzner.base,
+            ORION_IP_ECHO_URLS: `${hetzner.base}/ip`,
+            GITHUB_RUN_ID: "4242",
+          },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       ),
     );
@@ -111,7 +132,15 @@ describe("CI's SSH access for one deploy, against a Hetzner API on 127.0.0.1", (
         id: expect.any(Number),
         name: "orion-prod-ci-4242",
         labels: { "orion-ci-for": "orion-prod" },
-        rules: [{ direction: "in", protocol: "tcp", port: "22", source_ips: ["203.0.113.77/32"], description: "SSH from the CI runner for one deploy" }],
+        rules: [
+          {
+            direction: "in",
+            protocol: "tcp",
+            port: "22",
+            source_ips: ["203.0.113.77/32"],
+            description: "SSH from the CI runner for one deploy",
+          },
+        ],
         applied_to: [{ type: "label_selector", label_selector: { selector: "orion-stack=orion-prod" } }],
       },
     ]);
@@ -124,7 +153,12 @@ describe("CI's SSH access for one deploy, against a Hetzner API on 127.0.0.1", (
     expect(run.code).toBe(0);
     expect(hetzner.firewalls).toEqual([]);
     const tail = hetzner.calls.slice(-4).map((c) => c.replace(/\d+/g, "N"));
-    expect(tail).toEqual(["POST /firewalls/N/actions/remove_from_resources", "GET /actions/N", "GET /actions/N", "DELETE /firewalls/N"]);
+    expect(tail).toEqual([
+      "POST /firewalls/N/actions/remove_from_resources",
+      "GET /actions/N",
+      "GET /actions/N",
+      "DELETE /firewalls/N",
+    ]);
   });
 
   it("removes what a cancelled run left before opening, and never touches another stack's", async () => {

@@ -18,7 +18,12 @@ describe("Pulumi.yaml", () => {
     expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
   });
   it("declares the same defaults as the config schema, so `pulumi up` and `npm run plan` agree", () => {
-    const declared = Object.fromEntries(Object.entries<Record<string, unknown>>(project.config).map(([k, v]) => [k, "default" in v ? v.default : v.value]));
+    const declared = Object.fromEntries(
+      Object.entries<Record<string, unknown>>(project.config).map(([k, v]) => [
+        k,
+        "default" in v ? v.default : v.value,
+      ]),
+    );
     const fromYaml = parseConfig(declared);
     const fromSchema = parseConfig({});
     expect(fromYaml).toEqual(fromSchema);
@@ -26,7 +31,12 @@ describe("Pulumi.yaml", () => {
 
   it("gives every typed key a default and a description", () => {
     for (const [key, entry] of Object.entries<Record<string, unknown>>(project.config)) {
-      if ("type" in entry) expect({ key, hasDefault: "default" in entry, hasDescription: typeof entry.description === "string" }).toEqual({ key, hasDefault: true, hasDescription: true });
+      if ("type" in entry)
+        expect({ key, hasDefault: "default" in entry, hasDescription: typeof entry.description === "string" }).toEqual({
+          key,
+          hasDefault: true,
+          hasDescription: true,
+        });
       else expect({ key, value: entry.value }).toEqual({ key, value: {} });
     }
   });

@@ -14,8 +14,24 @@ const GITHUB_WIDTH_PX = 880;
 
 /** Renders every Mermaid block of a Markdown file in one browser start; returns the SVGs in order. */
 function renderMermaid(markdown: string): { status: number; output: string; svgs: string[] } {
-  const dir = writeTree({ "doc.md": markdown, "puppeteer.json": JSON.stringify({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] }) });
-  const { status, output } = run(MMDC, ["-p", join(dir, "puppeteer.json"), "-i", join(dir, "doc.md"), "-o", join(dir, "out.md"), "-e", "svg", "-q"]);
+  const dir = writeTree({
+    "doc.md": markdown,
+    "puppeteer.json": JSON.stringify({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    }),
+  });
+  const { status, output } = run(MMDC, [
+    "-p",
+    join(dir, "puppeteer.json"),
+    "-i",
+    join(dir, "doc.md"),
+    "-o",
+    join(dir, "out.md"),
+    "-e",
+    "svg",
+    "-q",
+  ]);
   const svgs = readdirSync(dir)
     .filter((f) => /^out-\d+\.svg$/.test(f))
     .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
@@ -35,19 +51,25 @@ describe("the topology diagrams in docs/topology.md", () => {
   }, 300_000);
 
   it("render in Chromium with mermaid-cli, one picture per stage", () => {
-    expect({ status: rendered.status, output: rendered.status === 0 ? "" : rendered.output }).toEqual({ status: 0, output: "" });
+    expect({ status: rendered.status, output: rendered.status === 0 ? "" : rendered.output }).toEqual({
+      status: 0,
+      output: "",
+    });
     expect(rendered.svgs).toHaveLength(plans.length);
     for (const svg of rendered.svgs) expect(svg).toMatch(/^<svg /);
   });
 
-  it.each(plans.map((p, i) => [p.stage, i] as const))("%s fits GitHub's column without being scaled down", (stage, i) => {
-    const width = naturalWidth(rendered.svgs[i]);
-    process.stdout.write(`topology ${stage}: ${Math.round(width)} px wide\n`);
-    expect(width).toBeLessThanOrEqual(GITHUB_WIDTH_PX);
-  });
+  it.each(plans.map((p, i) => [p.stage, i] as const))(
+    "%s fits GitHub's column without being scaled down",
+    (stage, i) => {
+      const width = naturalWidth(rendered.svgs[i]);
+      process.stdout.write(`topology ${stage}: ${Math.round(width)} px wide\n`);
+      expect(width).toBeLessThanOrEqual(GITHUB_WIDTH_PX);
+    },
+  );
 
   it("a syntax error fails the render, so the build fails with it", () => {
-    const broken = renderMermaid("```mermaid\nflowchart TB\n  a[\"unclosed --> b\n```\n");
+    const broken = renderMermaid('```mermaid\nflowchart TB\n  a["unclosed --> b\n```\n');
     expect(broken.status).not.toBe(0);
   }, 300_000);
 });
@@ -62,7 +84,10 @@ describe("the README's diagrams", () => {
 
   it("render in Chromium with mermaid-cli, the architecture's among them, each within GitHub's column", () => {
     expect(blocks.some((b) => b.includes("model/deploy-order.ts"))).toBe(true);
-    expect({ status: rendered.status, output: rendered.status === 0 ? "" : rendered.output }).toEqual({ status: 0, output: "" });
+    expect({ status: rendered.status, output: rendered.status === 0 ? "" : rendered.output }).toEqual({
+      status: 0,
+      output: "",
+    });
     expect(rendered.svgs).toHaveLength(blocks.length);
     for (const [i, svg] of rendered.svgs.entries()) {
       process.stdout.write(`README diagram ${i + 1}: ${Math.round(naturalWidth(svg))} px wide\n`);
@@ -83,7 +108,10 @@ describe.each(plans.map((p) => [p.stage, p] as const))("the %s topology", (_, pl
   it("lists every container of every server with its limit in the tables", () => {
     for (const server of plan.servers) {
       const table = doc.slice(doc.indexOf(`**${server.name}**`)).split("\n\n")[1];
-      for (const s of server.services) expect(table).toMatch(new RegExp(`^\\| ${s.name} +\\| +${formatMb(s.memoryLimitMb)} \\| +${s.replicas} \\|`, "m"));
+      for (const s of server.services)
+        expect(table).toMatch(
+          new RegExp(`^\\| ${s.name} +\\| +${formatMb(s.memoryLimitMb)} \\| +${s.replicas} \\|`, "m"),
+        );
     }
   });
 
@@ -101,7 +129,12 @@ describe.each(plans.map((p) => [p.stage, p] as const))("the %s topology", (_, pl
 describe("the enterprise picture", () => {
   const diagram = renderTopology(plans.find((p) => p.stage === "enterprise")!);
   it("draws one edge per kind of connection from the application servers, not one per server", () => {
-    expect(diagram.split("\n").filter((l) => l.startsWith("  app_servers -->")).map((l) => l.trim())).toEqual([
+    expect(
+      diagram
+        .split("\n")
+        .filter((l) => l.startsWith("  app_servers -->"))
+        .map((l) => l.trim()),
+    ).toEqual([
       'app_servers -->|"SQL via PgBouncer"| db',
       'app_servers -->|"reads"| db_replica_1',
       'app_servers -->|"broker"| redis',
@@ -111,4 +144,3 @@ describe("the enterprise picture", () => {
     expect(diagram).toContain("worker-1 … worker-2");
   });
 });
-

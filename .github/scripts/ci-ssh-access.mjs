@@ -12,7 +12,9 @@
 // hcloud CLI and the provider read it), ORION_RUNNER_IP (else asked of ORION_IP_ECHO_URLS),
 // GITHUB_RUN_ID (names the firewall).
 const API = (process.env.HCLOUD_ENDPOINT ?? "https://api.hetzner.cloud/v1").replace(/\/$/, "");
-const ECHO_URLS = (process.env.ORION_IP_ECHO_URLS ?? "https://api.ipify.org https://ipv4.icanhazip.com").split(/\s+/).filter(Boolean);
+const ECHO_URLS = (process.env.ORION_IP_ECHO_URLS ?? "https://api.ipify.org https://ipv4.icanhazip.com")
+  .split(/\s+/)
+  .filter(Boolean);
 const CI_LABEL = "orion-ci-for";
 
 function fail(message) {
@@ -23,7 +25,8 @@ function fail(message) {
 const [action, ...rest] = process.argv.slice(2);
 const prefixAt = rest.indexOf("--prefix");
 const prefix = prefixAt >= 0 ? rest[prefixAt + 1] : undefined;
-if (!["open", "close"].includes(action) || !prefix) fail("usage: ci-ssh-access.mjs open|close --prefix <orion:namePrefix of the stack>");
+if (!["open", "close"].includes(action) || !prefix)
+  fail("usage: ci-ssh-access.mjs open|close --prefix <orion:namePrefix of the stack>");
 if (!process.env.HCLOUD_TOKEN) fail("HCLOUD_TOKEN is not set");
 const selector = `orion-stack=${prefix}`;
 
@@ -70,7 +73,9 @@ async function close() {
   const { firewalls } = await api("GET", `/firewalls?label_selector=${encodeURIComponent(`${CI_LABEL}=${prefix}`)}`);
   for (const firewall of firewalls) {
     if (firewall.applied_to.length > 0) {
-      const { actions } = await api("POST", `/firewalls/${firewall.id}/actions/remove_from_resources`, { remove_from: [{ type: "label_selector", label_selector: { selector } }] });
+      const { actions } = await api("POST", `/firewalls/${firewall.id}/actions/remove_from_resources`, {
+        remove_from: [{ type: "label_selector", label_selector: { selector } }],
+      });
       await waitFor(actions);
     }
     await api("DELETE", `/firewalls/${firewall.id}`);
@@ -84,7 +89,15 @@ async function open() {
   const { firewall, actions } = await api("POST", "/firewalls", {
     name: `${prefix}-ci-${process.env.GITHUB_RUN_ID ?? Date.now()}`,
     labels: { [CI_LABEL]: prefix },
-    rules: [{ direction: "in", protocol: "tcp", port: "22", source_ips: [`${ip}/32`], description: "SSH from the CI runner for one deploy" }],
+    rules: [
+      {
+        direction: "in",
+        protocol: "tcp",
+        port: "22",
+        source_ips: [`${ip}/32`],
+        description: "SSH from the CI runner for one deploy",
+      },
+    ],
     apply_to: [{ type: "label_selector", label_selector: { selector } }],
   });
   await waitFor(actions);

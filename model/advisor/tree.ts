@@ -33,8 +33,14 @@ export interface Advice {
 
 /** A metric the walk needed but Prometheus does not have: names the exporter or job that should provide it. */
 export class MissingMetricError extends Error {
-  constructor(readonly question: string, readonly job: string, readonly query: string) {
-    super(`no data for "${question}": ${query} returned nothing; check that the ${job} job is scraped (Prometheus targets page) and up`);
+  constructor(
+    readonly question: string,
+    readonly job: string,
+    readonly query: string,
+  ) {
+    super(
+      `no data for "${question}": ${query} returned nothing; check that the ${job} job is scraped (Prometheus targets page) and up`,
+    );
     this.name = "MissingMetricError";
   }
 }
@@ -67,7 +73,11 @@ function tryPlan(raw: Raw, change: Change): Plan | undefined {
 }
 
 /** The first change that the model accepts (and that does what the leaf asks, where `helps` says), with its plan. */
-function firstFitting(raw: Raw, candidates: Change[], helps: (p: Plan) => boolean = () => true): { change: Change; plan: Plan } | undefined {
+function firstFitting(
+  raw: Raw,
+  candidates: Change[],
+  helps: (p: Plan) => boolean = () => true,
+): { change: Change; plan: Plan } | undefined {
   for (const change of candidates) {
     const p = tryPlan(raw, change);
     if (p && helps(p)) return { change, plan: p };
@@ -90,7 +100,9 @@ function serverOf(current: Plan, name: string) {
 function largerTypes(current: Plan, serverName: string): string[] {
   const server = serverOf(current, serverName);
   const spec = STAGES[current.stage].servers.find((s) => s.role === server.role)!;
-  return spec.allowedTypes.filter((t) => SERVER_TYPES[t].ramMb > server.ramMb).sort((a, b) => SERVER_TYPES[a].ramMb - SERVER_TYPES[b].ramMb);
+  return spec.allowedTypes
+    .filter((t) => SERVER_TYPES[t].ramMb > server.ramMb)
+    .sort((a, b) => SERVER_TYPES[a].ramMb - SERVER_TYPES[b].ramMb);
 }
 
 function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
@@ -100,22 +112,44 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
     case "upgrade-server": {
       const role = serverOf(current, worst).role;
       // A later stage may keep the server's type (early-growth and growth both run a CAX21): offer it with the larger types it allows too.
-      const laterTypes = (stage: StageName) => (STAGES[stage].servers.find((s) => s.role === role)?.allowedTypes.slice(1) ?? []).map((t) => ({ stage, [`serverTypes.${role}`]: t }));
-      return [...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })), ...next.flatMap((stage) => [{ stage }, ...laterTypes(stage)])];
+      const laterTypes = (stage: StageName) =>
+        (STAGES[stage].servers.find((s) => s.role === role)?.allowedTypes.slice(1) ?? []).map((t) => ({
+          stage,
+          [`serverTypes.${role}`]: t,
+        }));
+      return [
+        ...largerTypes(current, worst).map((t) => ({ [`serverTypes.${role}`]: t })),
+        ...next.flatMap((stage) => [{ stage }, ...laterTypes(stage)]),
+      ];
     }
     case "pgbouncer-or-pool": {
       if (!current.connections.viaPgBouncer) return [{ stage: "growth" }, ...next.map((stage) => ({ stage }))];
       // PgBouncer is in place and its pool is the guide's 20: give the database more room.
       const db = current.servers.find((s) => s.services.some((x) => x.name === "db"))!;
-      const enterpriseReplicas = current.stage === "enterprise" ? [{ dbReplicas: current.servers.filter((s) => s.role === "db-replica").length + 1 }] : [];
-      return [...(db.role === "app" ? next.map((stage) => ({ stage })) : largerTypes(current, db.name).map((t) => ({ [`serverTypes.${db.role}`]: t }))), ...enterpriseReplicas, ...next.map((stage) => ({ stage }))];
+      const enterpriseReplicas =
+        current.stage === "enterprise"
+          ? [{ dbReplicas: current.servers.filter((s) => s.role === "db-replica").length + 1 }]
+          : [];
+      return [
+        ...(db.role === "app"
+          ? next.map((stage) => ({ stage }))
+          : largerTypes(current, db.name).map((t) => ({ [`serverTypes.${db.role}`]: t }))),
+        ...enterpriseReplicas,
+        ...next.map((stage) => ({ stage })),
+      ];
     }
     case "workers-or-cpu": {
       const apiServer = current.servers.find((s) => s.services.some((x) => x.name === "api"))!;
       const workers = apiServer.services.find((x) => x.name === "api")!.api!.uvicornWorkers;
       const max = maxUvicornWorkers(SERVER_TYPES[apiServer.type]);
-      const more = [...new Set([Math.min(max, workers * 2), Math.min(max, workers + 1)])].filter((w) => w > workers).map((w) => ({ uvicornWorkers: w }));
-      return [...more, ...largerTypes(current, apiServer.name).map((t) => ({ [`serverTypes.${apiServer.role}`]: t })), ...next.map((stage) => ({ stage }))];
+      const more = [...new Set([Math.min(max, workers * 2), Math.min(max, workers + 1)])]
+        .filter((w) => w > workers)
+        .map((w) => ({ uvicornWorkers: w }));
+      return [
+        ...more,
+        ...largerTypes(current, apiServer.name).map((t) => ({ [`serverTypes.${apiServer.role}`]: t })),
+        ...next.map((stage) => ({ stage })),
+      ];
     }
     case "disk": {
       // The question reads `/`, the root disk; PostgreSQL's data is on the pgdata volume, so growing
@@ -123,11 +157,18 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
       // (model/disk.ts): a larger type in this stage, else the next stage that has one.
       const server = serverOf(current, worst);
       const grow = { [`keepDisk.${server.name}`]: "false" };
-      return [...largerTypes(current, worst).map((t) => ({ ...grow, [`serverTypes.${server.role}`]: t })), ...next.map((stage) => ({ ...grow, stage }))];
+      return [
+        ...largerTypes(current, worst).map((t) => ({ ...grow, [`serverTypes.${server.role}`]: t })),
+        ...next.map((stage) => ({ ...grow, stage })),
+      ];
     }
     case "celery-replicas": {
       const worker = current.servers.flatMap((s) => s.services).find((x) => x.name === "celery-worker")!;
-      return [{ "replicas.celery-worker": worker.replicas + 1 }, ...next.map((stage) => ({ stage, "replicas.celery-worker": worker.replicas + 1 })), ...next.map((stage) => ({ stage }))];
+      return [
+        { "replicas.celery-worker": worker.replicas + 1 },
+        ...next.map((stage) => ({ stage, "replicas.celery-worker": worker.replicas + 1 })),
+        ...next.map((stage) => ({ stage })),
+      ];
     }
     case "none":
       return [];
@@ -136,7 +177,10 @@ function candidatesFor(leaf: Leaf, current: Plan, over: string[]): Change[] {
 
 /** The answer to a full root file system: what to clean, and how the root disk grows, with its price. */
 function diskDetail(server: Plan["servers"][number], proposed: Plan | undefined): string {
-  const kept = server.diskGb < server.disk.typeDiskGb ? ` (kept from ${server.disk.createdAs.toUpperCase()} at creation; a new ${server.type.toUpperCase()} has ${server.disk.typeDiskGb} GB)` : "";
+  const kept =
+    server.diskGb < server.disk.typeDiskGb
+      ? ` (kept from ${server.disk.createdAs.toUpperCase()} at creation; a new ${server.type.toUpperCase()} has ${server.disk.typeDiskGb} GB)`
+      : "";
   const grown = proposed?.servers.find((s) => s.name === server.name);
   return (
     `Free space on ${server.name}'s root file system (/): docker system prune --all --filter until=168h, journalctl --vacuum-size=200M, old backups. ` +
@@ -216,7 +260,10 @@ export function advise(measurements: Measurements, raw: Raw, load?: { clients?: 
     load && (load.clients !== undefined || load.stores !== undefined)
       ? (() => {
           const called = stageForLoad(load.clients ?? 0, load.stores ?? 0);
-          const relation = STAGE_NAMES.indexOf(called.name) > STAGE_NAMES.indexOf(current.stage) ? `call for ${called.name}, beyond ${current.stage}` : `fit ${current.stage}`;
+          const relation =
+            STAGE_NAMES.indexOf(called.name) > STAGE_NAMES.indexOf(current.stage)
+              ? `call for ${called.name}, beyond ${current.stage}`
+              : `fit ${current.stage}`;
           return `the guide's timeline: ${load.clients ?? 0} clients and ${load.stores ?? 0} stores ${relation} (${called.name}: ${called.trigger || "the start"})`;
         })()
       : undefined;
@@ -227,7 +274,13 @@ export function advise(measurements: Measurements, raw: Raw, load?: { clients?: 
     action: GUIDE_ACTIONS[leaf],
     detail,
     commands,
-    cost: found ? { currentEur: current.cost.totalEur, proposedEur: found.plan.cost.totalEur, deltaEur: Math.round((found.plan.cost.totalEur - current.cost.totalEur) * 100) / 100 } : undefined,
+    cost: found
+      ? {
+          currentEur: current.cost.totalEur,
+          proposedEur: found.plan.cost.totalEur,
+          deltaEur: Math.round((found.plan.cost.totalEur - current.cost.totalEur) * 100) / 100,
+        }
+      : undefined,
     secondOpinion,
   };
 }

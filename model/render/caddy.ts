@@ -63,20 +63,48 @@ function reverseProxy(upstreams: string[], healthPath: string, trusted: string[]
 export function renderCaddyfile(plan: Plan, server: PlannedServer, published: Record<string, string[]>): string {
   const caddy = server.caddy;
   if (!caddy) throw new Error(`server ${server.name} runs no Caddy`);
-  const upstreams = caddy.upstreamServers.map((name) => apiAddress(server, plan.servers.find((s) => s.name === name)!, published));
+  const upstreams = caddy.upstreamServers.map((name) =>
+    apiAddress(
+      server,
+      plan.servers.find((s) => s.name === name)!,
+      published,
+    ),
+  );
   const { domain, issuer, acmeEmail } = plan.ingress;
   const global: CaddyDirective[] = [{ name: "admin", args: [CADDY_ADMIN] }];
   let site: CaddySite;
   if (caddy.mode === "behind-load-balancer") {
     // The load balancer terminated TLS and says so in X-Forwarded-Proto and X-Forwarded-For.
-    site = { addresses: [`http://:80`], directives: [{ name: "bind", args: [privateIp(server)] }, ...PRIVATE_PATHS, reverseProxy(upstreams, plan.app.healthPath, [`${LOAD_BALANCER_IP}/32`])] };
+    site = {
+      addresses: [`http://:80`],
+      directives: [
+        { name: "bind", args: [privateIp(server)] },
+        ...PRIVATE_PATHS,
+        reverseProxy(upstreams, plan.app.healthPath, [`${LOAD_BALANCER_IP}/32`]),
+      ],
+    };
   } else if (domain) {
     if (issuer === "letsencrypt" && acmeEmail) global.push({ name: "email", args: [acmeEmail] });
     // The container has no system trust store worth writing to; clients get the root from Caddy's data volume.
     if (issuer === "internal") global.push({ name: "skip_install_trust" });
-    site = { addresses: [domain], directives: [...PRIVATE_PATHS, reverseProxy(upstreams, plan.app.healthPath), ...(issuer === "internal" ? [{ name: "tls", args: ["internal"] }] : [])] };
+    site = {
+      addresses: [domain],
+      directives: [
+        ...PRIVATE_PATHS,
+        reverseProxy(upstreams, plan.app.healthPath),
+        ...(issuer === "internal" ? [{ name: "tls", args: ["internal"] }] : []),
+      ],
+    };
   } else {
-    site = { addresses: ["http://"], directives: [{ name: "respond", args: ["orion:domain is not set, so this server does not serve the API on the internet.", 503] }] };
+    site = {
+      addresses: ["http://"],
+      directives: [
+        {
+          name: "respond",
+          args: ["orion:domain is not set, so this server does not serve the API on the internet.", 503],
+        },
+      ],
+    };
   }
   return caddyfile(global, [site]);
 }
@@ -86,11 +114,22 @@ export function caddyComposeService(server: PlannedServer, image: string): Recor
   const caddy = server.caddy!;
   return {
     image,
-    volumes: [`./${CADDYFILE.split("/").slice(0, -1).join("/")}:${CADDY_CONFIG_DIR}:ro`, "caddy-data:/data", "caddy-config:/config"],
+    volumes: [
+      `./${CADDYFILE.split("/").slice(0, -1).join("/")}:${CADDY_CONFIG_DIR}:ro`,
+      "caddy-data:/data",
+      "caddy-config:/config",
+    ],
     network_mode: "host",
     command: ["caddy", "run", ...CADDY_CONFIG_ARGS],
     restart: "unless-stopped",
-    healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN}/config/`], interval: "30s", timeout: "5s", retries: 5, start_period: "30s", start_interval: START_INTERVAL },
+    healthcheck: {
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN}/config/`],
+      interval: "30s",
+      timeout: "5s",
+      retries: 5,
+      start_period: "30s",
+      start_interval: START_INTERVAL,
+    },
     logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } },
     mem_limit: formatComposeMemory(caddy.memoryLimitMb),
   };
@@ -104,7 +143,9 @@ export function caddyComposeService(server: PlannedServer, image: string): Recor
  */
 export function caddyDeploySteps(imageRef: string, project: string): { checks: string[]; afterUp: string[] } {
   return {
-    checks: [`docker run --rm --network none -v "$PWD/${CADDYFILE.split("/").slice(0, -1).join("/")}:${CADDY_CONFIG_DIR}:ro" ${imageRef} caddy validate ${CADDY_CONFIG_ARGS.join(" ")}`],
+    checks: [
+      `docker run --rm --network none -v "$PWD/${CADDYFILE.split("/").slice(0, -1).join("/")}:${CADDY_CONFIG_DIR}:ro" ${imageRef} caddy validate ${CADDY_CONFIG_ARGS.join(" ")}`,
+    ],
     afterUp: [`docker compose -p ${project} exec -T caddy caddy reload ${CADDY_CONFIG_ARGS.join(" ")}`],
   };
 }

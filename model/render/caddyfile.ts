@@ -32,7 +32,9 @@ function directive(d: CaddyDirective, depth: number): string[] {
 export function caddyfile(global: CaddyDirective[], sites: CaddySite[]): string {
   const blocks = [
     ...(global.length > 0 ? [["{", ...global.flatMap((d) => directive(d, 1)), "}"].join("\n")] : []),
-    ...sites.map((site) => [`${site.addresses.map(token).join(", ")} {`, ...site.directives.flatMap((d) => directive(d, 1)), "}"].join("\n")),
+    ...sites.map((site) =>
+      [`${site.addresses.map(token).join(", ")} {`, ...site.directives.flatMap((d) => directive(d, 1)), "}"].join("\n"),
+    ),
   ];
   return blocks.join("\n\n").concat("\n");
 }

@@ -49,17 +49,48 @@ export function renderCloudInit(): string {
     packages: ["docker.io", "docker-compose-v2", "fail2ban", "unattended-upgrades", "gettext-base"],
     users: [{ name: DEPLOY_USER, shell: "/bin/bash", lock_passwd: true, groups: ["docker"] }],
     write_files: [
-      { path: "/etc/ssh/sshd_config.d/90-orion.conf", permissions: "0644", content: "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n" },
-      { path: "/etc/fail2ban/jail.d/sshd.local", permissions: "0644", content: "[sshd]\nenabled = true\nmaxretry = 5\nbantime = 1h\n" },
-      { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n' },
-      { path: "/etc/docker/daemon.json", permissions: "0644", content: '{"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "3"}, "live-restore": true}\n' },
+      {
+        path: "/etc/ssh/sshd_config.d/90-orion.conf",
+        permissions: "0644",
+        content: "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n",
+      },
+      {
+        path: "/etc/fail2ban/jail.d/sshd.local",
+        permissions: "0644",
+        content: "[sshd]\nenabled = true\nmaxretry = 5\nbantime = 1h\n",
+      },
+      {
+        path: "/etc/apt/apt.conf.d/20auto-upgrades",
+        permissions: "0644",
+        content: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+      },
+      {
+        path: "/etc/docker/daemon.json",
+        permissions: "0644",
+        content:
+          '{"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "3"}, "live-restore": true}\n',
+      },
       { path: MOUNT_HELPER, permissions: "0755", content: MOUNT_HELPER_SCRIPT },
-      { path: "/etc/sudoers.d/90-orion-deploy", permissions: "0440", content: `${DEPLOY_USER} ALL=(root) NOPASSWD: ${MOUNT_HELPER}\n` },
+      {
+        path: "/etc/sudoers.d/90-orion-deploy",
+        permissions: "0440",
+        content: `${DEPLOY_USER} ALL=(root) NOPASSWD: ${MOUNT_HELPER}\n`,
+      },
     ],
     runcmd: [
       // Hetzner puts the stack's SSH keys on root; the deploy user starts with the same, and each deploy rotates them.
       ["install", "-d", "-m", "700", "-o", DEPLOY_USER, "-g", DEPLOY_USER, `/home/${DEPLOY_USER}/.ssh`],
-      ["install", "-m", "600", "-o", DEPLOY_USER, "-g", DEPLOY_USER, "/root/.ssh/authorized_keys", `/home/${DEPLOY_USER}/.ssh/authorized_keys`],
+      [
+        "install",
+        "-m",
+        "600",
+        "-o",
+        DEPLOY_USER,
+        "-g",
+        DEPLOY_USER,
+        "/root/.ssh/authorized_keys",
+        `/home/${DEPLOY_USER}/.ssh/authorized_keys`,
+      ],
       ["install", "-d", "-m", "755", "-o", DEPLOY_USER, "-g", DEPLOY_USER, DEPLOY_DIR],
       ["usermod", "-aG", "docker", DEPLOY_USER],
       ["systemctl", "enable", "--now", "docker", "fail2ban", "unattended-upgrades"],

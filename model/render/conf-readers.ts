@@ -65,7 +65,10 @@ export interface HbaRecord {
 export function readPgHba(text: string): HbaRecord[] {
   const records: HbaRecord[] = [];
   text.split("\n").forEach((raw, index) => {
-    const fields = withoutComment(raw).trim().split(/\s+/).filter((f) => f !== "");
+    const fields = withoutComment(raw)
+      .trim()
+      .split(/\s+/)
+      .filter((f) => f !== "");
     if (fields.length === 0) return;
     const [type, database, user, ...rest] = fields;
     if (type === "local") {
@@ -74,7 +77,15 @@ export function readPgHba(text: string): HbaRecord[] {
     }
     const address = rest[0];
     const maskGiven = rest[1] !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(rest[1]) && !address?.includes("/");
-    records.push({ type, database, user, address, ...(maskGiven ? { mask: rest[1] } : {}), method: rest[maskGiven ? 2 : 1] ?? "", line: index + 1 });
+    records.push({
+      type,
+      database,
+      user,
+      address,
+      ...(maskGiven ? { mask: rest[1] } : {}),
+      method: rest[maskGiven ? 2 : 1] ?? "",
+      line: index + 1,
+    });
   });
   return records;
 }

@@ -36,7 +36,8 @@ function shellQuote(text: string): string {
 }
 
 function heredoc(path: string, content: string): string {
-  if (content.split("\n").includes(HEREDOC_END)) throw new Error(`${path} contains the line ${HEREDOC_END}, which would end its heredoc`);
+  if (content.split("\n").includes(HEREDOC_END))
+    throw new Error(`${path} contains the line ${HEREDOC_END}, which would end its heredoc`);
   return `cat > ${shellQuote(path)} <<'${HEREDOC_END}'\n${content}${content.endsWith("\n") ? "" : "\n"}${HEREDOC_END}`;
 }
 
@@ -58,7 +59,13 @@ export const STAGING_DIR = ".staging";
  */
 export function renderDeployScript(files: Record<string, string>, options: DeployScriptOptions): string {
   const dirOf = (path: string) => path.split("/").slice(0, -1).join("/");
-  const dirs = [...new Set(Object.keys(files).map(dirOf).filter((d) => d !== ""))].sort();
+  const dirs = [
+    ...new Set(
+      Object.keys(files)
+        .map(dirOf)
+        .filter((d) => d !== ""),
+    ),
+  ].sort();
   const mkdirs = dirs.length > 0 ? [`mkdir -p ${dirs.map(shellQuote).join(" ")}`] : [];
   const compose = `docker compose -p ${COMPOSE_PROJECT} --profile full`;
   const lines = [
@@ -80,12 +87,16 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
   for (const { file, env } of options.secretFiles ?? []) {
     // Readable by the container's user; the directory only lets a known name through.
     lines.push(`install -d -m 711 ${shellQuote(dirOf(file))}`);
-    lines.push(`(set -a; . ./.env; if [ -n "\${${env}:-}" ]; then printf '%s' "$${env}" > ${shellQuote(file)}; chmod 644 ${shellQuote(file)}; fi)`);
+    lines.push(
+      `(set -a; . ./.env; if [ -n "\${${env}:-}" ]; then printf '%s' "$${env}" > ${shellQuote(file)}; chmod 644 ${shellQuote(file)}; fi)`,
+    );
     generated.push(file);
   }
   for (const [path, content] of Object.entries(files).filter(([p]) => p.endsWith(TEMPLATE_SUFFIX))) {
     const output = path.slice(0, -TEMPLATE_SUFFIX.length);
-    const vars = templateVariables(content).map((v) => `$${v}`).join(" ");
+    const vars = templateVariables(content)
+      .map((v) => `$${v}`)
+      .join(" ");
     lines.push(`(set -a; . ./.env; envsubst ${shellQuote(vars)} < ${shellQuote(path)} > ${shellQuote(output)})`);
     lines.push(`chmod 644 ${shellQuote(output)}`);
     generated.push(output);
@@ -97,7 +108,9 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
   if (options.mountsPgdata) lines.push(`sudo ${MOUNT_HELPER} mount ${PGDATA_MOUNT_PATH}`);
   if (options.registryHost) {
     lines.push(`if grep -q '^REGISTRY_PASSWORD=' .env; then`);
-    lines.push(`  (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)})`);
+    lines.push(
+      `  (set -a; . ./.env; printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${shellQuote(options.registryHost)})`,
+    );
     lines.push("fi");
   }
   lines.push(...(options.prepare ?? []));
@@ -108,9 +121,12 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
   lines.push("mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys");
   lines.push(...mkdirs);
   for (const { file } of options.secretFiles ?? []) lines.push(`install -d -m 711 ${shellQuote(dirOf(file))}`);
-  for (const path of [".env", ...Object.keys(files).sort()]) lines.push(`mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}`);
+  for (const path of [".env", ...Object.keys(files).sort()])
+    lines.push(`mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}`);
   for (const path of generated) {
-    lines.push(`if [ -e ${shellQuote(`${STAGING_DIR}/${path}`)} ]; then mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}; else rm -f ${shellQuote(path)}; fi`);
+    lines.push(
+      `if [ -e ${shellQuote(`${STAGING_DIR}/${path}`)} ]; then mv -f ${shellQuote(`${STAGING_DIR}/${path}`)} ${shellQuote(path)}; else rm -f ${shellQuote(path)}; fi`,
+    );
   }
   lines.push(`rm -rf ${STAGING_DIR}`);
   lines.push(...(options.beforeUp ?? []));
@@ -122,7 +138,9 @@ export function renderDeployScript(files: Record<string, string>, options: Deplo
 /** The registry host of an image reference, when it names one (`registry.example.com/orion:1.0`). */
 export function registryHostOf(image: string): string | undefined {
   const first = image.split("/")[0];
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
+    ? first
+    : undefined;
 }
 
 /**
@@ -141,7 +159,9 @@ export function renderReleasePgdataScript(): string {
     `  docker rm ${container}`,
     "fi",
     `sudo ${MOUNT_HELPER} release ${PGDATA_MOUNT_PATH}`,
-  ].join("\n").concat("\n");
+  ]
+    .join("\n")
+    .concat("\n");
 }
 
 /**
@@ -154,6 +174,17 @@ export function renderReleasePgdataScript(): string {
  */
 export function renderPullScript(images: string[]): string {
   // Each pull alone on its line, as the policy pack reads `docker pull` arguments line by line.
-  const pulls = [...new Set(images)].sort().flatMap((image) => [`docker pull --quiet ${shellQuote(image)} &`, 'pids="$pids $!"']);
-  return ["set -euo pipefail", 'pids=""', ...pulls, "failed=0", 'for pid in $pids; do wait "$pid" || failed=1; done', 'exit "$failed"'].join("\n").concat("\n");
+  const pulls = [...new Set(images)]
+    .sort()
+    .flatMap((image) => [`docker pull --quiet ${shellQuote(image)} &`, 'pids="$pids $!"']);
+  return [
+    "set -euo pipefail",
+    'pids=""',
+    ...pulls,
+    "failed=0",
+    'for pid in $pids; do wait "$pid" || failed=1; done',
+    'exit "$failed"',
+  ]
+    .join("\n")
+    .concat("\n");
 }

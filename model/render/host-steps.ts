@@ -59,7 +59,7 @@ export function renderStopForRescaleScript(server: string, fromType: string, toT
     `compose() { docker compose -p ${COMPOSE_PROJECT} --profile full "$@"; }`,
     "defined=$(compose config --services)",
     // A phase stops those of its services the compose file has, all at once, each within its stop_grace_period.
-    "phase() { what=\"$1\"; shift; set -- $(for s in \"$@\"; do if printf '%s\\n' \"$defined\" | grep -qx \"$s\"; then echo \"$s\"; fi; done); if [ $# -gt 0 ]; then echo \"orion: $what: $*\"; compose stop \"$@\"; fi; }",
+    'phase() { what="$1"; shift; set -- $(for s in "$@"; do if printf \'%s\\n\' "$defined" | grep -qx "$s"; then echo "$s"; fi; done); if [ $# -gt 0 ]; then echo "orion: $what: $*"; compose stop "$@"; fi; }',
   ];
   STOP_PHASES.forEach((p, i) => lines.push(`phase ${quote(`${i + 1}. ${p.what}`)} ${p.services.join(" ")}`));
   lines.push("# Anything else the project runs (services added since), then the file systems.");

@@ -52,7 +52,9 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): string {
         to: receivers.email.to,
         from: receivers.email.from,
         smarthost: receivers.email.smarthost,
-        ...(receivers.email.username ? { auth_username: receivers.email.username, auth_password_file: inContainer(SMTP_PASSWORD_FILE.file) } : {}),
+        ...(receivers.email.username
+          ? { auth_username: receivers.email.username, auth_password_file: inContainer(SMTP_PASSWORD_FILE.file) }
+          : {}),
         send_resolved: true,
       },
     ];
@@ -67,16 +69,27 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): string {
       repeat_interval: "4h",
       routes: [
         // Never to a person: to the dead man's switch, if there is one, and nowhere else.
-        { matchers: ['alertname="Watchdog"'], receiver: "watchdog", group_wait: "0s", group_interval: "1m", repeat_interval: WATCHDOG_REPEAT },
+        {
+          matchers: ['alertname="Watchdog"'],
+          receiver: "watchdog",
+          group_wait: "0s",
+          group_interval: "1m",
+          repeat_interval: WATCHDOG_REPEAT,
+        },
         // Scale signals and "investigate" hints are for the daytime: repeat them once a day.
         { matchers: ['severity="info"'], receiver: "operator", repeat_interval: "24h" },
       ],
     },
     // A critical alert on a server silences the warning of the same name there.
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["server"] }],
+    inhibit_rules: [
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["server"] },
+    ],
     receivers: [
       { name: "operator", ...configs },
-      { name: "watchdog", ...(receivers.watchdog ? { webhook_configs: [{ url: `\${${WATCHDOG_URL_ENV}}`, send_resolved: false }] } : {}) },
+      {
+        name: "watchdog",
+        ...(receivers.watchdog ? { webhook_configs: [{ url: `\${${WATCHDOG_URL_ENV}}`, send_resolved: false }] } : {}),
+      },
     ],
   });
 }
@@ -84,11 +97,26 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): string {
 export function grafanaDashboardProvider(): string {
   return stringify({
     apiVersion: 1,
-    providers: [{ name: "orion", folder: "Orion", type: "file", disableDeletion: true, options: { path: "/etc/grafana/provisioning/dashboards/json" } }],
+    providers: [
+      {
+        name: "orion",
+        folder: "Orion",
+        type: "file",
+        disableDeletion: true,
+        options: { path: "/etc/grafana/provisioning/dashboards/json" },
+      },
+    ],
   });
 }
 
-const PANEL_UNITS: Record<string, string> = { percent: "percent", seconds: "s", count: "short", bytes: "bytes", megabytes: "decmbytes", ratio: "percentunit" };
+const PANEL_UNITS: Record<string, string> = {
+  percent: "percent",
+  seconds: "s",
+  count: "short",
+  bytes: "bytes",
+  megabytes: "decmbytes",
+  ratio: "percentunit",
+};
 
 /** Thresholds drawn on each panel: the same figures the alerts fire at. */
 const PANEL_THRESHOLDS: Partial<Record<MetricId, number[]>> = {
@@ -106,15 +134,30 @@ const PANEL_THRESHOLDS: Partial<Record<MetricId, number[]>> = {
 export function grafanaDashboard(): string {
   const panels = (Object.keys(METRICS) as MetricId[]).map((id, i) => {
     const metric = METRICS[id];
-    const steps = [{ color: "green", value: null as number | null }, ...(PANEL_THRESHOLDS[id] ?? []).map((value, j, all) => ({ color: j === all.length - 1 ? "red" : "orange", value }))];
+    const steps = [
+      { color: "green", value: null as number | null },
+      ...(PANEL_THRESHOLDS[id] ?? []).map((value, j, all) => ({
+        color: j === all.length - 1 ? "red" : "orange",
+        value,
+      })),
+    ];
     return {
       id: i + 1,
       type: "timeseries",
       title: metric.title,
       gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
       datasource: { type: "prometheus", uid: "prometheus" },
-      targets: [{ refId: "A", expr: metric.expr, legendFormat: id.startsWith("container") ? "{{name}}" : "{{server}}" }],
-      fieldConfig: { defaults: { unit: PANEL_UNITS[metric.unit], thresholds: { mode: "absolute", steps }, custom: { thresholdsStyle: { mode: "line" } } }, overrides: [] },
+      targets: [
+        { refId: "A", expr: metric.expr, legendFormat: id.startsWith("container") ? "{{name}}" : "{{server}}" },
+      ],
+      fieldConfig: {
+        defaults: {
+          unit: PANEL_UNITS[metric.unit],
+          thresholds: { mode: "absolute", steps },
+          custom: { thresholdsStyle: { mode: "line" } },
+        },
+        overrides: [],
+      },
     };
   });
   return `${JSON.stringify({ uid: "orion-guide", title: "Orion: Key Metrics (scaling guide)", tags: ["orion"], timezone: "browser", schemaVersion: 39, refresh: "1m", time: { from: "now-6h", to: "now" }, panels }, null, 2)}\n`;
@@ -123,6 +166,16 @@ export function grafanaDashboard(): string {
 export function grafanaDatasource(): string {
   return stringify({
     apiVersion: 1,
-    datasources: [{ name: "Prometheus", uid: "prometheus", type: "prometheus", access: "proxy", url: `http://prometheus:${SERVICES.prometheus.port}`, isDefault: true, editable: false }],
+    datasources: [
+      {
+        name: "Prometheus",
+        uid: "prometheus",
+        type: "prometheus",
+        access: "proxy",
+        url: `http://prometheus:${SERVICES.prometheus.port}`,
+        isDefault: true,
+        editable: false,
+      },
+    ],
   });
 }

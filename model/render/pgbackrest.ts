@@ -106,7 +106,12 @@ export function pgbackrestImage(baseImage: string): string {
 }
 
 /** Files of one server's project for pgBackRest, by path under the deploy directory. */
-export function pgbackrestFiles(plan: Plan, server: PlannedServer, baseImage: string, caCert?: string): Record<string, string> {
+export function pgbackrestFiles(
+  plan: Plan,
+  server: PlannedServer,
+  baseImage: string,
+  caCert?: string,
+): Record<string, string> {
   return {
     [`${IMAGE_BUILD_DIR}/Dockerfile`]: renderDockerfile(baseImage),
     "config/pgbackrest/pgbackrest.conf": renderPgbackrestConf(plan, server, { caCert: caCert !== undefined }),
@@ -130,7 +135,8 @@ export function backupScript(plan: Plan): string {
 /** A script with its settings as shell assignments after the shebang; values are plain words and numbers only. */
 function scriptWithSettings(script: string, settings: Record<string, string | number>): string {
   const lines = Object.entries(settings).map(([k, v]) => {
-    if (!/^[A-Za-z0-9_.:/-]+$/.test(String(v))) throw new Error(`script setting ${k} must be a plain word, got ${JSON.stringify(v)}`);
+    if (!/^[A-Za-z0-9_.:/-]+$/.test(String(v)))
+      throw new Error(`script setting ${k} must be a plain word, got ${JSON.stringify(v)}`);
     return `${k}=${v}`;
   });
   const [shebang, ...rest] = script.split("\n");
@@ -151,12 +157,23 @@ export function pgbackrestSecretEnvironment(): Record<string, string> {
  * the server (built by an earlier deploy, or loaded by the test bed) is used as
  * it is; otherwise compose's pull finds nothing and it builds.
  */
-export function pgbackrestImageKeys(baseImage: string): { image: string; build: { context: string }; pull_policy: "if_not_present" } {
-  return { image: pgbackrestImage(baseImage), build: { context: `./${IMAGE_BUILD_DIR}` }, pull_policy: "if_not_present" };
+export function pgbackrestImageKeys(baseImage: string): {
+  image: string;
+  build: { context: string };
+  pull_policy: "if_not_present";
+} {
+  return {
+    image: pgbackrestImage(baseImage),
+    build: { context: `./${IMAGE_BUILD_DIR}` },
+    pull_policy: "if_not_present",
+  };
 }
 
 /** Mounts every container running pgBackRest needs beside the data: its config and scripts, and PostgreSQL's socket. */
-export const PGBACKREST_MOUNTS = [`./config/pgbackrest:${PGBACKREST_PATHS.configDir}:ro`, `pg-socket:${PGBACKREST_PATHS.socketDir}`];
+export const PGBACKREST_MOUNTS = [
+  `./config/pgbackrest:${PGBACKREST_PATHS.configDir}:ro`,
+  `pg-socket:${PGBACKREST_PATHS.socketDir}`,
+];
 
 /** The scheduler's metrics, shared with node-exporter's textfile collector. */
 export const BACKUP_METRICS_VOLUME = "backup-metrics";

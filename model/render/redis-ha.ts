@@ -53,7 +53,11 @@ export const SENTINEL_TEMPLATE = "/etc/redis/sentinel.conf";
 export const SENTINEL_START_SCRIPT = "/etc/redis/start.sh";
 
 /** The set as the plan places it: Sentinels on their servers' private IPs, the redis server's Redis as the first master. */
-export function redisHaLayout(plan: Plan, server: PlannedServer, service: "redis" | "redis-replica" | "redis-sentinel"): RedisHaLayout {
+export function redisHaLayout(
+  plan: Plan,
+  server: PlannedServer,
+  service: "redis" | "redis-replica" | "redis-sentinel",
+): RedisHaLayout {
   const port = SERVICES[service].port!;
   const master = endpoints(plan, "redis")[0];
   return {
@@ -80,11 +84,24 @@ function sentinelSettings(layout: RedisHaLayout): [string, ...(string | number)[
 /** The seed of a Sentinel's config: copied to its volume on its first start only. */
 export function sentinelSeedConf(layout: RedisHaLayout, sentinel: PlannedService): string {
   const [port, ...rest] = sentinelSettings(layout);
-  return redisConf([port, ["sentinel", "monitor", SENTINEL_MASTER, layout.plannedMaster.host, layout.plannedMaster.port, sentinel.sentinel!.quorum], ...rest]);
+  return redisConf([
+    port,
+    [
+      "sentinel",
+      "monitor",
+      SENTINEL_MASTER,
+      layout.plannedMaster.host,
+      layout.plannedMaster.port,
+      sentinel.sentinel!.quorum,
+    ],
+    ...rest,
+  ]);
 }
 
-const shellWord = (text: string | number) => (/^[A-Za-z0-9_.:/-]+$/.test(String(text)) ? String(text) : `'${String(text).replace(/'/g, `'"'"'`)}'`);
-const asArguments = (directives: [string, ...(string | number)[]][]) => directives.map(([name, ...args]) => [`--${name}`, ...args].map(shellWord).join(" ")).join(" ");
+const shellWord = (text: string | number) =>
+  /^[A-Za-z0-9_.:/-]+$/.test(String(text)) ? String(text) : `'${String(text).replace(/'/g, `'"'"'`)}'`;
+const asArguments = (directives: [string, ...(string | number)[]][]) =>
+  directives.map(([name, ...args]) => [`--${name}`, ...args].map(shellWord).join(" ")).join(" ");
 
 /**
  * The command compose runs for Redis or a Sentinel: the start script, given the
@@ -114,7 +131,10 @@ export function sentinelStartScript(layout: RedisHaLayout): string {
 export function redisStartScript(layout: RedisHaLayout): string {
   const live = `${layout.dataDir}/redis.conf`;
   const sentinels = layout.sentinels.map((s) => `${s.host}:${s.port}`).join(" ");
-  const planned = layout.self.host === layout.plannedMaster.host && layout.self.port === layout.plannedMaster.port ? "" : `${layout.plannedMaster.host} ${layout.plannedMaster.port}`;
+  const planned =
+    layout.self.host === layout.plannedMaster.host && layout.self.port === layout.plannedMaster.port
+      ? ""
+      : `${layout.plannedMaster.host} ${layout.plannedMaster.port}`;
   return [
     "#!/bin/sh",
     "# The role comes from the Sentinels on every start: a restarted old master follows the promoted one.",

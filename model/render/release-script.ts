@@ -337,11 +337,18 @@ esac
  * with the old version untouched), the release runs once the files are in
  * place, and its finish once compose has converged.
  */
-export function releaseDeploySteps(server: PlannedServer, appImageRef: string): { prepare: string[]; beforeUp: string[]; afterUp: string[] } {
+export function releaseDeploySteps(
+  server: PlannedServer,
+  appImageRef: string,
+): { prepare: string[]; beforeUp: string[]; afterUp: string[] } {
   if (!needsReleaseScript(server)) return { prepare: [], beforeUp: [], afterUp: [] };
   const runsApp = server.services.some((s) => APP_SERVICES.includes(s.name));
   return {
-    prepare: runsApp ? [`docker image inspect ${shellQuote(appImageRef)} >/dev/null 2>&1 || docker pull --quiet ${shellQuote(appImageRef)}`] : [],
+    prepare: runsApp
+      ? [
+          `docker image inspect ${shellQuote(appImageRef)} >/dev/null 2>&1 || docker pull --quiet ${shellQuote(appImageRef)}`,
+        ]
+      : [],
     beforeUp: [`bash ${RELEASE_SCRIPT}`],
     afterUp: [`bash ${RELEASE_SCRIPT} finish`],
   };

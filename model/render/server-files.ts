@@ -2,12 +2,44 @@ import { endpoint, endpoints } from "../addresses";
 import type { Plan, PlannedServer } from "../plan-types";
 import { SERVICES } from "../services";
 import { createHash } from "node:crypto";
-import { COMPOSE_PROJECT, imageRef, publishedPorts, renderCompose, FILLED_IN_HASH_ENV, type ImageDigests } from "./compose";
-import { needsReleaseScript, RELEASE_SCRIPT, renderReleaseScript, SURGE_CADDYFILE, surgeMapping } from "./release-script";
+import {
+  COMPOSE_PROJECT,
+  imageRef,
+  publishedPorts,
+  renderCompose,
+  FILLED_IN_HASH_ENV,
+  type ImageDigests,
+} from "./compose";
+import {
+  needsReleaseScript,
+  RELEASE_SCRIPT,
+  renderReleaseScript,
+  SURGE_CADDYFILE,
+  surgeMapping,
+} from "./release-script";
 import { CADDYFILE, renderCaddyfile } from "./caddy";
-import { SMTP_PASSWORD_FILE, WATCHDOG_URL_ENV, WEBHOOK_URL_ENV, grafanaDashboard, grafanaDashboardProvider, grafanaDatasource, renderAlertmanagerConfig, renderAlertRules, type AlertReceivers } from "./monitoring";
+import {
+  SMTP_PASSWORD_FILE,
+  WATCHDOG_URL_ENV,
+  WEBHOOK_URL_ENV,
+  grafanaDashboard,
+  grafanaDashboardProvider,
+  grafanaDatasource,
+  renderAlertmanagerConfig,
+  renderAlertRules,
+  type AlertReceivers,
+} from "./monitoring";
 import { PGBACKREST_SECRET_ENV, pgbackrestFiles } from "./pgbackrest";
-import { DB_NAME, DB_USER, pgbouncerIniFor, pgbouncerUserlist, pgHbaFor, postgresConfFor, prometheusConfigFor, redisConfFor } from "./service-configs";
+import {
+  DB_NAME,
+  DB_USER,
+  pgbouncerIniFor,
+  pgbouncerUserlist,
+  pgHbaFor,
+  postgresConfFor,
+  prometheusConfigFor,
+  redisConfFor,
+} from "./service-configs";
 import { redisHaLayout, redisStartScript, sentinelSeedConf, sentinelStartScript } from "./redis-ha";
 
 /** Files that get values from the env file on the server: `name.tmpl` becomes `name`. */
@@ -17,7 +49,12 @@ export const TEMPLATE_SUFFIX = ".tmpl";
 export const DEPLOY_DIR = "/opt/orion";
 
 /** Every file one server's compose project needs, by path relative to DEPLOY_DIR. No secret is in any of them. */
-export function renderServerFiles(plan: Plan, server: PlannedServer, digests: ImageDigests = {}, receivers: AlertReceivers = { webhook: false }): Record<string, string> {
+export function renderServerFiles(
+  plan: Plan,
+  server: PlannedServer,
+  digests: ImageDigests = {},
+  receivers: AlertReceivers = { webhook: false },
+): Record<string, string> {
   const files: Record<string, string> = {};
   const has = (name: string) => server.services.find((s) => s.name === name);
   const sentinels = plan.servers.some((s) => s.services.some((x) => x.name === "redis-sentinel"));
@@ -26,13 +63,28 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/postgres/postgresql.conf"] = postgresConfFor(db);
     files["config/postgres/pg_hba.conf"] = pgHbaFor(plan);
     // The Dockerfile names the base image by digest, as compose would pull it.
-    Object.assign(files, pgbackrestFiles(plan, server, digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image, plan.backup.caCert));
+    Object.assign(
+      files,
+      pgbackrestFiles(
+        plan,
+        server,
+        digests[db.image] ? `${db.image}@${digests[db.image]}` : db.image,
+        plan.backup.caCert,
+      ),
+    );
   }
   if (server.caddy) files[CADDYFILE] = renderCaddyfile(plan, server, publishedPorts(plan, server));
   const release = plan.releases.find((r) => r.server === server.name);
   if (release && needsReleaseScript(server)) {
     const published = publishedPorts(plan, server);
-    files[RELEASE_SCRIPT] = renderReleaseScript({ plan, server, release, appImageRef: imageRef(appImageOf(plan), digests), published, project: COMPOSE_PROJECT });
+    files[RELEASE_SCRIPT] = renderReleaseScript({
+      plan,
+      server,
+      release,
+      appImageRef: imageRef(appImageOf(plan), digests),
+      published,
+      project: COMPOSE_PROJECT,
+    });
     // While the surge container serves, Caddy sends this server's API requests to it (model/release.ts).
     if (server.caddy && release.api && release.api.strategy !== "rolling" && published.api?.[0]) {
       files[SURGE_CADDYFILE] = renderCaddyfile(plan, server, { ...published, api: [surgeMapping(published.api[0])] });
@@ -45,7 +97,10 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
   const redis = has("redis") ?? has("redis-replica");
   // With Sentinel, Redis takes its role from the Sentinels at start (redis-ha.ts), so no file fixes a `replicaof`.
   if (redis) files["config/redis/redis.conf"] = redisConfFor(redis);
-  if (redis && sentinels) files["config/redis/redis-start.sh"] = redisStartScript(redisHaLayout(plan, server, redis.name as "redis" | "redis-replica"));
+  if (redis && sentinels)
+    files["config/redis/redis-start.sh"] = redisStartScript(
+      redisHaLayout(plan, server, redis.name as "redis" | "redis-replica"),
+    );
   const sentinel = has("redis-sentinel");
   if (sentinel) {
     files["config/redis/sentinel.conf"] = sentinelSeedConf(redisHaLayout(plan, server, "redis-sentinel"), sentinel);
@@ -61,14 +116,18 @@ export function renderServerFiles(plan: Plan, server: PlannedServer, digests: Im
     files["config/grafana/provisioning/dashboards/json/orion.json"] = grafanaDashboard();
   }
   // With a webhook the config holds `${ALERT_WEBHOOK_URL}`, filled in on the server (see renderDeployScript).
-  if (has("alertmanager")) files[`config/alertmanager/alertmanager.yml${receivers.webhook || receivers.watchdog ? TEMPLATE_SUFFIX : ""}`] = renderAlertmanagerConfig(receivers);
+  if (has("alertmanager"))
+    files[`config/alertmanager/alertmanager.yml${receivers.webhook || receivers.watchdog ? TEMPLATE_SUFFIX : ""}`] =
+      renderAlertmanagerConfig(receivers);
   // Last: each service's labels carry the hash of the files it mounts.
   return { "compose.yaml": renderCompose(plan, server, digests, files), ...files };
 }
 
 /** The app image every server runs (orion:appImage): the api, celery-worker and celery-beat services' image. */
 function appImageOf(plan: Plan): string {
-  const app = plan.servers.flatMap((s) => s.services).find((s) => s.name === "api" || s.name === "celery-worker" || s.name === "celery-beat");
+  const app = plan.servers
+    .flatMap((s) => s.services)
+    .find((s) => s.name === "api" || s.name === "celery-worker" || s.name === "celery-beat");
   return app?.image ?? "";
 }
 
@@ -99,16 +158,27 @@ const UNSAFE_IN_URL = /[@:/?#"]/;
  * The env file behind `${...}` in the compose file. It is the only place
  * secrets reach the host: written with mode 600 from the deploy command's stdin.
  */
-export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackSecrets, appEnv: Record<string, string> = {}): string {
+export function renderEnvFile(
+  plan: Plan,
+  server: PlannedServer,
+  secrets: StackSecrets,
+  appEnv: Record<string, string> = {},
+): string {
   for (const [name, value] of Object.entries(secrets)) {
-    if (typeof value === "string" && UNSAFE_SECRET.test(value)) throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
+    if (typeof value === "string" && UNSAFE_SECRET.test(value))
+      throw new Error(`orion:${name} contains a ' or a line break; choose a value without them`);
   }
   for (const [name, value] of Object.entries(secrets.appSecrets ?? {})) {
-    if (UNSAFE_SECRET.test(value)) throw new Error(`orion:appSecrets.${name} contains a ' or a line break; choose a value without them`);
+    if (UNSAFE_SECRET.test(value))
+      throw new Error(`orion:appSecrets.${name} contains a ' or a line break; choose a value without them`);
   }
-  if (UNSAFE_IN_URL.test(secrets.dbPassword)) throw new Error('orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)');
+  if (UNSAFE_IN_URL.test(secrets.dbPassword))
+    throw new Error(
+      'orion:dbPassword contains one of @ : / ? # ", which would break the database URLs or the PgBouncer userlist; choose one without them (e.g. openssl rand -hex 24)',
+    );
   const env: Record<string, string> = { DB_PASSWORD: secrets.dbPassword };
-  const url = (host: string, port: number) => `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
+  const url = (host: string, port: number) =>
+    `postgresql://${DB_USER}:${secrets.dbPassword}@${host}:${port}/${DB_NAME}`;
   const pool = endpoint(plan, "pgbouncer", server);
   const db = endpoint(plan, "db", server);
   if (db) {
@@ -119,7 +189,8 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     if (replica) env.DATABASE_URL_READONLY = url(replica.host, replica.port);
     env.POSTGRES_EXPORTER_DSN = `${url(server.services.some((s) => s.name === "db") ? "db" : db.host, SERVICES.db.port!)}?sslmode=disable`;
   }
-  if (server.services.some((s) => s.name === "db-replica")) env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
+  if (server.services.some((s) => s.name === "db-replica"))
+    env.POSTGRES_EXPORTER_DSN = `${url("db-replica", SERVICES.db.port!)}?sslmode=disable`;
   if (server.services.some((s) => s.name === "pgbackrest")) {
     env[PGBACKREST_SECRET_ENV.accessKey] = secrets.backupAccessKey ?? "";
     env[PGBACKREST_SECRET_ENV.secretKey] = secrets.backupSecretKey ?? "";
@@ -132,7 +203,10 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
     if (secrets.alertWebhookUrl) env[WEBHOOK_URL_ENV] = secrets.alertWebhookUrl;
     if (secrets.watchdogUrl) env[WATCHDOG_URL_ENV] = secrets.watchdogUrl;
     // A new SMTP password, webhook or watchdog URL changes files the server writes; this recreates Alertmanager to read them.
-    env[FILLED_IN_HASH_ENV] = createHash("sha256").update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}\0${secrets.watchdogUrl ?? ""}`).digest("hex").slice(0, 16);
+    env[FILLED_IN_HASH_ENV] = createHash("sha256")
+      .update(`${secrets.smtpPassword ?? ""}\0${secrets.alertWebhookUrl ?? ""}\0${secrets.watchdogUrl ?? ""}`)
+      .digest("hex")
+      .slice(0, 16);
   }
   if (secrets.registryPassword) {
     env.REGISTRY_USERNAME = secrets.registryUsername ?? "";
@@ -142,5 +216,8 @@ export function renderEnvFile(plan: Plan, server: PlannedServer, secrets: StackS
   if (server.services.some((s) => s.name === "api" || s.name === "celery-worker" || s.name === "celery-beat")) {
     for (const name of plan.app.envNames) env[name] = secrets.appSecrets?.[name] ?? appEnv[name] ?? "";
   }
-  return Object.entries(env).map(([k, v]) => `${k}='${v}'`).join("\n").concat("\n");
+  return Object.entries(env)
+    .map(([k, v]) => `${k}='${v}'`)
+    .join("\n")
+    .concat("\n");
 }

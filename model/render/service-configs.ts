@@ -22,7 +22,8 @@ export const SENTINEL_MASTER = "orion";
 /** Days of metrics Prometheus keeps (guide: "Metrics (15-day retention)"). */
 export const PROMETHEUS_RETENTION_DAYS = 15;
 
-const service = (server: PlannedServer, name: string): PlannedService | undefined => server.services.find((s) => s.name === name);
+const service = (server: PlannedServer, name: string): PlannedService | undefined =>
+  server.services.find((s) => s.name === name);
 
 export function postgresConfFor(db: PlannedService): string {
   const s = postgresSettings(db.memoryLimitMb, db.postgres!.maxConnections);
@@ -49,7 +50,9 @@ export function postgresConfFor(db: PlannedService): string {
 
 /** Local sockets, the compose networks (backend, edge) and the app servers' private IPs; nothing else. */
 export function pgHbaFor(plan: Plan): string {
-  const clients = plan.servers.filter((s) => s.services.some((x) => ["api", "celery-worker", "celery-beat", "pgbouncer", "postgres-exporter"].includes(x.name)));
+  const clients = plan.servers.filter((s) =>
+    s.services.some((x) => ["api", "celery-worker", "celery-beat", "pgbouncer", "postgres-exporter"].includes(x.name)),
+  );
   const replicas = plan.servers.filter((s) => s.role === "db-replica");
   const lines = [
     "# TYPE  DATABASE     USER      ADDRESS          METHOD",
@@ -136,6 +139,17 @@ export function prometheusConfigFor(plan: Plan, server: PlannedServer): string {
     // Relative to this file: /etc/prometheus/rules in the container, beside the file in a check.
     rule_files: ["rules/*.yml"],
     alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager:${SERVICES.alertmanager.port}`] }] }] },
-    scrape_configs: [{ job_name: "prometheus", static_configs: [{ targets: [`localhost:${SERVICES.prometheus.port}`], labels: { server: server.name, role: server.role, stage: plan.stage } }] }, ...scrapeConfigs],
+    scrape_configs: [
+      {
+        job_name: "prometheus",
+        static_configs: [
+          {
+            targets: [`localhost:${SERVICES.prometheus.port}`],
+            labels: { server: server.name, role: server.role, stage: plan.stage },
+          },
+        ],
+      },
+      ...scrapeConfigs,
+    ],
   });
 }

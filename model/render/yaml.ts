@@ -17,7 +17,9 @@ export function toYaml(value: unknown): string {
       }
     },
     Seq(_, node) {
-      const plain = node.items.every((item) => isScalar(item) && item.type !== Scalar.QUOTE_SINGLE && PLAIN_IN_FLOW.test(String(item.value)));
+      const plain = node.items.every(
+        (item) => isScalar(item) && item.type !== Scalar.QUOTE_SINGLE && PLAIN_IN_FLOW.test(String(item.value)),
+      );
       if (plain && JSON.stringify(node.toJSON()).length <= 100) node.flow = true;
     },
   });

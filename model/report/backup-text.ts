@@ -17,6 +17,8 @@ export function renderBackupText(plan: Plan): string {
     hetzner.length > 0
       ? `  Hetzner server backups (orion:backups) on ${hetzner.join(", ")}: their own disks (Redis, Prometheus, Grafana), never the database's volume`
       : "  Hetzner server backups (orion:backups): off",
-    ...(skipped.length > 0 ? [`  not bought for ${skipped.join(", ")}: their data is only on a volume, which Hetzner's backups skip`] : []),
+    ...(skipped.length > 0
+      ? [`  not bought for ${skipped.join(", ")}: their data is only on a volume, which Hetzner's backups skip`]
+      : []),
   ].join("\n");
 }

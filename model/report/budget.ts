@@ -15,7 +15,11 @@ const GUIDE_GROUPS: readonly ServiceGroup[] = ["app", "monitoring"];
 /** Per-group sums in the guide's order, skipping groups the server does not run. */
 export function groupSubtotals(server: PlannedServer): { group: ServiceGroup; title: string; mb: number }[] {
   return (Object.keys(GROUP_TITLES) as ServiceGroup[])
-    .map((group) => ({ group, title: GROUP_TITLES[group], mb: server.services.filter((s) => s.group === group).reduce((sum, s) => sum + s.totalMb, 0) }))
+    .map((group) => ({
+      group,
+      title: GROUP_TITLES[group],
+      mb: server.services.filter((s) => s.group === group).reduce((sum, s) => sum + s.totalMb, 0),
+    }))
     .filter((g) => g.mb > 0);
 }
 
@@ -43,9 +47,15 @@ export interface SummaryRow {
 export function summaryRows(server: PlannedServer): SummaryRow[] {
   return [
     ...groupSubtotals(server).map((g) => ({ label: g.title, text: formatMb(g.mb), total: true })),
-    ...(server.services.some((s) => !GUIDE_GROUPS.includes(s.group)) ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }] : []),
+    ...(server.services.some((s) => !GUIDE_GROUPS.includes(s.group))
+      ? [{ label: "App + monitoring (the guide's table)", text: formatMb(guideTableTotalMb(server)), total: false }]
+      : []),
     { label: "Total containers", text: formatMb(server.containersMb), total: true },
-    { label: `Host reserve: ${server.hostReserveCovers}${server.caddy ? ` (Caddy's container limit, ${formatMb(server.caddy.memoryLimitMb)}, is part of it)` : ""}`, text: `~${formatMb(server.hostReserveMb)}`, total: false },
+    {
+      label: `Host reserve: ${server.hostReserveCovers}${server.caddy ? ` (Caddy's container limit, ${formatMb(server.caddy.memoryLimitMb)}, is part of it)` : ""}`,
+      text: `~${formatMb(server.hostReserveMb)}`,
+      total: false,
+    },
     { label: "Headroom", text: formatMb(server.headroomMb), total: false },
   ];
 }

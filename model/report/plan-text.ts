@@ -26,7 +26,9 @@ const OVERRIDDEN_MARK = " *";
 function wrap(text: string, width: number, indent = 2): string {
   const lead = /^ */.exec(text)![0];
   const hang = lead + " ".repeat(indent);
-  const [first, ...rest] = wrapAnsi(text.slice(lead.length), width - hang.length, { hard: true, trim: true }).split("\n");
+  const [first, ...rest] = wrapAnsi(text.slice(lead.length), width - hang.length, { hard: true, trim: true }).split(
+    "\n",
+  );
   return [lead + first, ...rest.map((line) => hang + line)].join("\n");
 }
 
@@ -40,7 +42,12 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
   const stage = STAGES[plan.stage];
   const out: string[] = [];
   const count = plan.servers.length;
-  out.push(wrap(`Stage ${plan.stage} (${stage.title}: ${stage.trigger}) in ${plan.location}: ${count} server${count === 1 ? "" : "s"}, ${formatEur(plan.cost.totalEur)}/month`, width));
+  out.push(
+    wrap(
+      `Stage ${plan.stage} (${stage.title}: ${stage.trigger}) in ${plan.location}: ${count} server${count === 1 ? "" : "s"}, ${formatEur(plan.cost.totalEur)}/month`,
+      width,
+    ),
+  );
   out.push("");
   for (const server of plan.servers) {
     const release = plan.releases.find((r) => r.server === server.name);
@@ -49,21 +56,42 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
   }
   if (plan.volumes.length > 0) {
     out.push("Volumes:");
-    for (const v of plan.volumes) out.push(wrap(`  ${v.name}: ${v.sizeGb} GB on ${v.server} at ${v.mountPath} (${formatEur(v.priceEurMonthly)}/month, delete-protected)`, width));
+    for (const v of plan.volumes)
+      out.push(
+        wrap(
+          `  ${v.name}: ${v.sizeGb} GB on ${v.server} at ${v.mountPath} (${formatEur(v.priceEurMonthly)}/month, delete-protected)`,
+          width,
+        ),
+      );
     out.push("");
   }
   if (plan.loadBalancer) {
     const lb = plan.loadBalancer;
     const services = lb.services.map((s) => `${s.protocol} :${s.listenPort} -> :${s.destinationPort}`).join(", ");
     const check = `${lb.healthCheck.protocol} :${lb.healthCheck.port}${lb.healthCheck.path ?? ""}`;
-    out.push(wrap(`Load balancer ${lb.name} (${lb.type}, TLS: ${lb.tls}): ${services} on ${lb.targets.join(", ")} over the private network, health check ${check}`, width), "");
+    out.push(
+      wrap(
+        `Load balancer ${lb.name} (${lb.type}, TLS: ${lb.tls}): ${services} on ${lb.targets.join(", ")} over the private network, health check ${check}`,
+        width,
+      ),
+      "",
+    );
   }
   out.push(wrap(`API: ${plan.ingress.howReached}`, width), "");
   out.push(renderConnections(plan, width), "");
-  out.push(renderBackupText(plan).split("\n").map((line) => wrap(line, width)).join("\n"), "");
+  out.push(
+    renderBackupText(plan)
+      .split("\n")
+      .map((line) => wrap(line, width))
+      .join("\n"),
+    "",
+  );
   const c = plan.cost;
   out.push(
-    wrap(`Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + server backups ${formatEur(c.backupsEur)} + object storage ${formatEur(c.objectStorageEur)} = ${formatEur(c.totalEur)} (excl. VAT)`, width),
+    wrap(
+      `Monthly cost: servers ${formatEur(c.serversEur)} + volumes ${formatEur(c.volumesEur)} + load balancer ${formatEur(c.loadBalancerEur)} + server backups ${formatEur(c.backupsEur)} + object storage ${formatEur(c.objectStorageEur)} = ${formatEur(c.totalEur)} (excl. VAT)`,
+      width,
+    ),
   );
   if (plan.findings.length > 0) {
     out.push("");
@@ -74,7 +102,10 @@ export function renderPlanText(plan: Plan, options: { width?: number } = {}): st
 
 function renderServer(server: PlannedServer, width: number): string {
   const type = SERVER_TYPES[server.type];
-  const header = wrap(`${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${describeDisk(server.disk)}, ${formatEur(type.priceEurMonthly)}/month`, width);
+  const header = wrap(
+    `${server.name} (${server.role}): ${server.type.toUpperCase()}, ${type.vcpu} vCPU, ${formatMb(server.ramMb)} RAM, ${describeDisk(server.disk)}, ${formatEur(type.priceEurMonthly)}/month`,
+    width,
+  );
   const purposes = server.services.map((s) => s.purpose);
   const purposeWidth = Math.max(...purposes.map((p) => stringWidth(p)), "Purpose".length) + 2;
   const withPurpose = tableWidth([...COLUMN_WIDTHS, purposeWidth]) <= width;
@@ -87,13 +118,30 @@ function renderServer(server: PlannedServer, width: number): string {
     style: { head: [], border: [], compact: true },
   });
   for (const s of server.services) {
-    table.push([s.name + (s.overridden ? OVERRIDDEN_MARK : ""), formatMb(s.memoryLimitMb), String(s.replicas), formatMb(s.totalMb), ...(withPurpose ? [s.purpose] : [])]);
+    table.push([
+      s.name + (s.overridden ? OVERRIDDEN_MARK : ""),
+      formatMb(s.memoryLimitMb),
+      String(s.replicas),
+      formatMb(s.totalMb),
+      ...(withPurpose ? [s.purpose] : []),
+    ]);
   }
   // Sums sit under Total; their labels span the columns before it.
-  for (const row of summaryRows(server)) table.push([{ colSpan: 3, content: row.label }, { content: row.text, hAlign: "right" }, ...(withPurpose ? [""] : [])]);
+  for (const row of summaryRows(server))
+    table.push([
+      { colSpan: 3, content: row.label },
+      { content: row.text, hAlign: "right" },
+      ...(withPurpose ? [""] : []),
+    ]);
   const barWidth = Math.max(10, Math.min(40, width - stringWidth(BAR_LEGEND) - 2));
   const lines = [header, table.toString(), `${ramBar(server, barWidth)}${BAR_LEGEND}`];
-  if (server.services.some((s) => s.overridden)) lines.push(wrap(`${OVERRIDDEN_MARK.trim()} set in config (orion:memoryLimits, orion:replicas or orion:uvicornWorkers), not the stage's figure`, width));
+  if (server.services.some((s) => s.overridden))
+    lines.push(
+      wrap(
+        `${OVERRIDDEN_MARK.trim()} set in config (orion:memoryLimits, orion:replicas or orion:uvicornWorkers), not the stage's figure`,
+        width,
+      ),
+    );
   return lines.join("\n");
 }
 
@@ -103,11 +151,15 @@ function renderConnections(plan: Plan, width: number): string {
   for (const source of c.clients) lines.push(`  ${source.total} ${source.source}`);
   lines.push(`  ${c.headroom} headroom`);
   if (c.pgbouncer) {
-    lines.push(`  = ${c.clientTotal} client connections of PgBouncer's max_client_conn ${c.pgbouncer.maxClientConn} (${c.pgbouncer.poolMode} pooling, pool ${c.pgbouncer.defaultPoolSize})`);
+    lines.push(
+      `  = ${c.clientTotal} client connections of PgBouncer's max_client_conn ${c.pgbouncer.maxClientConn} (${c.pgbouncer.poolMode} pooling, pool ${c.pgbouncer.defaultPoolSize})`,
+    );
   } else {
     lines.push(`  = ${c.clientTotal} client connections`);
   }
   const direct = c.direct.reduce((sum, d) => sum + d.total, 0);
-  lines.push(`  PostgreSQL max_connections ${c.maxConnections}: ${c.serverConnections} ${c.viaPgBouncer ? "from PgBouncer's pool" : "from the app"} + ${direct} direct + superuser reserve`);
+  lines.push(
+    `  PostgreSQL max_connections ${c.maxConnections}: ${c.serverConnections} ${c.viaPgBouncer ? "from PgBouncer's pool" : "from the app"} + ${direct} direct + superuser reserve`,
+  );
   return lines.map((line) => wrap(line, width)).join("\n");
 }

@@ -23,7 +23,8 @@ interface Box {
 
 function boxes(plan: Plan): Box[] {
   const out: Box[] = [];
-  const shape = (s: PlannedServer) => `${s.role}|${s.type}|${s.services.map((x) => `${x.name}:${x.memoryLimitMb}x${x.replicas}`).join(",")}`;
+  const shape = (s: PlannedServer) =>
+    `${s.role}|${s.type}|${s.services.map((x) => `${x.name}:${x.memoryLimitMb}x${x.replicas}`).join(",")}`;
   for (const server of plan.servers) {
     const same = out.find((b) => b.servers[0].role === server.role && shape(b.servers[0]) === shape(server));
     if (same) same.servers.push(server);
@@ -37,7 +38,9 @@ const BOX_LINE_CHARS = 26;
 
 /** What a server is for, in a few words: its main containers, not its exporters, in lines short enough for a narrow box. */
 function roleLine(server: PlannedServer): string {
-  const main = server.services.filter((s) => s.group === "app").map((s) => (s.replicas > 1 ? `${s.name} ×${s.replicas}` : s.name));
+  const main = server.services
+    .filter((s) => s.group === "app")
+    .map((s) => (s.replicas > 1 ? `${s.name} ×${s.replicas}` : s.name));
   if (has(server, "prometheus")) main.push("monitoring");
   const lines: string[][] = [[]];
   for (const item of main) {
@@ -71,17 +74,20 @@ interface Edge {
 function edges(plan: Plan, byServer: Map<string, Box>): Edge[] {
   const out: Edge[] = [];
   const add = (from: string, to: string, label: string, dashed = false) => {
-    if (from !== to && !out.some((e) => e.from === from && e.to === to && e.label === label)) out.push({ from, to, label, dashed });
+    if (from !== to && !out.some((e) => e.from === from && e.to === to && e.label === label))
+      out.push({ from, to, label, dashed });
   };
   const boxOf = (server: string) => byServer.get(server)!.id;
   if (plan.loadBalancer) {
     add("internet", "lb", "HTTPS");
     const passThrough = plan.loadBalancer.tls === "caddy";
-    for (const target of plan.loadBalancer.targets) add("lb", boxOf(target), passThrough ? "TCP to Caddy" : "HTTP to Caddy");
+    for (const target of plan.loadBalancer.targets)
+      add("lb", boxOf(target), passThrough ? "TCP to Caddy" : "HTTP to Caddy");
     // Passed through to one Caddy, which spreads requests over every API server. Drawn from
     // the load balancer: an edge between two boxes of the same tier doubled enterprise's width.
     for (const server of plan.servers.filter((s) => s.caddy)) {
-      for (const upstream of server.caddy!.upstreamServers.filter((u) => u !== server.name)) add("lb", boxOf(upstream), `via Caddy on ${server.name}`, true);
+      for (const upstream of server.caddy!.upstreamServers.filter((u) => u !== server.name))
+        add("lb", boxOf(upstream), `via Caddy on ${server.name}`, true);
     }
   } else {
     for (const s of plan.servers.filter((x) => x.servesHttp)) add("internet", boxOf(s.name), "HTTPS via Caddy");
@@ -98,8 +104,10 @@ function edges(plan: Plan, byServer: Map<string, Box>): Edge[] {
     if (broker) add(boxOf(server.name), boxOf(broker.server), "broker");
   }
   for (const server of plan.servers) {
-    if (has(server, "db-replica")) add(boxOf(endpoint(plan, "db", server)!.server), boxOf(server.name), "WAL stream", true);
-    if (has(server, "redis-replica")) add(boxOf(endpoint(plan, "redis", server)!.server), boxOf(server.name), "replication", true);
+    if (has(server, "db-replica"))
+      add(boxOf(endpoint(plan, "db", server)!.server), boxOf(server.name), "WAL stream", true);
+    if (has(server, "redis-replica"))
+      add(boxOf(endpoint(plan, "redis", server)!.server), boxOf(server.name), "replication", true);
   }
   return out;
 }
@@ -120,7 +128,8 @@ function merged(all: Box[], list: Edge[]): Edge[] {
     const from = list.filter((x) => x.to === e.to && x.label === e.label).map((x) => x.from);
     const everyone = tier.every((t) => from.includes(t)) && from.every((f) => tier.includes(f));
     if (!everyone) out.push(e);
-    else if (!out.some((x) => x.from === APP_TIER && x.to === e.to && x.label === e.label)) out.push({ ...e, from: APP_TIER });
+    else if (!out.some((x) => x.from === APP_TIER && x.to === e.to && x.label === e.label))
+      out.push({ ...e, from: APP_TIER });
   }
   return out;
 }
@@ -130,7 +139,15 @@ export function renderTopology(plan: Plan): string {
   const all = boxes(plan);
   const byServer = new Map(all.flatMap((b) => b.servers.map((s) => [s.name, b] as const)));
   // Closer boxes keep enterprise within GitHub's column at full size.
-  const lines = ["---", "config:", "  flowchart:", "    nodeSpacing: 30", "---", "flowchart TB", '  internet(("Internet"))'];
+  const lines = [
+    "---",
+    "config:",
+    "  flowchart:",
+    "    nodeSpacing: 30",
+    "---",
+    "flowchart TB",
+    '  internet(("Internet"))',
+  ];
   if (plan.loadBalancer) lines.push(`  lb{{"load balancer<br/>${plan.loadBalancer.type.toUpperCase()}"}}`);
   const tiers = all.length > 2;
   const group = (tier: string, title: string, members: Box[]) => {
@@ -139,8 +156,13 @@ export function renderTopology(plan: Plan): string {
     if (tiers) lines.push("  end");
   };
   group(APP_TIER, "application servers", all.filter(isAppTier));
-  group(DATA_TIER, "data servers", all.filter((b) => !isAppTier(b)));
-  for (const e of merged(all, edges(plan, byServer))) lines.push(`  ${e.from} ${e.dashed ? "-.->" : "-->"}|"${e.label}"| ${e.to}`);
+  group(
+    DATA_TIER,
+    "data servers",
+    all.filter((b) => !isAppTier(b)),
+  );
+  for (const e of merged(all, edges(plan, byServer)))
+    lines.push(`  ${e.from} ${e.dashed ? "-.->" : "-->"}|"${e.label}"| ${e.to}`);
   return lines.join("\n");
 }
 
@@ -148,15 +170,25 @@ export function renderTopology(plan: Plan): string {
 function connectsTo(plan: Plan, server: PlannedServer, service: PlannedService): string {
   const targets: [ServiceName, string][] = [];
   if (APP_CLIENTS.includes(service.name)) {
-    targets.push([plan.connections.viaPgBouncer ? "pgbouncer" : "db", "SQL"], ["db-replica", "reads"], ["redis", "broker"]);
+    targets.push(
+      [plan.connections.viaPgBouncer ? "pgbouncer" : "db", "SQL"],
+      ["db-replica", "reads"],
+      ["redis", "broker"],
+    );
   }
   if (service.name === "flower") targets.push(["redis", "broker"]);
   if (service.name === "pgbouncer") targets.push(["db", "pool"]);
   if (service.name === "db-replica") targets.push(["db", "WAL stream"]);
-  if (service.name === "redis-replica" || service.name === "redis-sentinel") targets.push(["redis", service.name === "redis-sentinel" ? "watches" : "replicates"]);
-  if (service.name === "postgres-exporter") targets.push([has(server, "db-replica") ? "db-replica" : "db", "reads stats"]);
-  if (service.name === "redis-exporter") targets.push([has(server, "redis-replica") ? "redis-replica" : "redis", "reads stats"]);
-  if (service.name === "prometheus") return plan.servers.length > 1 ? "every server's exporters (scrapes), alertmanager" : "the exporters and api (scrapes), alertmanager";
+  if (service.name === "redis-replica" || service.name === "redis-sentinel")
+    targets.push(["redis", service.name === "redis-sentinel" ? "watches" : "replicates"]);
+  if (service.name === "postgres-exporter")
+    targets.push([has(server, "db-replica") ? "db-replica" : "db", "reads stats"]);
+  if (service.name === "redis-exporter")
+    targets.push([has(server, "redis-replica") ? "redis-replica" : "redis", "reads stats"]);
+  if (service.name === "prometheus")
+    return plan.servers.length > 1
+      ? "every server's exporters (scrapes), alertmanager"
+      : "the exporters and api (scrapes), alertmanager";
   if (service.name === "grafana") return "prometheus";
   return targets
     .flatMap(([name, what]) => {
@@ -175,7 +207,9 @@ function containerTable(plan: Plan, server: PlannedServer): string {
     SERVICES[s.name].port !== undefined ? String(SERVICES[s.name].port) : "",
     connectsTo(plan, server, s) || "-",
   ]);
-  return markdownTable([["container", "limit", "×", "port", "connects to"], ...rows], { align: ["l", "r", "r", "r", "l"] });
+  return markdownTable([["container", "limit", "×", "port", "connects to"], ...rows], {
+    align: ["l", "r", "r", "r", "l"],
+  });
 }
 
 /** docs/topology.md: per stage, the picture of its servers, then a table of each server's containers. */
@@ -192,7 +226,12 @@ export function renderTopologyDoc(plans: Plan[]): string {
   for (const p of plans) {
     out.push(`## ${p.stage}`, "", "```mermaid", renderTopology(p), "```", "");
     for (const server of p.servers) {
-      out.push(`**${server.name}** (${server.type.toUpperCase()}, ${formatMb(server.ramMb)} RAM${privateIpNote(p, server)}): ${formatMb(server.containersMb)} of containers`, "", containerTable(p, server), "");
+      out.push(
+        `**${server.name}** (${server.type.toUpperCase()}, ${formatMb(server.ramMb)} RAM${privateIpNote(p, server)}): ${formatMb(server.containersMb)} of containers`,
+        "",
+        containerTable(p, server),
+        "",
+      );
     }
   }
   return out.join("\n");

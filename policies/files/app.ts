@@ -14,7 +14,10 @@ export function uvicornWorkers(service: ComposeService): number {
 export function appPool(service: ComposeService): { size: number; overflow: number } {
   const size = service.environment.DB_POOL_SIZE;
   const overflow = service.environment.DB_MAX_OVERFLOW;
-  return { size: size === undefined ? APP_DEFAULT_POOL.size : Number(size), overflow: overflow === undefined ? APP_DEFAULT_POOL.overflow : Number(overflow) };
+  return {
+    size: size === undefined ? APP_DEFAULT_POOL.size : Number(size),
+    overflow: overflow === undefined ? APP_DEFAULT_POOL.overflow : Number(overflow),
+  };
 }
 
 /** Celery prefork children: `--concurrency`/`-c`, else Celery's default, the machine's CPUs. */

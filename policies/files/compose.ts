@@ -63,7 +63,12 @@ export interface ComposeFile {
 
 /** Splits a command line into words the way a POSIX shell does for simple quoting. */
 export function shellWords(text: string): string[] {
-  return [...text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)].map((m) => m[0].replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"/g, (_, a: string | undefined, b: string) => a ?? b.replace(/\\(.)/g, "$1")));
+  return [...text.matchAll(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)+/g)].map((m) =>
+    m[0].replace(
+      /'([^']*)'|"((?:[^"\\]|\\.)*)"/g,
+      (_, a: string | undefined, b: string) => a ?? b.replace(/\\(.)/g, "$1"),
+    ),
+  );
 }
 
 /** Compose's units (docker/go-units RAMInBytes): bytes, or a number with b, k, m, g, t (binary, optional `b`/`ib`). */
@@ -99,9 +104,18 @@ function lineCounterOf(doc: Document, counter: LineCounter) {
 
 function environmentOf(value: unknown): Record<string, string> {
   if (Array.isArray(value)) {
-    return Object.fromEntries(value.map((item) => String(item)).map((item) => (item.includes("=") ? [item.slice(0, item.indexOf("=")), item.slice(item.indexOf("=") + 1)] : [item, ""])));
+    return Object.fromEntries(
+      value
+        .map((item) => String(item))
+        .map((item) =>
+          item.includes("=") ? [item.slice(0, item.indexOf("=")), item.slice(item.indexOf("=") + 1)] : [item, ""],
+        ),
+    );
   }
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]),
+    );
   return {};
 }
 
@@ -113,13 +127,26 @@ function portsOf(name: string, value: unknown): ComposePort[] {
       const p = item as Record<string, unknown>;
       const hostIp = p.host_ip === undefined ? undefined : String(p.host_ip);
       const published = p.published === undefined ? undefined : String(p.published);
-      return { text: [hostIp, published, String(p.target)].filter((x) => x !== undefined).join(":"), hostIp, published, target: String(p.target), path };
+      return {
+        text: [hostIp, published, String(p.target)].filter((x) => x !== undefined).join(":"),
+        hostIp,
+        published,
+        target: String(p.target),
+        path,
+      };
     }
     const text = String(item);
     // [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]; an IPv6 host is written in brackets.
     const v6 = /^\[([^\]]+)\]:(.*)$/.exec(text);
     const parts = v6 ? [v6[1], ...v6[2].split(":")] : text.split(":");
-    if (parts.length >= 3) return { text, hostIp: parts.slice(0, parts.length - 2).join(":"), published: parts[parts.length - 2], target: parts[parts.length - 1], path };
+    if (parts.length >= 3)
+      return {
+        text,
+        hostIp: parts.slice(0, parts.length - 2).join(":"),
+        published: parts[parts.length - 2],
+        target: parts[parts.length - 1],
+        path,
+      };
     if (parts.length === 2) return { text, published: parts[0], target: parts[1], path };
     return { text, target: parts[0], path };
   });
@@ -131,7 +158,12 @@ function mountsOf(value: unknown): ComposeMount[] {
     if (item && typeof item === "object") {
       const v = item as Record<string, unknown>;
       const type = v.type === "bind" ? "bind" : v.type === "volume" ? "volume" : "other";
-      return { type, source: v.source === undefined ? undefined : String(v.source), target: String(v.target), readOnly: v.read_only === true };
+      return {
+        type,
+        source: v.source === undefined ? undefined : String(v.source),
+        target: String(v.target),
+        readOnly: v.read_only === true,
+      };
     }
     const parts = String(item).split(":");
     if (parts.length === 1) return { type: "volume", target: parts[0], readOnly: false };
@@ -158,14 +190,24 @@ function serviceOf(name: string, s: Record<string, unknown>): ComposeService {
   const deploy = (s.deploy ?? {}) as { replicas?: unknown; resources?: { limits?: { memory?: unknown } } };
   const limits: { path: (string | number)[]; value: unknown }[] = [];
   if (s.mem_limit !== undefined) limits.push({ path: ["services", name, "mem_limit"], value: s.mem_limit });
-  if (deploy.resources?.limits?.memory !== undefined) limits.push({ path: ["services", name, "deploy", "resources", "limits", "memory"], value: deploy.resources.limits.memory });
+  if (deploy.resources?.limits?.memory !== undefined)
+    limits.push({
+      path: ["services", name, "deploy", "resources", "limits", "memory"],
+      value: deploy.resources.limits.memory,
+    });
   const parsed = limits.map((l) => ({ ...l, mb: composeMemoryMb(l.value) }));
   const largest = [...parsed].sort((a, b) => (b.mb ?? Infinity) - (a.mb ?? Infinity))[0];
   const replicaSettings = [
-    ...(deploy.replicas !== undefined ? [{ path: ["services", name, "deploy", "replicas"], value: Number(deploy.replicas) }] : []),
+    ...(deploy.replicas !== undefined
+      ? [{ path: ["services", name, "deploy", "replicas"], value: Number(deploy.replicas) }]
+      : []),
     ...(s.scale !== undefined ? [{ path: ["services", name, "scale"], value: Number(s.scale) }] : []),
   ].sort((a, b) => b.value - a.value);
-  const command = Array.isArray(s.command) ? s.command.map(String) : typeof s.command === "string" ? shellWords(s.command) : [];
+  const command = Array.isArray(s.command)
+    ? s.command.map(String)
+    : typeof s.command === "string"
+      ? shellWords(s.command)
+      : [];
   return {
     name,
     image: s.image === undefined ? undefined : String(s.image),
@@ -189,19 +231,32 @@ export function readCompose(text: string): ComposeFile {
   const counter = new LineCounter();
   const doc = parseDocument(text, { merge: true, lineCounter: counter });
   const lineOf = lineCounterOf(doc, counter);
-  if (doc.errors.length > 0) return { services: [], volumes: [], subnets: [], unsupported: [], interpolated: [], lineOf, error: doc.errors[0].message };
+  if (doc.errors.length > 0)
+    return {
+      services: [],
+      volumes: [],
+      subnets: [],
+      unsupported: [],
+      interpolated: [],
+      lineOf,
+      error: doc.errors[0].message,
+    };
   const data = (doc.toJS({ maxAliasCount: 1000 }) ?? {}) as Record<string, unknown>;
   const services = (data.services ?? {}) as Record<string, Record<string, unknown>>;
   const unsupported: ComposeFile["unsupported"] = [];
   if (data.include !== undefined) unsupported.push({ path: ["include"], what: "include" });
-  for (const [name, s] of Object.entries(services)) if (s && typeof s === "object" && s.extends !== undefined) unsupported.push({ path: ["services", name, "extends"], what: "extends" });
+  for (const [name, s] of Object.entries(services))
+    if (s && typeof s === "object" && s.extends !== undefined)
+      unsupported.push({ path: ["services", name, "extends"], what: "extends" });
   const networks = (data.networks ?? {}) as Record<string, { ipam?: { config?: { subnet?: string }[] } } | null>;
   return {
-    services: Object.entries(services).map(([name, s]) => serviceOf(name, (s ?? {}))),
-    volumes: Object.keys((data.volumes ?? {})),
-    subnets: Object.values(networks).flatMap((n) => (n?.ipam?.config ?? []).flatMap((c) => (c?.subnet ? [String(c.subnet)] : []))),
+    services: Object.entries(services).map(([name, s]) => serviceOf(name, s ?? {})),
+    volumes: Object.keys(data.volumes ?? {}),
+    subnets: Object.values(networks).flatMap((n) =>
+      (n?.ipam?.config ?? []).flatMap((c) => (c?.subnet ? [String(c.subnet)] : [])),
+    ),
     unsupported,
-    interpolated: Object.entries(services).flatMap(([name, s]) => interpolatedPaths(name, (s ?? {}))),
+    interpolated: Object.entries(services).flatMap(([name, s]) => interpolatedPaths(name, s ?? {})),
     lineOf,
   };
 }

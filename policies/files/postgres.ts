@@ -26,13 +26,21 @@ export const POSTGRES_DEFAULTS: Record<string, string> = {
 };
 
 /** Base unit in kB of a bare number, per setting (shared_buffers counts 8 kB pages; work_mem kB). */
-const BASE_KB: Record<string, number> = { shared_buffers: 8, effective_cache_size: 8, work_mem: 1, maintenance_work_mem: 1 };
+const BASE_KB: Record<string, number> = {
+  shared_buffers: 8,
+  effective_cache_size: 8,
+  work_mem: 1,
+  maintenance_work_mem: 1,
+};
 
 /** A PostgreSQL memory setting in MB: units B, kB, MB, GB, TB (case-sensitive, as PostgreSQL reads them). */
 export function postgresMemoryMb(name: string, value: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|MB|GB|TB)?\s*$/.exec(value);
   if (!m) return undefined;
-  const kb = m[2] === undefined ? Number(m[1]) * (BASE_KB[name] ?? 1) : Number(m[1]) * { B: 1 / 1024, kB: 1, MB: 1024, GB: 1024 ** 2, TB: 1024 ** 3 }[m[2] as "kB"];
+  const kb =
+    m[2] === undefined
+      ? Number(m[1]) * (BASE_KB[name] ?? 1)
+      : Number(m[1]) * { B: 1 / 1024, kB: 1, MB: 1024, GB: 1024 ** 2, TB: 1024 ** 3 }[m[2] as "kB"];
   return kb / 1024;
 }
 
@@ -40,8 +48,16 @@ export function postgresMemoryMb(name: string, value: string): number | undefine
 function commandSettings(words: string[]): Map<string, string> {
   const found = new Map<string, string>();
   words.forEach((w, i) => {
-    const pair = w === "-c" ? words[i + 1] : w.startsWith("--") && w.includes("=") ? w.slice(2) : w.startsWith("-c") && w.length > 2 ? w.slice(2) : undefined;
-    if (pair?.includes("=")) found.set(pair.slice(0, pair.indexOf("=")).toLowerCase().replace(/-/g, "_"), pair.slice(pair.indexOf("=") + 1));
+    const pair =
+      w === "-c"
+        ? words[i + 1]
+        : w.startsWith("--") && w.includes("=")
+          ? w.slice(2)
+          : w.startsWith("-c") && w.length > 2
+            ? w.slice(2)
+            : undefined;
+    if (pair?.includes("="))
+      found.set(pair.slice(0, pair.indexOf("=")).toLowerCase().replace(/-/g, "_"), pair.slice(pair.indexOf("=") + 1));
     if (w === "-N" && words[i + 1]) found.set("max_connections", words[i + 1]);
     if (w === "-B" && words[i + 1]) found.set("shared_buffers", words[i + 1]);
   });
@@ -59,7 +75,8 @@ export function postgresConfig(deployment: Deployment, service: ComposeService, 
     const mounted = mountedFile(deployment, service, configFile);
     if (mounted?.file) {
       result.file = mounted.path;
-      for (const [key, entry] of readPostgresqlConf(mounted.file.content)) settings.set(key, { value: entry.value, file: mounted.path, line: entry.line, key });
+      for (const [key, entry] of readPostgresqlConf(mounted.file.content))
+        settings.set(key, { value: entry.value, file: mounted.path, line: entry.line, key });
     } else result.missing = configFile;
   }
   const where = commandSetting(deployment, service, composePath);

@@ -37,7 +37,8 @@ export function redisConfig(deployment: Deployment, service: ComposeService, com
     const mounted = mountedFile(deployment, service, configArg);
     if (mounted?.file) {
       result.file = mounted.path;
-      for (const d of readRedisConf(mounted.file.content)) settings.set(d.name, { value: d.args.join(" "), file: mounted.path, line: d.line, key: d.name });
+      for (const d of readRedisConf(mounted.file.content))
+        settings.set(d.name, { value: d.args.join(" "), file: mounted.path, line: d.line, key: d.name });
     } else result.missing = configArg;
   }
   const commandLine = service.command.length > 0 ? commandSetting(deployment, service, composePath) : undefined;

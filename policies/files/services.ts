@@ -25,7 +25,17 @@ export type ServiceKind =
   | "other";
 
 /** Services that hold data or administer the stack: never published on a public address. */
-export const DATA_OR_ADMIN_KINDS: readonly ServiceKind[] = ["postgres", "pgbouncer", "redis", "sentinel", "flower", "grafana", "prometheus", "alertmanager", "exporter"];
+export const DATA_OR_ADMIN_KINDS: readonly ServiceKind[] = [
+  "postgres",
+  "pgbouncer",
+  "redis",
+  "sentinel",
+  "flower",
+  "grafana",
+  "prometheus",
+  "alertmanager",
+  "exporter",
+];
 
 /** Every argument of a command, with the words of `sh -c "..."` scripts split out too. */
 export function commandWords(service: ComposeService): string[] {
@@ -66,7 +76,8 @@ export function kindOf(service: ComposeService): ServiceKind {
   const repo = imageRepository(service.image);
   if (repo === "postgres" || repo === "postgresql") return "postgres";
   if (repo.includes("pgbouncer")) return "pgbouncer";
-  if (repo.startsWith("redis") && !repo.includes("exporter")) return words.some((w) => w === "--sentinel" || w.endsWith("redis-sentinel")) ? "sentinel" : "redis";
+  if (repo.startsWith("redis") && !repo.includes("exporter"))
+    return words.some((w) => w === "--sentinel" || w.endsWith("redis-sentinel")) ? "sentinel" : "redis";
   if (repo.includes("exporter") || repo === "cadvisor") return "exporter";
   if (repo === "flower" || (words.includes("celery") && words.includes("flower"))) return "flower";
   if (repo === "prometheus") return "prometheus";
@@ -85,9 +96,20 @@ export function defaultPortOf(service: ComposeService): number | undefined {
 }
 
 /** The deployed file behind a path inside the container, through the service's bind mounts. */
-export function mountedFile(deployment: Deployment, service: ComposeService, containerPath: string): { path: string; file?: WrittenFile } | undefined {
-  const deployDir = /^\s*cd\s+(\S+)/m.exec(typeof deployment.script === "string" ? deployment.script : "")?.[1]?.replace(/\/$/, "") ?? "";
-  const mounts = service.mounts.filter((m) => m.type === "bind" && m.source && (containerPath === m.target || containerPath.startsWith(`${m.target.replace(/\/$/, "")}/`)));
+export function mountedFile(
+  deployment: Deployment,
+  service: ComposeService,
+  containerPath: string,
+): { path: string; file?: WrittenFile } | undefined {
+  const deployDir =
+    /^\s*cd\s+(\S+)/m.exec(typeof deployment.script === "string" ? deployment.script : "")?.[1]?.replace(/\/$/, "") ??
+    "";
+  const mounts = service.mounts.filter(
+    (m) =>
+      m.type === "bind" &&
+      m.source &&
+      (containerPath === m.target || containerPath.startsWith(`${m.target.replace(/\/$/, "")}/`)),
+  );
   // The most specific mount wins, as in the container's mount table.
   const mount = mounts.sort((a, b) => b.target.length - a.target.length)[0];
   if (!mount) return undefined;

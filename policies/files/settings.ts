@@ -10,14 +10,28 @@ export interface Setting {
 }
 
 /** A setting on the service's command line, located in the compose file. */
-export function commandSetting(deployment: Deployment, service: ComposeService, composePath: string): Omit<Setting, "value"> {
+export function commandSetting(
+  deployment: Deployment,
+  service: ComposeService,
+  composePath: string,
+): Omit<Setting, "value"> {
   const path = ["services", service.name, "command"];
   return { file: composePath, line: deployment.compose?.lineOf(path), key: keyOf(path) };
 }
 
 /** A setting of the service's environment, located in the compose file. */
-export function environmentSetting(deployment: Deployment, service: ComposeService, composePath: string, name: string): Setting | undefined {
+export function environmentSetting(
+  deployment: Deployment,
+  service: ComposeService,
+  composePath: string,
+  name: string,
+): Setting | undefined {
   if (!(name in service.environment)) return undefined;
   const path = ["services", service.name, "environment", name];
-  return { value: service.environment[name], file: composePath, line: deployment.compose?.lineOf(path), key: keyOf(path) };
+  return {
+    value: service.environment[name],
+    file: composePath,
+    line: deployment.compose?.lineOf(path),
+    key: keyOf(path),
+  };
 }

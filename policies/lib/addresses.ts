@@ -22,10 +22,11 @@ export function within(inner: string, outer: string): boolean {
   const b = cidr(outer);
   if (!a || !b || a.bits < b.bits) return false;
   const mask = b.bits === 0 ? 0 : (0xffffffff << (32 - b.bits)) >>> 0;
-  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+  return (a.base & mask) >>> 0 === (b.base & mask) >>> 0;
 }
 
-export const isLoopback = (address: string) => within(address, "127.0.0.0/8") || address === "::1" || address === "localhost";
+export const isLoopback = (address: string) =>
+  within(address, "127.0.0.0/8") || address === "::1" || address === "localhost";
 
 /** The stack's private network, where the servers' private IPs live. */
 export const PRIVATE_NETWORK = NETWORK_CIDR;

@@ -20,7 +20,9 @@ export function builtImageOf(d: Deployment, s: ComposeService): BuiltImage | und
   const build = s.raw.build;
   if (build === undefined) return undefined;
   const spec = typeof build === "string" ? { context: build } : (build as { context?: unknown; dockerfile?: unknown });
-  const context = String(spec.context ?? ".").replace(/^\.\//, "").replace(/\/$/, "");
+  const context = String(spec.context ?? ".")
+    .replace(/^\.\//, "")
+    .replace(/\/$/, "");
   const path = `${context === "." ? "" : `${context}/`}${spec.dockerfile === undefined ? "Dockerfile" : String(spec.dockerfile)}`;
   const file = fileAt(d, path);
   return { path, scriptLine: file?.scriptLine, bases: file ? baseImages(file.content) : [] };

@@ -18,7 +18,12 @@ export interface Finding {
 }
 
 export function formatFinding(f: Finding): string {
-  const where = [f.server ? `server ${f.server}` : f.resource, f.file ? `${f.file}${f.line ? ` line ${f.line}` : ""}` : undefined].filter(Boolean).join(", ");
+  const where = [
+    f.server ? `server ${f.server}` : f.resource,
+    f.file ? `${f.file}${f.line ? ` line ${f.line}` : ""}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return `${where}${f.key ? ` (${f.key})` : ""}: ${f.problem}. Fix: ${f.fix}.`;
 }
 

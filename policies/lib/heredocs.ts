@@ -18,7 +18,9 @@ export interface WrittenFile {
 
 /** `'it'"'"'s'` and friends: a shell word made of quoted and plain parts. */
 function shellWord(word: string): string {
-  return [...word.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^'"\s]+)/g)].map((m) => m[1] ?? m[2]?.replace(/\\(.)/g, "$1") ?? m[3]).join("");
+  return [...word.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^'"\s]+)/g)]
+    .map((m) => m[1] ?? m[2]?.replace(/\\(.)/g, "$1") ?? m[3])
+    .join("");
 }
 
 /**
@@ -35,7 +37,8 @@ export function filesWritten(script: string, deployDir: string): Map<string, Wri
     const end = m[3] ?? m[4] ?? m[5];
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && (m[2] ? lines[j].replace(/^\t+/, "") : lines[j]) !== end; j++) body.push(m[2] ? lines[j].replace(/^\t+/, "") : lines[j]);
+    for (; j < lines.length && (m[2] ? lines[j].replace(/^\t+/, "") : lines[j]) !== end; j++)
+      body.push(m[2] ? lines[j].replace(/^\t+/, "") : lines[j]);
     let path = shellWord(m[1]).replace(/^\.\//, "");
     if (path.startsWith(`${deployDir}/`)) path = path.slice(deployDir.length + 1);
     files.set(path, { path, content: body.length > 0 ? `${body.join("\n")}\n` : "", scriptLine: i + 2 });
@@ -96,10 +99,20 @@ export function rewrites(script: string): { path: string; line: number }[] {
     if (staging && isSwitch(text, staging, written)) continue;
     if (text.trim() === ENGINE_ADAPTATION) continue;
     for (const path of written) {
-      const names = [path, `./${path}`, ...(dir ? [`${dir}/${path}`] : []), ...(staging ? [`${staging}/${path}`, ...(dir ? [`${dir}/${staging}/${path}`] : [])] : [])];
+      const names = [
+        path,
+        `./${path}`,
+        ...(dir ? [`${dir}/${path}`] : []),
+        ...(staging ? [`${staging}/${path}`, ...(dir ? [`${dir}/${staging}/${path}`] : [])] : []),
+      ];
       const spelled = names.map((p) => `(?:'${escapeRe(p)}'|"${escapeRe(p)}"|${escapeRe(p)})(?=$|[\\s;&|)])`).join("|");
       const target = `(?:${spelled})`;
-      const patterns = [`>>?\\s*${target}`, `\\b(?:sed|perl)\\b[^;&|]*\\s-i\\S*[^;&|]*\\s${target}`, `\\btee\\b[^;&|]*\\s${target}`, `\\b(?:mv|cp|install|ln|rsync|truncate|dd)\\b[^;&|]*\\s(?:of=)?${target}\\s*(?:$|[;&|)])`];
+      const patterns = [
+        `>>?\\s*${target}`,
+        `\\b(?:sed|perl)\\b[^;&|]*\\s-i\\S*[^;&|]*\\s${target}`,
+        `\\btee\\b[^;&|]*\\s${target}`,
+        `\\b(?:mv|cp|install|ln|rsync|truncate|dd)\\b[^;&|]*\\s(?:of=)?${target}\\s*(?:$|[;&|)])`,
+      ];
       if (patterns.some((p) => new RegExp(p).test(text))) found.push({ path, line });
     }
   }

@@ -1,4 +1,9 @@
-import type { ReportViolation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { formatFinding, type Finding } from "./finding";
 import { stackView, type Deployment, type StackView } from "./stack";
 import { UNKNOWN } from "./props";
@@ -16,7 +21,9 @@ export type OrionPolicy = OrionStackPolicy | OrionResourcePolicy;
  * A stack policy over the view of what each server runs. Findings are
  * reported once each, on the resource they name.
  */
-export function stackCheck(check: (view: StackView, report: (finding: Finding) => void, args: StackValidationArgs) => void): StackValidationPolicy["validateStack"] {
+export function stackCheck(
+  check: (view: StackView, report: (finding: Finding) => void, args: StackValidationArgs) => void,
+): StackValidationPolicy["validateStack"] {
   return (args: StackValidationArgs, reportViolation: ReportViolation) => {
     const seen = new Set<string>();
     const report = (finding: Finding) => {
@@ -34,14 +41,28 @@ export function stackCheck(check: (view: StackView, report: (finding: Finding) =
  * here and reported once, by deploy-enforce-readable-files.
  */
 export function forEachCompose(view: StackView, check: (d: ReadableDeployment) => void): void {
-  for (const d of view.deployments) if (d.script !== UNKNOWN && d.compose && d.composePath && !d.compose.error) check(d as ReadableDeployment);
+  for (const d of view.deployments)
+    if (d.script !== UNKNOWN && d.compose && d.composePath && !d.compose.error) check(d as ReadableDeployment);
 }
 
-export type ReadableDeployment = Deployment & { script: string; compose: NonNullable<Deployment["compose"]>; composePath: string };
+export type ReadableDeployment = Deployment & {
+  script: string;
+  compose: NonNullable<Deployment["compose"]>;
+  composePath: string;
+};
 
 /** Where a compose setting is: file, line and key. */
-export function composeAt(d: ReadableDeployment, path: (string | number)[]): Pick<Finding, "file" | "line" | "key" | "server" | "urn"> {
-  return { server: d.serverName, urn: d.command.urn, file: d.composePath, line: d.compose.lineOf(path), key: keyOf(path) };
+export function composeAt(
+  d: ReadableDeployment,
+  path: (string | number)[],
+): Pick<Finding, "file" | "line" | "key" | "server" | "urn"> {
+  return {
+    server: d.serverName,
+    urn: d.command.urn,
+    file: d.composePath,
+    line: d.compose.lineOf(path),
+    key: keyOf(path),
+  };
 }
 
 /** Replicas Compose starts: `deploy.replicas` or `scale` in the file, or `--scale` on the deploy's `up`. */

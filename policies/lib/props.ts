@@ -25,7 +25,10 @@ function read(container: Record<string | number, unknown>, key: string | number)
 export function snapshot(value: unknown): unknown {
   if (value === UNKNOWN_SENTINEL) return UNKNOWN;
   if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => snapshot(read(value as unknown as Record<number, unknown>, i)));
+  if (Array.isArray(value))
+    return Array.from({ length: value.length }, (_, i) =>
+      snapshot(read(value as unknown as Record<number, unknown>, i)),
+    );
   const container = value as Record<string, unknown>;
   return Object.fromEntries(Object.keys(container).map((k) => [k, snapshot(read(container, k))]));
 }

@@ -5,7 +5,9 @@ import type { ServerView } from "./stack";
 
 /** The catalog entry of a server's type, when it is a type of the catalog. */
 export function serverTypeOf(server: ServerView): ServerType | undefined {
-  return isKnownString(server.serverType) && isServerTypeName(server.serverType) ? SERVER_TYPES[server.serverType] : undefined;
+  return isKnownString(server.serverType) && isServerTypeName(server.serverType)
+    ? SERVER_TYPES[server.serverType]
+    : undefined;
 }
 
 const isRole = (role: string | undefined): role is ServerRole => role !== undefined && role in HOST_RESERVE_MB;
@@ -28,7 +30,8 @@ export function dataHeldBy(server: ServerView): string[] {
     for (const s of d.compose?.services ?? []) {
       for (const m of s.mounts) {
         if (m.type === "volume" && m.source) reasons.push(`${s.name} keeps data in the volume ${m.source}`);
-        if (m.type === "bind" && m.source?.startsWith("/mnt/") && !m.readOnly) reasons.push(`${s.name} writes to ${m.source}`);
+        if (m.type === "bind" && m.source?.startsWith("/mnt/") && !m.readOnly)
+          reasons.push(`${s.name} writes to ${m.source}`);
       }
     }
   }

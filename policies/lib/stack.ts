@@ -93,7 +93,9 @@ const filesOf = memo((script: string) => filesWritten(script, deployDirOf(script
 
 /** The variable names of an env file, one `NAME=...` a line. Values are never kept. */
 export function envNamesOf(envFile: string): Set<string> {
-  return new Set(envFile.split("\n").flatMap((line) => /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1] ?? []));
+  return new Set(
+    envFile.split("\n").flatMap((line) => /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1] ?? []),
+  );
 }
 
 /** The `docker compose ... up` line: which file it reads and what it scales. */
@@ -123,16 +125,33 @@ function composeUp(script: string): { file?: string; scale: Record<string, numbe
 function toResource(r: ResourceLike): StackResource {
   const dependsOn: Record<string, string[]> = {};
   for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) dependsOn[key] = deps.map((d) => d.urn);
-  return { type: r.type, name: r.name, urn: r.urn, props: snapshot(r.props) as Props, protect: r.opts.protect === true, dependsOn };
+  return {
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: snapshot(r.props) as Props,
+    protect: r.opts.protect === true,
+    dependsOn,
+  };
 }
 
 /** The resource a property points at through its dependencies, of the given type. */
-function target(from: StackResource, property: string, byUrn: Map<string, StackResource>, type: string): StackResource | undefined {
+function target(
+  from: StackResource,
+  property: string,
+  byUrn: Map<string, StackResource>,
+  type: string,
+): StackResource | undefined {
   return (from.dependsOn[property] ?? []).map((u) => byUrn.get(u)).find((r) => r?.type === type);
 }
 
 function deploymentOf(command: StackResource, server: ServerView | undefined): Deployment | undefined {
-  const script = command.props.create === UNKNOWN ? UNKNOWN : typeof command.props.create === "string" ? command.props.create : undefined;
+  const script =
+    command.props.create === UNKNOWN
+      ? UNKNOWN
+      : typeof command.props.create === "string"
+        ? command.props.create
+        : undefined;
   if (script === undefined) return undefined;
   const files = script === UNKNOWN ? new Map<string, WrittenFile>() : filesOf(script);
   const up = script === UNKNOWN ? { scale: {}, runs: false } : composeUp(script);
@@ -151,7 +170,10 @@ function deploymentOf(command: StackResource, server: ServerView | undefined): D
     compose: composePath && files.has(composePath) ? composeOf(files.get(composePath)!.content) : undefined,
     scale: up.scale,
     envNames: stdin === UNKNOWN ? UNKNOWN : typeof stdin === "string" ? envNamesOf(stdin) : undefined,
-    record: first && typeof first === "object" && first.kind === SERVER_BUDGET_KIND ? (first as ServerBudgetRecord) : undefined,
+    record:
+      first && typeof first === "object" && first.kind === SERVER_BUDGET_KIND
+        ? (first as ServerBudgetRecord)
+        : undefined,
   };
 }
 
@@ -185,13 +207,20 @@ export function stackView(input: readonly ResourceLike[]): StackView {
     return typeof host === "string" ? servers.find((s) => s.props.ipv4Address === host) : undefined;
   };
   for (const r of resources) {
-    if (r.type === SERVER_NETWORK_TYPE && typeof r.props.ip === "string") serverOf(r, "serverId")?.privateIps.push(r.props.ip);
+    if (r.type === SERVER_NETWORK_TYPE && typeof r.props.ip === "string")
+      serverOf(r, "serverId")?.privateIps.push(r.props.ip);
     if (r.type === VOLUME_ATTACHMENT_TYPE) {
       const volume = target(r, "volumeId", byUrn, VOLUME_TYPE);
       if (volume) serverOf(r, "serverId")?.volumes.push(volume);
     }
   }
-  const commands = resources.filter((r) => r.type === COMMAND_TYPE).map((command) => ({ command, server: serverOf(command, "connection"), script: command.props.create as string | Unknown }));
+  const commands = resources
+    .filter((r) => r.type === COMMAND_TYPE)
+    .map((command) => ({
+      command,
+      server: serverOf(command, "connection"),
+      script: command.props.create as string | Unknown,
+    }));
   const deployments: Deployment[] = [];
   for (const { command, server } of commands) {
     const deployment = deploymentOf(command, server);

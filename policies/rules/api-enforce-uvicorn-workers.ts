@@ -9,7 +9,10 @@ export const apiEnforceUvicornWorkers: OrionStackPolicy = {
   name: "api-enforce-uvicorn-workers",
   description: "Uvicorn workers per API container must not exceed 2 x vCPU + 1 of its server.",
   enforcementLevel: "mandatory",
-  reads: ["compose file: API services' `command` (`--workers`) or `WEB_CONCURRENCY`", "hcloud Server: `serverType` (vCPUs)"],
+  reads: [
+    "compose file: API services' `command` (`--workers`) or `WEB_CONCURRENCY`",
+    "hcloud Server: `serverType` (vCPUs)",
+  ],
   validateStack: stackCheck((view, report) => {
     for (const server of view.servers) {
       const type = serverTypeOf(server);
@@ -18,7 +21,12 @@ export const apiEnforceUvicornWorkers: OrionStackPolicy = {
       forEachCompose({ ...view, deployments: server.deployments }, (d) => {
         for (const s of d.compose.services.filter((x) => kindOf(x) === "api")) {
           const workers = uvicornWorkers(s);
-          if (workers > max) report({ ...composeAt(d, ["services", s.name, "command"]), problem: `${s.name} runs ${workers} Uvicorn workers on a ${type.name} with ${type.vcpu} vCPUs, above 2 x ${type.vcpu} + 1 = ${max}`, fix: `set --workers to ${max} or less (orion:uvicornWorkers)` });
+          if (workers > max)
+            report({
+              ...composeAt(d, ["services", s.name, "command"]),
+              problem: `${s.name} runs ${workers} Uvicorn workers on a ${type.name} with ${type.vcpu} vCPUs, above 2 x ${type.vcpu} + 1 = ${max}`,
+              fix: `set --workers to ${max} or less (orion:uvicornWorkers)`,
+            });
         }
       });
     }

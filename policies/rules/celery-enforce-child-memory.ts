@@ -13,9 +13,13 @@ import { kindOf } from "../files/services";
  */
 export const celeryEnforceChildMemory: OrionStackPolicy = {
   name: "celery-enforce-child-memory",
-  description: "A Celery worker's parent plus concurrency x --max-memory-per-child must fit its container limit, and each child must have that limit.",
+  description:
+    "A Celery worker's parent plus concurrency x --max-memory-per-child must fit its container limit, and each child must have that limit.",
   enforcementLevel: "mandatory",
-  reads: ["compose file: Celery worker services' `mem_limit` and `command` (`--concurrency`, `--max-memory-per-child`)", "hcloud Server: `serverType` (vCPUs: Celery's default concurrency)"],
+  reads: [
+    "compose file: Celery worker services' `mem_limit` and `command` (`--concurrency`, `--max-memory-per-child`)",
+    "hcloud Server: `serverType` (vCPUs: Celery's default concurrency)",
+  ],
   validateStack: stackCheck((view, report) => {
     for (const server of view.servers) {
       const vcpu = serverTypeOf(server)?.vcpu ?? 1;
@@ -26,7 +30,11 @@ export const celeryEnforceChildMemory: OrionStackPolicy = {
           const where = composeAt(d, ["services", s.name, "command"]);
           const shareMb = Math.floor((s.memoryMb! - CELERY_PARENT_MB) / Math.max(1, concurrency));
           if (childKb === undefined || !(childKb > 0)) {
-            report({ ...where, problem: `${s.name} runs ${concurrency} children with no --max-memory-per-child, so a leaking task grows until the container is OOM-killed`, fix: `add --max-memory-per-child ${Math.floor(shareMb * 0.8) * 1024} (80% of each child's ${mb(shareMb)} share, in KiB)` });
+            report({
+              ...where,
+              problem: `${s.name} runs ${concurrency} children with no --max-memory-per-child, so a leaking task grows until the container is OOM-killed`,
+              fix: `add --max-memory-per-child ${Math.floor(shareMb * 0.8) * 1024} (80% of each child's ${mb(shareMb)} share, in KiB)`,
+            });
             continue;
           }
           const needMb = CELERY_PARENT_MB + (concurrency * childKb) / 1024;

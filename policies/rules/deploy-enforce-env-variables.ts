@@ -22,9 +22,13 @@ function requiredVariables(text: string): { name: string; line: number }[] {
  */
 export const deployEnforceEnvVariables: OrionStackPolicy = {
   name: "deploy-enforce-env-variables",
-  description: "Every ${VAR} the compose file or a template uses must be a variable of the env file the deploy sends on stdin (names only; values are never read).",
+  description:
+    "Every ${VAR} the compose file or a template uses must be a variable of the env file the deploy sends on stdin (names only; values are never read).",
   enforcementLevel: "mandatory",
-  reads: ["compose file and `*.tmpl` templates: `${VAR}` references", "the deploy command's `stdin` (the env file): variable names only"],
+  reads: [
+    "compose file and `*.tmpl` templates: `${VAR}` references",
+    "the deploy command's `stdin` (the env file): variable names only",
+  ],
   validateStack: stackCheck((view, report) => {
     forEachCompose(view, (d) => {
       if (d.envNames === UNKNOWN) return;
@@ -38,7 +42,10 @@ export const deployEnforceEnvVariables: OrionStackPolicy = {
             file: file.path,
             line: v.line,
             key: `\${${v.name}}`,
-            problem: d.envNames === undefined ? `uses \${${v.name}}, but the deploy sends no env file on stdin` : `uses \${${v.name}}, which the env file does not define, so it is filled in empty`,
+            problem:
+              d.envNames === undefined
+                ? `uses \${${v.name}}, but the deploy sends no env file on stdin`
+                : `uses \${${v.name}}, which the env file does not define, so it is filled in empty`,
             fix: `add ${v.name} to the env file (a Pulumi secret rendered into it), or give the reference a default`,
           });
         }

@@ -1,6 +1,20 @@
-import { CLIENT_HEADROOM, clientSources, describeClients, directSources, totalOf, type ConnectingService } from "../../model/connections";
+import {
+  CLIENT_HEADROOM,
+  clientSources,
+  describeClients,
+  directSources,
+  totalOf,
+  type ConnectingService,
+} from "../../model/connections";
 import type { Finding } from "../lib/finding";
-import { composeAt, forEachCompose, replicasOf, stackCheck, type OrionStackPolicy, type ReadableDeployment } from "../lib/policy";
+import {
+  composeAt,
+  forEachCompose,
+  replicasOf,
+  stackCheck,
+  type OrionStackPolicy,
+  type ReadableDeployment,
+} from "../lib/policy";
 import { serverTypeOf } from "../lib/servers";
 import { appPool, celeryConcurrency, uvicornWorkers } from "../files/app";
 import { pgbouncerConfig } from "../files/pgbouncer";
@@ -9,7 +23,9 @@ import { imageRepository, kindOf } from "../files/services";
 import type { Setting } from "../files/settings";
 
 const at = (d: ReadableDeployment, setting: Setting | undefined, fallback: (string | number)[]): Partial<Finding> =>
-  setting ? { server: d.serverName, urn: d.command.urn, file: setting.file, line: setting.line, key: setting.key } : composeAt(d, fallback);
+  setting
+    ? { server: d.serverName, urn: d.command.urn, file: setting.file, line: setting.line, key: setting.key }
+    : composeAt(d, fallback);
 
 /**
  * Connection counts must add up across servers, counted from the compose
@@ -19,7 +35,8 @@ const at = (d: ReadableDeployment, setting: Setting | undefined, fallback: (stri
  */
 export const pgbouncerEnforceConnectionLimits: OrionStackPolicy = {
   name: "pgbouncer-enforce-connection-limits",
-  description: "App client connections must fit PgBouncer's max_client_conn, and PgBouncer's pools plus direct sessions must fit PostgreSQL's max_connections.",
+  description:
+    "App client connections must fit PgBouncer's max_client_conn, and PgBouncer's pools plus direct sessions must fit PostgreSQL's max_connections.",
   enforcementLevel: "mandatory",
   reads: [
     "compose file: API `--workers`, `DB_POOL_SIZE`, `DB_MAX_OVERFLOW`; Celery `--concurrency`; replicas; postgres-exporter services",
@@ -38,8 +55,22 @@ export const pgbouncerEnforceConnectionLimits: OrionStackPolicy = {
         for (const s of d.compose.services) {
           const kind = kindOf(s);
           const replicas = replicasOf(d, s);
-          if (kind === "api") services.push({ server: d.serverName, name: s.name, replicas, uvicornWorkers: uvicornWorkers(s), dbPoolSize: appPool(s).size, dbMaxOverflow: appPool(s).overflow });
-          if (kind === "celery-worker") services.push({ server: d.serverName, name: s.name, replicas, celeryConcurrency: celeryConcurrency(s, vcpu) });
+          if (kind === "api")
+            services.push({
+              server: d.serverName,
+              name: s.name,
+              replicas,
+              uvicornWorkers: uvicornWorkers(s),
+              dbPoolSize: appPool(s).size,
+              dbMaxOverflow: appPool(s).overflow,
+            });
+          if (kind === "celery-worker")
+            services.push({
+              server: d.serverName,
+              name: s.name,
+              replicas,
+              celeryConcurrency: celeryConcurrency(s, vcpu),
+            });
           if (kind === "celery-beat") services.push({ server: d.serverName, name: "celery-beat", replicas });
           if (kind === "pgbouncer") pools.push({ d, name: s.name, config: pgbouncerConfig(d, s, d.composePath) });
           if (kind === "postgres") {
@@ -82,10 +113,18 @@ export const pgbouncerEnforceConnectionLimits: OrionStackPolicy = {
           return sum + p.config.databases * (cap > 0 ? Math.min(perPool, cap) : perPool);
         }, 0);
         if (poolTotal + directTotal + reserved > max) {
-          report({ ...where, problem: `PgBouncer's pools of ${poolTotal} server connections plus ${directTotal} direct (${direct.map((s) => `${s.total} ${s.source}`).join(", ")}) and ${reserved} superuser-reserved is ${poolTotal + directTotal + reserved}, above max_connections ${max}`, fix: "lower default_pool_size (or set max_db_connections) in pgbouncer.ini, or raise max_connections" });
+          report({
+            ...where,
+            problem: `PgBouncer's pools of ${poolTotal} server connections plus ${directTotal} direct (${direct.map((s) => `${s.total} ${s.source}`).join(", ")}) and ${reserved} superuser-reserved is ${poolTotal + directTotal + reserved}, above max_connections ${max}`,
+            fix: "lower default_pool_size (or set max_db_connections) in pgbouncer.ini, or raise max_connections",
+          });
         }
       } else if (clients + directTotal + reserved > max) {
-        report({ ...where, problem: `the app can open ${clients} connections straight to PostgreSQL (${breakdown}) plus ${directTotal} direct and ${reserved} superuser-reserved, above max_connections ${max}`, fix: "lower Uvicorn workers, pool sizes or Celery concurrency, put PgBouncer in front, or raise max_connections" });
+        report({
+          ...where,
+          problem: `the app can open ${clients} connections straight to PostgreSQL (${breakdown}) plus ${directTotal} direct and ${reserved} superuser-reserved, above max_connections ${max}`,
+          fix: "lower Uvicorn workers, pool sizes or Celery concurrency, put PgBouncer in front, or raise max_connections",
+        });
       }
     }
   }),

@@ -12,7 +12,8 @@ export const SPREAD_GROUP_MAX_SERVERS = 10;
  */
 export const placementEnforceSpread: OrionStackPolicy = {
   name: "placement-enforce-spread",
-  description: "With several servers, every server must be in a spread placement group, and no group may hold more than 10 servers.",
+  description:
+    "With several servers, every server must be in a spread placement group, and no group may hold more than 10 servers.",
   enforcementLevel: "mandatory",
   reads: ["hcloud Server: `placementGroupId`", "hcloud PlacementGroup: `type`"],
   validateStack: stackCheck((view, report) => {
@@ -22,13 +23,32 @@ export const placementEnforceSpread: OrionStackPolicy = {
       if (server.placementGroups === UNKNOWN) continue; // in a group the pack cannot trace (an ID given by hand)
       for (const urn of server.placementGroups) members.set(urn, [...(members.get(urn) ?? []), server.name]);
       if (view.servers.length > 1 && server.placementGroups.length === 0) {
-        report({ server: server.name, urn: server.urn, key: "placementGroupId", problem: `is in no placement group, so it can share a physical host with the stack's other ${view.servers.length - 1} servers`, fix: "put it in a spread placement group" });
+        report({
+          server: server.name,
+          urn: server.urn,
+          key: "placementGroupId",
+          problem: `is in no placement group, so it can share a physical host with the stack's other ${view.servers.length - 1} servers`,
+          fix: "put it in a spread placement group",
+        });
       }
     }
     for (const [urn, names] of members) {
       const group = groups.get(urn)!;
-      if (group.props.type !== "spread") report({ resource: `placement group ${group.name}`, urn, key: "type", problem: `is of type ${String(group.props.type)}, not spread`, fix: 'set type: "spread"' });
-      if (names.length > SPREAD_GROUP_MAX_SERVERS) report({ resource: `placement group ${group.name}`, urn, problem: `holds ${names.length} servers (${names.join(", ")}), more than Hetzner's ${SPREAD_GROUP_MAX_SERVERS}`, fix: `split the servers into groups of ${SPREAD_GROUP_MAX_SERVERS} or fewer` });
+      if (group.props.type !== "spread")
+        report({
+          resource: `placement group ${group.name}`,
+          urn,
+          key: "type",
+          problem: `is of type ${String(group.props.type)}, not spread`,
+          fix: 'set type: "spread"',
+        });
+      if (names.length > SPREAD_GROUP_MAX_SERVERS)
+        report({
+          resource: `placement group ${group.name}`,
+          urn,
+          problem: `holds ${names.length} servers (${names.join(", ")}), more than Hetzner's ${SPREAD_GROUP_MAX_SERVERS}`,
+          fix: `split the servers into groups of ${SPREAD_GROUP_MAX_SERVERS} or fewer`,
+        });
     }
   }),
 };

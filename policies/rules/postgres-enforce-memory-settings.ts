@@ -13,21 +13,32 @@ export const SORTS_PER_CONNECTION = 2;
  */
 export const postgresEnforceMemorySettings: OrionStackPolicy = {
   name: "postgres-enforce-memory-settings",
-  description: "PostgreSQL's shared_buffers + maintenance_work_mem + 2 x max_connections x work_mem must fit its container's memory limit.",
+  description:
+    "PostgreSQL's shared_buffers + maintenance_work_mem + 2 x max_connections x work_mem must fit its container's memory limit.",
   enforcementLevel: "mandatory",
-  reads: ["compose file: PostgreSQL services' `mem_limit` and `command` (`config_file`, `-c` settings)", "postgresql.conf (through the bind mount): `shared_buffers`, `work_mem`, `maintenance_work_mem`, `max_connections`"],
+  reads: [
+    "compose file: PostgreSQL services' `mem_limit` and `command` (`config_file`, `-c` settings)",
+    "postgresql.conf (through the bind mount): `shared_buffers`, `work_mem`, `maintenance_work_mem`, `max_connections`",
+  ],
   validateStack: stackCheck((view, report) => {
     forEachCompose(view, (d) => {
       for (const s of d.compose.services.filter((x) => kindOf(x) === "postgres" && x.memoryMb !== undefined)) {
         const config = postgresConfig(d, s, d.composePath);
         if (config.missing) {
-          report({ ...composeAt(d, ["services", s.name, "command"]), problem: `${s.name} starts with config_file ${config.missing}, which this deploy does not write, so its settings cannot be checked`, fix: "bind-mount the postgresql.conf the deploy writes" });
+          report({
+            ...composeAt(d, ["services", s.name, "command"]),
+            problem: `${s.name} starts with config_file ${config.missing}, which this deploy does not write, so its settings cannot be checked`,
+            fix: "bind-mount the postgresql.conf the deploy writes",
+          });
           continue;
         }
         const value = (name: string) => settingOf(config, name);
         const memory = (name: string) => postgresMemoryMb(name, value(name).value) ?? 0;
         const connections = Number(value("max_connections").value);
-        const needMb = memory("shared_buffers") + memory("maintenance_work_mem") + SORTS_PER_CONNECTION * connections * memory("work_mem");
+        const needMb =
+          memory("shared_buffers") +
+          memory("maintenance_work_mem") +
+          SORTS_PER_CONNECTION * connections * memory("work_mem");
         if (needMb <= s.memoryMb!) continue;
         const where = (name: string) => {
           const setting = value(name).setting;

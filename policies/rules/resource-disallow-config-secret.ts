@@ -25,7 +25,8 @@ export function stackSecretValues(env: NodeJS.ProcessEnv = process.env): { key: 
     if (typeof raw !== "string" || raw === "") continue;
     if (name === "appSecrets") {
       try {
-        for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>)) found.push({ key: `${CONFIG_NAMESPACE}:appSecrets.${k}`, value: String(v) });
+        for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>))
+          found.push({ key: `${CONFIG_NAMESPACE}:appSecrets.${k}`, value: String(v) });
       } catch {
         found.push({ key: `${CONFIG_NAMESPACE}:appSecrets`, value: raw });
       }
@@ -67,15 +68,27 @@ function strings(value: unknown, path: string, skip: string[]): { path: string; 
 
 export const resourceDisallowConfigSecret: OrionResourcePolicy = {
   name: "resource-disallow-config-secret",
-  description: "No value of a secret of the stack (orion:dbPassword, orion:appSecrets.*, ...) may appear in a plain resource property.",
+  description:
+    "No value of a secret of the stack (orion:dbPassword, orion:appSecrets.*, ...) may appear in a plain resource property.",
   enforcementLevel: "mandatory",
-  reads: ["the stack's secret config values (PULUMI_CONFIG, as the Pulumi CLI hands it to the pack)", "every plain property of every resource, the deploy scripts and the files they write included (not `stdin` and the other secret inputs)"],
+  reads: [
+    "the stack's secret config values (PULUMI_CONFIG, as the Pulumi CLI hands it to the pack)",
+    "every plain property of every resource, the deploy scripts and the files they write included (not `stdin` and the other secret inputs)",
+  ],
   validateResource: (args, report) => {
     const secrets = stackSecretValues();
     if (secrets.length === 0) return;
     for (const { path, text } of strings(args.props, "", SECRET_FIELDS[args.type] ?? [])) {
       for (const s of secrets) {
-        if (text.includes(s.value)) report(formatFinding({ resource: `resource ${args.name} (${args.type})`, key: path, problem: `holds the value of the secret ${s.key} in plain text`, fix: "pass it only in the env file (stdin) and refer to it as ${VAR}" }));
+        if (text.includes(s.value))
+          report(
+            formatFinding({
+              resource: `resource ${args.name} (${args.type})`,
+              key: path,
+              problem: `holds the value of the secret ${s.key} in plain text`,
+              fix: "pass it only in the env file (stdin) and refer to it as ${VAR}",
+            }),
+          );
       }
     }
   },

@@ -14,10 +14,24 @@ export const serverDisallowNonArm: OrionResourcePolicy = {
     const type = String(args.props.serverType);
     const location = args.props.location as string | undefined;
     if (!isServerTypeName(type)) {
-      report(formatFinding({ server: args.name, key: "serverType", problem: `type ${type} is not an ARM (CAX) type`, fix: `use one of ${SERVER_TYPE_NAMES.join(", ")}` }));
+      report(
+        formatFinding({
+          server: args.name,
+          key: "serverType",
+          problem: `type ${type} is not an ARM (CAX) type`,
+          fix: `use one of ${SERVER_TYPE_NAMES.join(", ")}`,
+        }),
+      );
     }
     if (location !== undefined && !isArmLocation(location)) {
-      report(formatFinding({ server: args.name, key: "location", problem: `location ${location} offers no ARM (CAX) servers`, fix: `use one of ${ARM_LOCATIONS.join(", ")}` }));
+      report(
+        formatFinding({
+          server: args.name,
+          key: "location",
+          problem: `location ${location} offers no ARM (CAX) servers`,
+          fix: `use one of ${ARM_LOCATIONS.join(", ")}`,
+        }),
+      );
     }
   },
 };

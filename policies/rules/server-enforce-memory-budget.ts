@@ -1,5 +1,12 @@
 import { mb } from "../lib/finding";
-import { composeAt, forEachCompose, replicasOf, stackCheck, type OrionStackPolicy, type ReadableDeployment } from "../lib/policy";
+import {
+  composeAt,
+  forEachCompose,
+  replicasOf,
+  stackCheck,
+  type OrionStackPolicy,
+  type ReadableDeployment,
+} from "../lib/policy";
 import { hostReserveOf, serverTypeOf } from "../lib/servers";
 import { kindOf } from "../files/services";
 import { isInterpolated } from "../files/compose";
@@ -12,7 +19,8 @@ import { isInterpolated } from "../files/compose";
  */
 export const serverEnforceMemoryBudget: OrionStackPolicy = {
   name: "server-enforce-memory-budget",
-  description: "The memory limits a server's compose files set, times replicas, plus its host reserve must fit the server's RAM; every container must have a limit.",
+  description:
+    "The memory limits a server's compose files set, times replicas, plus its host reserve must fit the server's RAM; every container must have a limit.",
   enforcementLevel: "mandatory",
   reads: [
     "compose file: `services.*.mem_limit`, `deploy.resources.limits.memory`, `deploy.replicas`, `scale`; `--scale` on `docker compose up`",
@@ -23,17 +31,29 @@ export const serverEnforceMemoryBudget: OrionStackPolicy = {
       const type = serverTypeOf(server);
       if (!type) continue; // server-disallow-non-arm names types outside the catalog
       const reserve = hostReserveOf(server);
-      const rows: { d: ReadableDeployment; name: string; mb: number; replicas: number; path: (string | number)[] }[] = [];
+      const rows: { d: ReadableDeployment; name: string; mb: number; replicas: number; path: (string | number)[] }[] =
+        [];
       forEachCompose({ ...view, deployments: server.deployments }, (d) => {
         for (const s of d.compose.services) {
           if (s.memoryMb === undefined) {
             if (s.memoryText !== undefined && isInterpolated(s.memoryText)) continue; // deploy-enforce-readable-files names it
-            const problem = s.memoryInvalid ? `${s.name} has a memory limit Compose cannot read (${s.memoryText})` : `${s.name} has no memory limit, so it can take all ${mb(type.ramMb)} of the server`;
-            report({ ...composeAt(d, s.memoryPath ?? ["services", s.name]), problem, fix: `set \`mem_limit\` (e.g. 256m) on ${s.name}` });
+            const problem = s.memoryInvalid
+              ? `${s.name} has a memory limit Compose cannot read (${s.memoryText})`
+              : `${s.name} has no memory limit, so it can take all ${mb(type.ramMb)} of the server`;
+            report({
+              ...composeAt(d, s.memoryPath ?? ["services", s.name]),
+              problem,
+              fix: `set \`mem_limit\` (e.g. 256m) on ${s.name}`,
+            });
             continue;
           }
           if (kindOf(s) === "caddy") {
-            if (s.memoryMb > reserve.mb) report({ ...composeAt(d, s.memoryPath!), problem: `caddy's limit ${mb(s.memoryMb)} is larger than the host reserve ${mb(reserve.mb)} it runs in (${reserve.covers})`, fix: "lower caddy's mem_limit" });
+            if (s.memoryMb > reserve.mb)
+              report({
+                ...composeAt(d, s.memoryPath!),
+                problem: `caddy's limit ${mb(s.memoryMb)} is larger than the host reserve ${mb(reserve.mb)} it runs in (${reserve.covers})`,
+                fix: "lower caddy's mem_limit",
+              });
             continue;
           }
           rows.push({ d, name: s.name, mb: s.memoryMb, replicas: replicasOf(d, s), path: s.memoryPath! });

@@ -25,7 +25,8 @@ function scriptSettings(script: string): Record<string, string> {
  */
 export const serverEnforceReleaseFit: OrionStackPolicy = {
   name: "server-enforce-release-fit",
-  description: "A release's peak (the containers, less what it stops first, plus the second API container) and the host reserve must fit the server's RAM.",
+  description:
+    "A release's peak (the containers, less what it stops first, plus the second API container) and the host reserve must fit the server's RAM.",
   enforcementLevel: "mandatory",
   reads: [
     "release script (`release.sh`): `API_STRATEGY`, `STOPPED_FIRST`",
@@ -48,7 +49,9 @@ export const serverEnforceReleaseFit: OrionStackPolicy = {
         const api = services.find((s) => kindOf(s) === "api");
         if (!api) return;
         const containersMb = services.reduce((sum, s) => sum + s.memoryMb! * replicasOf(d, s), 0);
-        const freedMb = services.filter((s) => stoppedFirst.includes(s.name)).reduce((sum, s) => sum + s.memoryMb! * replicasOf(d, s), 0);
+        const freedMb = services
+          .filter((s) => stoppedFirst.includes(s.name))
+          .reduce((sum, s) => sum + s.memoryMb! * replicasOf(d, s), 0);
         const peakMb = containersMb - freedMb + api.memoryMb! + reserve.mb;
         if (peakMb <= type.ramMb) return;
         report({

@@ -9,10 +9,16 @@ export interface MonthlyBudgetConfig {
 
 export const stageEnforceMonthlyBudget: OrionStackPolicy = {
   name: "stage-enforce-monthly-budget",
-  description: "Warns when what the stack runs (servers, backups, volumes, load balancer) costs more a month than orion:monthlyBudgetEur.",
+  description:
+    "Warns when what the stack runs (servers, backups, volumes, load balancer) costs more a month than orion:monthlyBudgetEur.",
   enforcementLevel: "advisory",
   configSchema: { properties: { monthlyBudgetEur: { type: "number", minimum: 0, default: 0 } } },
-  reads: ["hcloud Server: `serverType`, `backups`", "hcloud Volume: `size`", "hcloud LoadBalancer: `loadBalancerType`", "stack config: `orion:monthlyBudgetEur`, `orion:stage`"],
+  reads: [
+    "hcloud Server: `serverType`, `backups`",
+    "hcloud Volume: `size`",
+    "hcloud LoadBalancer: `loadBalancerType`",
+    "stack config: `orion:monthlyBudgetEur`, `orion:stage`",
+  ],
   validateStack: stackCheck((view, report, args) => {
     const intent = orionIntent();
     const budget = args.getConfig<Partial<MonthlyBudgetConfig>>().monthlyBudgetEur || intent.monthlyBudgetEur;

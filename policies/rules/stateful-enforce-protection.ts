@@ -11,19 +11,44 @@ import { stackCheck, type OrionStackPolicy } from "../lib/policy";
  */
 export const statefulEnforceProtection: OrionStackPolicy = {
   name: "stateful-enforce-protection",
-  description: "Volumes and servers that hold data must have Pulumi protect and Hetzner delete (and rebuild) protection.",
+  description:
+    "Volumes and servers that hold data must have Pulumi protect and Hetzner delete (and rebuild) protection.",
   enforcementLevel: "mandatory",
-  reads: ["hcloud Volume: `deleteProtection`, protect", "hcloud Server: `deleteProtection`, `rebuildProtection`, protect, label `orion-role`", "hcloud VolumeAttachment", "compose file: named volumes and bind mounts under /mnt"],
+  reads: [
+    "hcloud Volume: `deleteProtection`, protect",
+    "hcloud Server: `deleteProtection`, `rebuildProtection`, protect, label `orion-role`",
+    "hcloud VolumeAttachment",
+    "compose file: named volumes and bind mounts under /mnt",
+  ],
   validateStack: stackCheck((view, report) => {
     for (const v of view.resources.filter((r) => r.type === VOLUME_TYPE)) {
-      const missing = [...(v.protect ? [] : ["Pulumi protect"]), ...(v.props.deleteProtection === true ? [] : ["deleteProtection"])];
-      if (missing.length > 0) report({ resource: `volume ${v.name}`, urn: v.urn, problem: `holds data but lacks ${missing.join(" and ")}`, fix: "set deleteProtection: true and the resource option protect: true" });
+      const missing = [
+        ...(v.protect ? [] : ["Pulumi protect"]),
+        ...(v.props.deleteProtection === true ? [] : ["deleteProtection"]),
+      ];
+      if (missing.length > 0)
+        report({
+          resource: `volume ${v.name}`,
+          urn: v.urn,
+          problem: `holds data but lacks ${missing.join(" and ")}`,
+          fix: "set deleteProtection: true and the resource option protect: true",
+        });
     }
     for (const server of view.servers) {
       const reasons = dataHeldBy(server);
       if (reasons.length === 0) continue;
-      const missing = [...(server.protect ? [] : ["Pulumi protect"]), ...(server.props.deleteProtection === true ? [] : ["deleteProtection"]), ...(server.props.rebuildProtection === true ? [] : ["rebuildProtection"])];
-      if (missing.length > 0) report({ server: server.name, urn: server.urn, problem: `holds data (${reasons[0]}) but lacks ${missing.join(", ")}`, fix: "set deleteProtection and rebuildProtection to true and the resource option protect: true" });
+      const missing = [
+        ...(server.protect ? [] : ["Pulumi protect"]),
+        ...(server.props.deleteProtection === true ? [] : ["deleteProtection"]),
+        ...(server.props.rebuildProtection === true ? [] : ["rebuildProtection"]),
+      ];
+      if (missing.length > 0)
+        report({
+          server: server.name,
+          urn: server.urn,
+          problem: `holds data (${reasons[0]}) but lacks ${missing.join(", ")}`,
+          fix: "set deleteProtection and rebuildProtection to true and the resource option protect: true",
+        });
     }
   }),
 };

@@ -12,14 +12,25 @@ let url: string;
 beforeAll(async () => {
   const dir = serviceDir("orion-prom-");
   writeFileSync(join(dir, "history.om"), openMetrics());
-  const blocks = run("promtool", ["tsdb", "create-blocks-from", "openmetrics", join(dir, "history.om"), join(dir, "data")]);
+  const blocks = run("promtool", [
+    "tsdb",
+    "create-blocks-from",
+    "openmetrics",
+    join(dir, "history.om"),
+    join(dir, "data"),
+  ]);
   if (blocks.status !== 0) throw new Error(`promtool could not build blocks: ${blocks.output}`);
   writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   prometheus = startProcess(
     "prometheus",
-    [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, "--storage.tsdb.retention.time=100y", `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      "--storage.tsdb.retention.time=100y",
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { serviceUser: false, port, dir },
   );
   await waitFor("Prometheus", async () => (await fetch(`${url}/-/ready`)).ok, 60_000, prometheus);
@@ -29,7 +40,8 @@ afterAll(async () => {
   await prometheus?.stop();
 });
 
-const advise = (scenario: string, ...extra: string[]) => runCli("advise.ts", ["--prometheus", url, "--stage", "launch", "--at", endOf(scenario).toISOString(), ...extra]);
+const advise = (scenario: string, ...extra: string[]) =>
+  runCli("advise.ts", ["--prometheus", url, "--stage", "launch", "--at", endOf(scenario).toISOString(), ...extra]);
 const adviseJson = (scenario: string, ...extra: string[]) => {
   const result = advise(scenario, "--json", ...extra);
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
@@ -41,20 +53,32 @@ describe("the scaling advisor on a live Prometheus", () => {
     const advice = adviseJson("ram");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([true]);
     expect(advice.path[0].values).toEqual([{ server: "app", value: 85 }]);
-    expect(advice).toMatchObject({ leaf: "upgrade-server", commands: ["pulumi config set orion:stage early-growth"], cost: { currentEur: 11.28, proposedEur: 14.88, deltaEur: 3.6 } });
+    expect(advice).toMatchObject({
+      leaf: "upgrade-server",
+      commands: ["pulumi config set orion:stage early-growth"],
+      cost: { currentEur: 11.28, proposedEur: 14.88, deltaEur: 3.6 },
+    });
   });
 
   it("P95 >2s and DB-bound: add PgBouncer, which the growth stage brings", () => {
     const advice = adviseJson("db-bound");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([false, true, true]);
     expect(advice.path[1].values[0].value).toBeGreaterThan(2);
-    expect(advice).toMatchObject({ leaf: "pgbouncer-or-pool", commands: ["pulumi config set orion:stage growth"], cost: { deltaEur: 3.6 } });
+    expect(advice).toMatchObject({
+      leaf: "pgbouncer-or-pool",
+      commands: ["pulumi config set orion:stage growth"],
+      cost: { deltaEur: 3.6 },
+    });
   });
 
   it("P95 >2s and not DB-bound: more Uvicorn workers, at no cost", () => {
     const advice = adviseJson("cpu-bound");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([false, true, false]);
-    expect(advice).toMatchObject({ leaf: "workers-or-cpu", commands: ["pulumi config set orion:uvicornWorkers 2"], cost: { deltaEur: 0 } });
+    expect(advice).toMatchObject({
+      leaf: "workers-or-cpu",
+      commands: ["pulumi config set orion:uvicornWorkers 2"],
+      cost: { deltaEur: 0 },
+    });
   });
 
   it("disk >80% on /: clean up, or grow the root disk by a type change without keepDisk, never the pgdata volume, which is not on /", () => {
@@ -66,8 +90,12 @@ describe("the scaling advisor on a live Prometheus", () => {
       cost: { currentEur: 11.28, proposedEur: 14.88 },
     });
     expect(advice.detail).toContain("docker system prune");
-    expect(advice.detail).toContain("PostgreSQL's data is on the pgdata volume, not on /, so growing that volume does not help");
-    expect(advice.detail).toContain("app's root disk is 40 GB; it grows only when the server changes type without keepDisk, to 80 GB as a CAX21, and from then on app can never move to a type with a smaller disk (no downgrade)");
+    expect(advice.detail).toContain(
+      "PostgreSQL's data is on the pgdata volume, not on /, so growing that volume does not help",
+    );
+    expect(advice.detail).toContain(
+      "app's root disk is 40 GB; it grows only when the server changes type without keepDisk, to 80 GB as a CAX21, and from then on app can never move to a type with a smaller disk (no downgrade)",
+    );
   });
 
   it("disk >80% on a rescaled server: says its disk was kept at the size it was created with", () => {
@@ -75,13 +103,22 @@ describe("the scaling advisor on a live Prometheus", () => {
     expect(advice.status).toBe(0);
     const parsed = JSON.parse(advice.stdout);
     expect(parsed.detail).toContain("app's root disk is 40 GB (kept from CAX11 at creation; a new CAX31 has 160 GB)");
-    expect(parsed.commands).toEqual(["pulumi config set --path orion:keepDisk.app false", "pulumi config set --path orion:serverTypes.app cax41"]);
+    expect(parsed.commands).toEqual([
+      "pulumi config set --path orion:keepDisk.app false",
+      "pulumi config set --path orion:serverTypes.app cax41",
+    ]);
   });
 
   it("Celery queue >100 for 10 min: another celery-worker replica, which needs the CAX21 of early-growth", () => {
     const advice = adviseJson("celery");
     expect(advice.path.map((s: { answer: boolean }) => s.answer)).toEqual([false, false, false, true]);
-    expect(advice).toMatchObject({ leaf: "celery-replicas", commands: ["pulumi config set orion:stage early-growth", "pulumi config set --path orion:replicas.celery-worker 2"] });
+    expect(advice).toMatchObject({
+      leaf: "celery-replicas",
+      commands: [
+        "pulumi config set orion:stage early-growth",
+        "pulumi config set --path orion:replicas.celery-worker 2",
+      ],
+    });
   });
 
   it("nothing over its threshold, a RAM spike included: no scaling needed", () => {
@@ -100,14 +137,18 @@ describe("the scaling advisor on a live Prometheus", () => {
   });
 
   it("checks clients and stores against the guide's timeline as a second opinion", () => {
-    expect(adviseJson("none", "--clients", "12", "--stores", "150").secondOpinion).toContain("12 clients and 150 stores call for scale, beyond launch");
+    expect(adviseJson("none", "--clients", "12", "--stores", "150").secondOpinion).toContain(
+      "12 clients and 150 stores call for scale, beyond launch",
+    );
   });
 
   it("names the exporter behind a missing metric and exits non-zero, never answering no scaling needed", () => {
     const { status, stdout, stderr } = advise("missing-queue");
     expect(status).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toMatch(/no data for "Are Celery tasks queuing >100 for >10m\?".*check that the redis-exporter job is scraped/);
+    expect(stderr).toMatch(
+      /no data for "Are Celery tasks queuing >100 for >10m\?".*check that the redis-exporter job is scraped/,
+    );
   });
 
   it("says which URL it cannot reach and exits non-zero", async () => {

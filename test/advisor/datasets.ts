@@ -21,12 +21,33 @@ const GAP_MINUTES = 180;
 
 export const SCENARIOS: Scenario[] = [
   { name: "ram", ramPercent: steady(85), latencyBucket: "1", postgresActive: 5, diskPercent: 50, celeryQueue: 10 },
-  { name: "db-bound", ramPercent: steady(60), latencyBucket: "5", postgresActive: 25, diskPercent: 50, celeryQueue: 10 },
-  { name: "cpu-bound", ramPercent: steady(60), latencyBucket: "5", postgresActive: 5, diskPercent: 50, celeryQueue: 10 },
+  {
+    name: "db-bound",
+    ramPercent: steady(60),
+    latencyBucket: "5",
+    postgresActive: 25,
+    diskPercent: 50,
+    celeryQueue: 10,
+  },
+  {
+    name: "cpu-bound",
+    ramPercent: steady(60),
+    latencyBucket: "5",
+    postgresActive: 5,
+    diskPercent: 50,
+    celeryQueue: 10,
+  },
   { name: "disk", ramPercent: steady(60), latencyBucket: "1", postgresActive: 5, diskPercent: 85, celeryQueue: 10 },
   { name: "celery", ramPercent: steady(60), latencyBucket: "1", postgresActive: 5, diskPercent: 50, celeryQueue: 150 },
   // A ten-minute RAM spike to 95% is not "consistently >80%".
-  { name: "none", ramPercent: (m) => (m >= 40 && m < 50 ? 95 : 60), latencyBucket: "1", postgresActive: 5, diskPercent: 50, celeryQueue: 50 },
+  {
+    name: "none",
+    ramPercent: (m) => (m >= 40 && m < 50 ? 95 : 60),
+    latencyBucket: "1",
+    postgresActive: 5,
+    diskPercent: 50,
+    celeryQueue: 50,
+  },
   { name: "missing-queue", ramPercent: steady(60), latencyBucket: "1", postgresActive: 5, diskPercent: 50 },
 ];
 
@@ -56,7 +77,12 @@ export function openMetrics(): string {
       for (const le of ["0.5", "1", "2.5", "5", "+Inf"]) {
         const inBucket = le === "+Inf" || Number(le) >= Number(s.latencyBucket);
         // Counters keep growing across scenarios, as a real server's would.
-        add("http_request_duration_seconds_bucket", `server="app",le="${le}"`, inBucket ? (index * MINUTES + m) * 600 : 0, t);
+        add(
+          "http_request_duration_seconds_bucket",
+          `server="app",le="${le}"`,
+          inBucket ? (index * MINUTES + m) * 600 : 0,
+          t,
+        );
       }
       add("pg_stat_activity_count", 'server="app",datname="orion",state="active"', s.postgresActive, t);
       if (s.celeryQueue !== undefined) add("redis_key_size", 'server="app",db="db0",key="celery"', s.celeryQueue, t);

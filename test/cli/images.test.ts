@@ -42,7 +42,10 @@ class FakeRegistry {
       const [, repository, tag] = match;
       if (req.headers.authorization !== `Bearer token-for-repository:${repository}:pull`) {
         res.statusCode = 401;
-        res.setHeader("WWW-Authenticate", `Bearer realm="${this.base}/token",service="fake-registry",scope="repository:${repository}:pull"`);
+        res.setHeader(
+          "WWW-Authenticate",
+          `Bearer realm="${this.base}/token",service="fake-registry",scope="repository:${repository}:pull"`,
+        );
         res.end();
         return;
       }
@@ -53,7 +56,9 @@ class FakeRegistry {
         mediaType: "application/vnd.oci.image.index.v1+json",
         manifests: platforms.map((architecture) => ({
           mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest: `sha256:${createHash("sha256").update(`${ref}/${architecture}/${this.rebuilt.has(ref) ? 2 : 1}`).digest("hex")}`,
+          digest: `sha256:${createHash("sha256")
+            .update(`${ref}/${architecture}/${this.rebuilt.has(ref) ? 2 : 1}`)
+            .digest("hex")}`,
           size: 1000,
           platform: { os: "linux", architecture },
         })),
@@ -75,7 +80,12 @@ class FakeRegistry {
 
 function images(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(ROOT, "node_modules", ".bin", "tsx"), ["cli/images.ts", ...args], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      ["cli/images.ts", ...args],
+      { cwd: ROOT, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -99,7 +109,9 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
     const locked = read();
     expect(Object.keys(locked.images).sort()).toEqual(platformImages());
     for (const entry of Object.values(locked.images)) expect(entry.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(run.stdout).toContain(`~ postgres:15.13-bookworm: (no digest) -> ${locked.images["postgres:15.13-bookworm"].digest}`);
+    expect(run.stdout).toContain(
+      `~ postgres:15.13-bookworm: (no digest) -> ${locked.images["postgres:15.13-bookworm"].digest}`,
+    );
     // Docker Hub's official images live under library/; other registries keep their own path.
     expect(registry.requests).toContain("GET /v2/library/postgres/manifests/15.13-bookworm");
     expect(registry.requests).toContain("GET /v2/google/cadvisor/manifests/v0.55.1");
@@ -120,7 +132,9 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
     const run = await images(["--update", "--lock", lock, ...via]);
     expect(run.code).toBe(0);
     const after = read();
-    expect(run.stdout).toContain(`~ redis:7.2.7-bookworm: ${before.images["redis:7.2.7-bookworm"].digest} -> ${after.images["redis:7.2.7-bookworm"].digest}`);
+    expect(run.stdout).toContain(
+      `~ redis:7.2.7-bookworm: ${before.images["redis:7.2.7-bookworm"].digest} -> ${after.images["redis:7.2.7-bookworm"].digest}`,
+    );
     expect(run.stdout).toContain("1 change\n");
     const changed = Object.keys(after.images).filter((i) => after.images[i].digest !== before.images[i].digest);
     expect(changed).toEqual(["redis:7.2.7-bookworm"]);
@@ -132,14 +146,24 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
     const run = await images(["--update", "--lock", lock, ...via]);
     registry.amd64Only.clear();
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("mher/flower:2.0.1: has no linux/arm64 image (it offers linux/amd64); Hetzner's CAX servers are ARM");
+    expect(run.stderr).toContain(
+      "mher/flower:2.0.1: has no linux/arm64 image (it offers linux/amd64); Hetzner's CAX servers are ARM",
+    );
     expect(run.stderr).toContain("left unchanged");
     expect(readFileSync(lock, "utf8")).toBe(before);
   });
 
   it("says which registry it cannot reach, and changes nothing", async () => {
     const before = readFileSync(lock, "utf8");
-    const run = await images(["--update", "--lock", lock, "--registry", "docker.io=http://127.0.0.1:9", "--registry", `ghcr.io=${registry.base}`]);
+    const run = await images([
+      "--update",
+      "--lock",
+      lock,
+      "--registry",
+      "docker.io=http://127.0.0.1:9",
+      "--registry",
+      `ghcr.io=${registry.base}`,
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("postgres:15.13-bookworm: cannot reach http://127.0.0.1:9");
     expect(readFileSync(lock, "utf8")).toBe(before);
@@ -166,7 +190,9 @@ describe("npm run images -- --update, against a registry on 127.0.0.1", () => {
   it("--check fails while an image has no digest, and passes once all have one", async () => {
     expect((await images(["--check", "--lock", lock])).code).toBe(0);
     const committed = await images(["--check"]);
-    const open = Object.values((JSON.parse(readFileSync(join(ROOT, "images.lock.json"), "utf8")) as ImageLock).images).some((e) => e.digest === null);
+    const open = Object.values(
+      (JSON.parse(readFileSync(join(ROOT, "images.lock.json"), "utf8")) as ImageLock).images,
+    ).some((e) => e.digest === null);
     expect(committed.code).toBe(open ? 1 : 0);
   });
 });

@@ -17,7 +17,10 @@ function asNobody(edit: (text: string) => string = (text) => text) {
     const copy = join(dir, "scripts", "install-test-tools.sh");
     writeFileSync(copy, edit(readFileSync(SCRIPT, "utf8")));
     for (const path of [dir, join(dir, "scripts"), copy]) chmodSync(path, 0o755);
-    return { copy, ...spawnSync("su", ["nobody", "-s", "/bin/bash", "-c", copy], { encoding: "utf8", timeout: 120_000 }) };
+    return {
+      copy,
+      ...spawnSync("su", ["nobody", "-s", "/bin/bash", "-c", copy], { encoding: "utf8", timeout: 120_000 }),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -40,6 +43,8 @@ describe("scripts/install-test-tools.sh, the one place that installs the tests' 
   it("names a missing package to another user and prints the one command that installs it, without running apt", () => {
     const result = asNobody((text) => text.replace("DEBIAN_PACKAGES=(", "DEBIAN_PACKAGES=(orion-no-such-tool "));
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe(`The tests need tools that are not installed: orion-no-such-tool.\nInstall them once, as root:  sudo ${result.copy}\n`);
+    expect(result.stderr).toBe(
+      `The tests need tools that are not installed: orion-no-such-tool.\nInstall them once, as root:  sudo ${result.copy}\n`,
+    );
   });
 });

@@ -8,10 +8,21 @@ const widest = (text: string) => Math.max(...text.split("\n").map((line) => stri
 
 describe("the plan an operator reads in a terminal", () => {
   // Overrides, findings and the enterprise stage make the longest lines there are.
-  const plans = [...STAGE_NAMES.map((stage) => planFor(stage)), planFor("growth", { memoryLimits: { db: "2g" }, adminCidrs: ["0.0.0.0/0"], monthlyBudgetEur: 5, clients: 30, stores: 600 })];
+  const plans = [
+    ...STAGE_NAMES.map((stage) => planFor(stage)),
+    planFor("growth", {
+      memoryLimits: { db: "2g" },
+      adminCidrs: ["0.0.0.0/0"],
+      monthlyBudgetEur: 5,
+      clients: 30,
+      stores: 600,
+    }),
+  ];
 
   it.each([60, 80, 100, 132])("fits %i columns in every stage", (width) => {
-    const tooWide = plans.map((p) => ({ stage: p.stage, widest: widest(renderPlanText(p, { width })) })).filter((p) => p.widest > width);
+    const tooWide = plans
+      .map((p) => ({ stage: p.stage, widest: widest(renderPlanText(p, { width })) }))
+      .filter((p) => p.widest > width);
     expect(tooWide).toEqual([]);
   });
 
@@ -40,6 +51,10 @@ describe("the plan an operator reads in a terminal", () => {
     const narrow = runCli("plan.ts", ["--stage", "growth", "--json"], undefined, { COLUMNS: "60" });
     const broad = runCli("plan.ts", ["--stage", "growth", "--json"], undefined, { COLUMNS: "200" });
     expect(narrow.stdout).toBe(broad.stdout);
-    expect(JSON.parse(narrow.stdout).servers[0].services[0]).toMatchObject({ name: "db", memoryLimitMb: 1024, purpose: "PostgreSQL 15" });
+    expect(JSON.parse(narrow.stdout).servers[0].services[0]).toMatchObject({
+      name: "db",
+      memoryLimitMb: 1024,
+      purpose: "PostgreSQL 15",
+    });
   });
 });

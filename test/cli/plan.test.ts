@@ -7,7 +7,19 @@ describe("npm run plan", () => {
   it("prints the guide's launch budget: 11 rows, 2,848 MB, the 1,150 MB reserve, a CAX11 at 4.50 EUR", () => {
     const { status, stdout } = runCli("plan.ts", ["--stage", "launch"]);
     expect(status).toBe(0);
-    for (const row of ["db", "redis", "api", "celery-worker", "celery-beat", "flower", "prometheus", "grafana", "node-exporter", "cadvisor", "alertmanager"]) {
+    for (const row of [
+      "db",
+      "redis",
+      "api",
+      "celery-worker",
+      "celery-beat",
+      "flower",
+      "prometheus",
+      "grafana",
+      "node-exporter",
+      "cadvisor",
+      "alertmanager",
+    ]) {
       expect(stdout).toMatch(new RegExp(`│ ${row} +│`));
     }
     expect(stdout).toContain("2,848 MB");
@@ -21,7 +33,11 @@ describe("npm run plan", () => {
     expect(status).toBe(0);
     const plan = JSON.parse(stdout);
     expect(plan.servers[0]).toMatchObject({ name: "app", type: "cax11", hostReserveMb: 1150, priceEurMonthly: 4.5 });
-    expect(plan.servers[0].services.filter((s: { group: string }) => ["app", "monitoring"].includes(s.group)).reduce((sum: number, s: { totalMb: number }) => sum + s.totalMb, 0)).toBe(2848);
+    expect(
+      plan.servers[0].services
+        .filter((s: { group: string }) => ["app", "monitoring"].includes(s.group))
+        .reduce((sum: number, s: { totalMb: number }) => sum + s.totalMb, 0),
+    ).toBe(2848);
   });
 
   it("reads Pulumi.prod.yaml as Pulumi would", () => {
@@ -45,7 +61,9 @@ describe("npm run plan", () => {
   it("exits non-zero on a stack without a stack file", () => {
     const { status, stderr } = runCli("plan.ts", ["--stack", "staging"]);
     expect(status).toBe(1);
-    expect(stderr).toBe("error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are prod; create it with `pulumi stack init staging`\n");
+    expect(stderr).toBe(
+      "error: --stack staging: there is no Pulumi.staging.yaml here; the stacks here are prod; create it with `pulumi stack init staging`\n",
+    );
   });
 
   it("--policy runs the program offline through the policy pack and passes the default stack", () => {
@@ -55,7 +73,13 @@ describe("npm run plan", () => {
   }, 300_000);
 
   it("--policy says each finding once: the pack's advisory, without the plan's and the program's copies", () => {
-    const { status, stdout, stderr } = runCli("plan.ts", ["--stage", "scale", "--set", "monthlyBudgetEur=20", "--policy"]);
+    const { status, stdout, stderr } = runCli("plan.ts", [
+      "--stage",
+      "scale",
+      "--set",
+      "monthlyBudgetEur=20",
+      "--policy",
+    ]);
     expect(status).toBe(0);
     // Scale's cost with Object Storage for the backups (30.78 EUR when this was written), said once.
     const cost = formatEur(plan(parseConfig({ stage: "scale" })).cost.totalEur);

@@ -7,7 +7,15 @@ import { PGBACKREST_SECRET_ENV } from "../../model/render/pgbackrest";
 import { pgHbaFor, postgresConfFor } from "../../model/render/service-configs";
 import { renderServerFiles } from "../../model/render/server-files";
 import { createAppRole, initCluster, startCluster, type PostgresServer } from "../servers/postgres";
-import { freePort, POSTGRES_BIN, requireBinary, serviceDir, startProcess, waitFor, type RunningServer } from "../servers/support";
+import {
+  freePort,
+  POSTGRES_BIN,
+  requireBinary,
+  serviceDir,
+  startProcess,
+  waitFor,
+  type RunningServer,
+} from "../servers/support";
 
 /**
  * The restore drill's stand-ins for a database server and Object Storage,
@@ -37,7 +45,12 @@ function owner(): { uid: number; gid: number } | undefined {
 }
 
 /** Runs a command as the service user without blocking this process (s3rver and PostgreSQL keep working meanwhile). */
-export function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30 * 60_000): Promise<ScriptResult> {
+export function runAsync(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30 * 60_000,
+): Promise<ScriptResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, cwd: "/tmp", stdio: ["ignore", "pipe", "pipe"], ...(owner() ?? {}) });
     let output = "";
@@ -70,7 +83,11 @@ function makeCertificates(dir: string): { caPem: string; key: string; cert: stri
 }
 
 /** s3rver in its own process, so a long upload never waits on this one's event loop. */
-export async function startS3(dir: string, bucket: string, tls: { key: string; cert: string }): Promise<RunningServer & { storage: string }> {
+export async function startS3(
+  dir: string,
+  bucket: string,
+  tls: { key: string; cert: string },
+): Promise<RunningServer & { storage: string }> {
   const storage = join(dir, "s3");
   mkdirSync(storage, { recursive: true });
   const port = await freePort();
@@ -109,7 +126,15 @@ export async function setUpDrill(extraConfig: Record<string, unknown> = {}): Pro
   const tls = makeCertificates(dir);
   const bucket = "orion-drill";
   const s3 = await startS3(dir, bucket, tls);
-  const planned = plan(parseConfig({ stage: "launch", backupBucket: bucket, backupEndpoint: `localhost:${s3.port}`, backupCaCert: tls.caPem, ...extraConfig }));
+  const planned = plan(
+    parseConfig({
+      stage: "launch",
+      backupBucket: bucket,
+      backupEndpoint: `localhost:${s3.port}`,
+      backupCaCert: tls.caPem,
+      ...extraConfig,
+    }),
+  );
   const server = planned.servers.find((s) => s.services.some((x) => x.name === "db"))!;
   const files = renderServerFiles(planned, server);
   const who = owner();
@@ -166,7 +191,13 @@ export async function createDatabase(setup: DrillSetup): Promise<DrillDatabase> 
 export async function startDatabase(setup: DrillSetup, db: DrillDatabase): Promise<PostgresServer> {
   const dbService = setup.server.services.find((s) => s.name === "db")!;
   // startCluster picks a free port; the archive and restore commands never connect, and the scripts get it from scriptEnv.
-  db.postgres = await startCluster(db.cluster, postgresConfFor(dbService), pgHbaFor(setup.plan), "db", setup.env(db.cluster.data, 0));
+  db.postgres = await startCluster(
+    db.cluster,
+    postgresConfFor(dbService),
+    pgHbaFor(setup.plan),
+    "db",
+    setup.env(db.cluster.data, 0),
+  );
   db.port = db.postgres.port;
   return db.postgres;
 }
@@ -175,7 +206,13 @@ export function scriptEnv(setup: DrillSetup, db: DrillDatabase, extra: NodeJS.Pr
   return { ...setup.env(db.cluster.data, db.port), ...extra };
 }
 
-export function runScript(setup: DrillSetup, db: DrillDatabase, script: "orion-backup" | "orion-restore" | "orion-guard", args: string[] = [], extra: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+export function runScript(
+  setup: DrillSetup,
+  db: DrillDatabase,
+  script: "orion-backup" | "orion-restore" | "orion-guard",
+  args: string[] = [],
+  extra: NodeJS.ProcessEnv = {},
+): Promise<ScriptResult> {
   return runAsync("bash", [join(setup.bin, script), ...args], scriptEnv(setup, db, extra));
 }
 
@@ -220,7 +257,11 @@ export async function destroyVolume(db: DrillDatabase): Promise<void> {
 }
 
 /** Starts PostgreSQL on a restored directory and waits until recovery has ended and it accepts writes. */
-export async function startRestored(setup: DrillSetup, db: DrillDatabase, timeoutMs = 30 * 60_000): Promise<PostgresServer> {
+export async function startRestored(
+  setup: DrillSetup,
+  db: DrillDatabase,
+  timeoutMs = 30 * 60_000,
+): Promise<PostgresServer> {
   const server = await startDatabase(setup, db);
   await waitFor(
     "recovery to end (promotion)",

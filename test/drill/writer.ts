@@ -30,10 +30,15 @@ export class Writer {
   private running = false;
   private loop?: Promise<void>;
 
-  constructor(private readonly connect: () => Client, private readonly pauseMs = 100) {}
+  constructor(
+    private readonly connect: () => Client,
+    private readonly pauseMs = 100,
+  ) {}
 
   static async createTable(client: Client): Promise<void> {
-    await client.query("CREATE TABLE drill_rows (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), note text)");
+    await client.query(
+      "CREATE TABLE drill_rows (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), note text)",
+    );
   }
 
   start(): void {
@@ -44,7 +49,9 @@ export class Writer {
       await client.connect();
       try {
         while (this.running) {
-          const { rows } = await client.query("INSERT INTO drill_rows (note) VALUES ('drill') RETURNING id, written_at");
+          const { rows } = await client.query(
+            "INSERT INTO drill_rows (note) VALUES ('drill') RETURNING id, written_at",
+          );
           const row: WrittenRow = { id: Number(rows[0].id), writtenAt: rows[0].written_at, ackedAt: Date.now() };
           this.rows.push(row);
           const lsn = await client.query("SELECT pg_current_wal_insert_lsn() AS lsn");

@@ -25,7 +25,8 @@ const RUNS = 3000;
 const HEAVY_EVERY = 40;
 
 /** Mostly what an operator means, sometimes a slip: each field is valid nine times in ten. */
-const usually = <T, U>(valid: fc.Arbitrary<T>, slip: fc.Arbitrary<U>) => fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: slip });
+const usually = <T, U>(valid: fc.Arbitrary<T>, slip: fc.Arbitrary<U>) =>
+  fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: slip });
 const size = usually(
   fc.oneof(
     fc.integer({ min: 16, max: 6000 }).map((n) => `${n}m`),
@@ -36,8 +37,13 @@ const size = usually(
   ),
   fc.constantFrom("0", "1m", "64m", "512k", "-64m", "lots", 0, 2.5),
 );
-const count = (min: number, max: number) => usually(fc.integer({ min, max }).chain((n) => fc.constantFrom<number | string>(n, String(n), `${n}.0`, ` ${n} `)), fc.constantFrom<number | string>(-1, 0, "2.5", "two", 99));
-const someOf = <T>(keys: readonly string[], value: fc.Arbitrary<T>) => fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 3 });
+const count = (min: number, max: number) =>
+  usually(
+    fc.integer({ min, max }).chain((n) => fc.constantFrom<number | string>(n, String(n), `${n}.0`, ` ${n} `)),
+    fc.constantFrom<number | string>(-1, 0, "2.5", "two", 99),
+  );
+const someOf = <T>(keys: readonly string[], value: fc.Arbitrary<T>) =>
+  fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 3 });
 /** A config for one stage, keyed mostly by what that stage has (its services, roles and server types), sometimes not. */
 const raw = fc.constantFrom(...STAGE_NAMES).chain((stage) => {
   const spec = STAGES[stage];
@@ -52,7 +58,13 @@ const raw = fc.constantFrom(...STAGE_NAMES).chain((stage) => {
       // Each service twice and one typo: a slip in about one key of twenty.
       memoryLimits: someOf([...services, ...services, "celery_worker"], size),
       replicas: someOf(["celery-worker", "celery-worker", "celery-worker", "api"], count(1, 4)),
-      serverTypes: someOf(roles, usually(fc.constantFrom(...types, ...types.map((t) => t.toUpperCase())), fc.constantFrom("cx22", "cax12", "cax11"))),
+      serverTypes: someOf(
+        roles,
+        usually(
+          fc.constantFrom(...types, ...types.map((t) => t.toUpperCase())),
+          fc.constantFrom("cx22", "cax12", "cax11"),
+        ),
+      ),
       uvicornWorkers: count(1, 9),
       ...(counted ? { apiServers: count(2, 4), workerServers: count(1, 4), dbReplicas: count(1, 3) } : {}),
     },
@@ -79,19 +91,41 @@ const accepted = outcomes.filter((o) => o.plan);
 const heavy = accepted.filter((_, i) => i % HEAVY_EVERY === 0);
 
 /** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN"].map((k) => `${k}=x`).join("\n");
-const composeSchema = JSON.parse(readFileSync(join(ROOT, "node_modules", "dclint", "schemas", "compose.schema.json"), "utf8"));
+const ENV = [
+  "DB_PASSWORD",
+  "DATABASE_URL",
+  "DATABASE_URL_DIRECT",
+  "DATABASE_URL_READONLY",
+  "FLOWER_BASIC_AUTH",
+  "GRAFANA_ADMIN_PASSWORD",
+  "POSTGRES_EXPORTER_DSN",
+]
+  .map((k) => `${k}=x`)
+  .join("\n");
+const composeSchema = JSON.parse(
+  readFileSync(join(ROOT, "node_modules", "dclint", "schemas", "compose.schema.json"), "utf8"),
+);
 
 describe(`${RUNS} generated configs (seed ${SEED})`, () => {
   it("are planned or refused, never crash, and both outcomes happen", () => {
-    process.stdout.write(`fuzz: ${accepted.length} accepted, ${outcomes.length - accepted.length} refused, ${heavy.length} through the slow tools\n`);
-    expect(outcomes.filter((o) => o.problems?.some((p) => p.key === "CRASH")).map((o) => ({ raw: o.raw, crash: o.problems![0].message }))).toEqual([]);
+    process.stdout.write(
+      `fuzz: ${accepted.length} accepted, ${outcomes.length - accepted.length} refused, ${heavy.length} through the slow tools\n`,
+    );
+    expect(
+      outcomes
+        .filter((o) => o.problems?.some((p) => p.key === "CRASH"))
+        .map((o) => ({ raw: o.raw, crash: o.problems![0].message })),
+    ).toEqual([]);
     expect(accepted.length).toBeGreaterThan(RUNS / 20);
     expect(accepted.length).toBeLessThan(RUNS);
   });
 
   it("name an orion: key in every problem of every refused config", () => {
-    const unnamed = outcomes.flatMap((o) => (o.problems ?? []).filter((p) => !`${p.key} ${p.message}`.includes("orion:")).map((p) => ({ raw: o.raw, problem: `${p.key} ${p.message}` })));
+    const unnamed = outcomes.flatMap((o) =>
+      (o.problems ?? [])
+        .filter((p) => !`${p.key} ${p.message}`.includes("orion:"))
+        .map((p) => ({ raw: o.raw, problem: `${p.key} ${p.message}` })),
+    );
     expect(unnamed).toEqual([]);
   });
 
@@ -104,8 +138,11 @@ describe(`${RUNS} generated configs (seed ${SEED})`, () => {
       for (const server of o.plan!.servers) {
         const compose = parse(renderServerFiles(o.plan!, server)["compose.yaml"]);
         if (!validate(compose)) failures.push({ raw: o.raw, server: server.name, errors: validate.errors });
-        for (const [name, s] of Object.entries<{ deploy?: { replicas: unknown }; command?: string[] }>(compose.services)) {
-          if (s.deploy && !Number.isInteger(s.deploy.replicas)) failures.push({ raw: o.raw, name, replicas: s.deploy.replicas });
+        for (const [name, s] of Object.entries<{ deploy?: { replicas: unknown }; command?: string[] }>(
+          compose.services,
+        )) {
+          if (s.deploy && !Number.isInteger(s.deploy.replicas))
+            failures.push({ raw: o.raw, name, replicas: s.deploy.replicas });
           const perChild = s.command?.[s.command.indexOf("--max-memory-per-child") + 1];
           if (name === "celery-worker" && !(Number(perChild) > 0)) failures.push({ raw: o.raw, name, perChild });
         }
@@ -121,11 +158,21 @@ describe(`${RUNS} generated configs (seed ${SEED})`, () => {
       for (const server of o.plan!.servers) {
         const dir = writeTree({ ...renderServerFiles(o.plan!, server), ".env": `${ENV}\n` });
         dirs.push(dir);
-        const { status, output } = run("docker", ["compose", "-f", "compose.yaml", "--profile", "full", "config", "--quiet"], { cwd: dir });
+        const { status, output } = run(
+          "docker",
+          ["compose", "-f", "compose.yaml", "--profile", "full", "config", "--quiet"],
+          { cwd: dir },
+        );
         if (status !== 0) failures.push({ raw: o.raw, server: server.name, output });
       }
     }
-    const lint = run(join(ROOT, "node_modules", ".bin", "dclint"), ["-f", "json", "-c", join(ROOT, ".dclintrc"), ...dirs.map((d) => join(d, "compose.yaml"))]);
+    const lint = run(join(ROOT, "node_modules", ".bin", "dclint"), [
+      "-f",
+      "json",
+      "-c",
+      join(ROOT, ".dclintrc"),
+      ...dirs.map((d) => join(d, "compose.yaml")),
+    ]);
     const reports = JSON.parse(lint.output) as { filePath: string; messages: { rule: string; message: string }[] }[];
     for (const r of reports) if (r.messages.length > 0) failures.push({ file: r.filePath, messages: r.messages });
     expect(reports).toHaveLength(dirs.length);
@@ -135,7 +182,13 @@ describe(`${RUNS} generated configs (seed ${SEED})`, () => {
   it("render PostgreSQL settings that PostgreSQL accepts, and whose shared memory fits the container, for a fixed sample", () => {
     requireBinary(join(POSTGRES_BIN, "initdb"));
     const dir = serviceDir("orion-fuzz-pg-");
-    const init = runAsServiceUser(join(POSTGRES_BIN, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "--auth-local=trust"]);
+    const init = runAsServiceUser(join(POSTGRES_BIN, "initdb"), [
+      "-D",
+      join(dir, "data"),
+      "-U",
+      "postgres",
+      "--auth-local=trust",
+    ]);
     expect(init.status).toBe(0);
     const checked = new Map<string, number>();
     for (const o of heavy) {
@@ -144,8 +197,20 @@ describe(`${RUNS} generated configs (seed ${SEED})`, () => {
         const db = server.services.find((s) => s.name === "db" || s.name === "db-replica");
         if (!conf || !db || checked.has(conf)) continue;
         const path = writeServiceFile(dir, `check-${checked.size}.conf`, conf);
-        const { status, output } = runAsServiceUser(join(POSTGRES_BIN, "postgres"), ["-D", join(dir, "data"), "-c", `config_file=${path}`, "-C", "shared_memory_size"]);
-        expect({ raw: o.raw, limitMb: db.memoryLimitMb, status, output: status === 0 ? "" : output }).toEqual({ raw: o.raw, limitMb: db.memoryLimitMb, status: 0, output: "" });
+        const { status, output } = runAsServiceUser(join(POSTGRES_BIN, "postgres"), [
+          "-D",
+          join(dir, "data"),
+          "-c",
+          `config_file=${path}`,
+          "-C",
+          "shared_memory_size",
+        ]);
+        expect({ raw: o.raw, limitMb: db.memoryLimitMb, status, output: status === 0 ? "" : output }).toEqual({
+          raw: o.raw,
+          limitMb: db.memoryLimitMb,
+          status: 0,
+          output: "",
+        });
         // PostgreSQL's own figure for its shared memory, in MB: it must leave room in the container for the connections.
         const sharedMb = Number(output.trim());
         expect({ raw: o.raw, fits: sharedMb < db.memoryLimitMb / 2 }).toEqual({ raw: o.raw, fits: true });

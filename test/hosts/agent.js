@@ -65,12 +65,25 @@ function request(r) {
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), ms: Date.now() - started, start: started, end: Date.now() }));
-        res.on("error", (e) => resolve({ error: String(e.message || e), ms: Date.now() - started, start: started, end: Date.now() }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ms: Date.now() - started,
+            start: started,
+            end: Date.now(),
+          }),
+        );
+        res.on("error", (e) =>
+          resolve({ error: String(e.message || e), ms: Date.now() - started, start: started, end: Date.now() }),
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", (e) => resolve({ error: String(e.message || e), ms: Date.now() - started, start: started, end: Date.now() }));
+    req.on("error", (e) =>
+      resolve({ error: String(e.message || e), ms: Date.now() - started, start: started, end: Date.now() }),
+    );
     req.end(r.body || undefined);
   });
 }
@@ -107,7 +120,9 @@ readline.createInterface({ input: process.stdin }).on("line", async (line) => {
     const answer = await ops[message.op](message);
     process.stdout.write(`${JSON.stringify({ id: message.id, ...answer })}\n`);
   } catch (error) {
-    process.stdout.write(`${JSON.stringify({ id: message && message.id, error: String((error && error.message) || error) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ id: message && message.id, error: String((error && error.message) || error) })}\n`,
+    );
   }
 });
 process.stdin.on("end", () => process.exit(0));

@@ -56,7 +56,18 @@ export interface UpResult {
 
 function storageDriverProbe(dir: string): Promise<RunResult> {
   // overlay2 shares image layers between containers; vfs copies them for each container and is the fallback.
-  return run("unshare", ["--mount", "--propagation", "private", "sh", "-c", `cd ${dir} && mkdir -p ovl/l ovl/u ovl/w ovl/m && mount -t overlay overlay -o lowerdir=ovl/l,upperdir=ovl/u,workdir=ovl/w ovl/m && umount ovl/m; rc=$?; rm -rf ovl; exit $rc`], { allowFail: true });
+  return run(
+    "unshare",
+    [
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `cd ${dir} && mkdir -p ovl/l ovl/u ovl/w ovl/m && mount -t overlay overlay -o lowerdir=ovl/l,upperdir=ovl/u,workdir=ovl/w ovl/m && umount ovl/m; rc=$?; rm -rf ovl; exit $rc`,
+    ],
+    { allowFail: true },
+  );
 }
 
 /**
@@ -113,7 +124,10 @@ export class TestBed {
   }
 
   private async init(): Promise<void> {
-    this.engine = { storageDriver: (await storageDriverProbe(this.run.dir)).code === 0 ? "overlay2" : "vfs", runtime: writeRuntimeWrapper(this.run.dir) };
+    this.engine = {
+      storageDriver: (await storageDriverProbe(this.run.dir)).code === 0 ? "overlay2" : "vfs",
+      runtime: writeRuntimeWrapper(this.run.dir),
+    };
     const keyFile = join(this.run.dir, "deploy-key");
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "orion-testbed", "-f", keyFile]);
     this.key = keyFile;
@@ -131,7 +145,11 @@ export class TestBed {
 
   /** The scenario's config plus what the bed needs: its deploy key, the operator's address, a domain, its object storage. */
   fullConfig(config: Record<string, unknown>): Record<string, unknown> {
-    const backups = { backupBucket: this.objects.bucket, backupEndpoint: this.objects.endpoint, backupCaCert: this.objects.caPem };
+    const backups = {
+      backupBucket: this.objects.bucket,
+      backupEndpoint: this.objects.endpoint,
+      backupCaCert: this.objects.caPem,
+    };
     return { domain: BED_DOMAIN, ...backups, ...config, sshPublicKeys: [this.publicKey], adminCidrs: [BED_ADMIN_CIDR] };
   }
 
@@ -145,7 +163,13 @@ export class TestBed {
     await Promise.all(
       names.map(async (name) => {
         const s = program.servers[name];
-        const host = await Host.create(this.run, { name, publicIp: s.publicIp, privateIp: s.privateIp, userData: s.userData, rootKeys: [this.publicKey] }, this.net, this.engine, this.images);
+        const host = await Host.create(
+          this.run,
+          { name, publicIp: s.publicIp, privateIp: s.privateIp, userData: s.userData, rootKeys: [this.publicKey] },
+          this.net,
+          this.engine,
+          this.images,
+        );
         this.hosts.set(name, host);
       }),
     );
@@ -168,7 +192,26 @@ export class TestBed {
   ssh(host: Host, script: string, stdin?: string, user = "deploy"): Promise<RunResult> {
     return run(
       "nsenter",
-      [`--net=/run/netns/otb-${this.run.id}-operator`, "ssh", "-F", "/dev/null", "-i", this.key, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=20", `${user}@${host.publicIp}`, script],
+      [
+        `--net=/run/netns/otb-${this.run.id}-operator`,
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-i",
+        this.key,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=20",
+        `${user}@${host.publicIp}`,
+        script,
+      ],
       { input: stdin ?? "", allowFail: true, timeoutMs: 900_000 },
     );
   }
@@ -177,8 +220,17 @@ export class TestBed {
     const result = await this.ssh(this.host(command.server), command.create, command.stdin, command.user);
     if (result.code === 0) this.applied.set(command.name, command.fingerprint);
     else this.applied.delete(command.name);
-    const diagnosis = result.code !== 0 && command.kind === "deploy" ? await this.diagnose(this.host(command.server)) : "";
-    return { name: command.name, server: command.server, kind: command.kind, outcome: "ran", code: result.code, ms: result.ms, output: `${result.stdout}${result.stderr}${diagnosis}` };
+    const diagnosis =
+      result.code !== 0 && command.kind === "deploy" ? await this.diagnose(this.host(command.server)) : "";
+    return {
+      name: command.name,
+      server: command.server,
+      kind: command.kind,
+      outcome: "ran",
+      code: result.code,
+      ms: result.ms,
+      output: `${result.stdout}${result.stderr}${diagnosis}`,
+    };
   }
 
   /** What a failed deploy left: each container that is not running and healthy, its last health check answer and log lines. */
@@ -186,9 +238,21 @@ export class TestBed {
     const lines: string[] = [];
     for (const c of await host.containers()) {
       if (c.running && (c.health === undefined || c.health === "healthy")) continue;
-      const health = await host.docker(["inspect", "--format", "{{if .State.Health}}{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}{{end}}", c.name], { allowFail: true });
+      const health = await host.docker(
+        [
+          "inspect",
+          "--format",
+          "{{if .State.Health}}{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{end}}{{end}}",
+          c.name,
+        ],
+        { allowFail: true },
+      );
       const logs = await host.docker(["logs", "--tail", "15", c.name], { allowFail: true });
-      lines.push(`--- ${host.name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}, ${c.restartCount} restarts`, `health checks: ${health.stdout.trim().split("\n").slice(-3).join(" | ")}`, tail(logs.stdout + logs.stderr, 15));
+      lines.push(
+        `--- ${host.name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}, ${c.restartCount} restarts`,
+        `health checks: ${health.stdout.trim().split("\n").slice(-3).join(" | ")}`,
+        tail(logs.stdout + logs.stderr, 15),
+      );
     }
     return lines.length > 0 ? `\n${lines.join("\n")}` : "";
   }
@@ -207,11 +271,21 @@ export class TestBed {
     const created = await this.createServers(program);
     const simulated = new Set(this.simulated(program));
     const results = new Map<string, CommandResult>();
-    const wanted = (c: RemoteCommand) => simulated.has(c.server) && (this.applied.get(c.name) !== c.fingerprint || (options.force ?? []).includes(c.name));
-    const failedBefore = (c: RemoteCommand) => c.after.some((name) => results.get(name)?.code !== undefined && results.get(name)!.code !== 0);
+    const wanted = (c: RemoteCommand) =>
+      simulated.has(c.server) && (this.applied.get(c.name) !== c.fingerprint || (options.force ?? []).includes(c.name));
+    const failedBefore = (c: RemoteCommand) =>
+      c.after.some((name) => results.get(name)?.code !== undefined && results.get(name)!.code !== 0);
 
-    for (const c of program.commands.filter((x) => !simulated.has(x.server))) results.set(c.name, { name: c.name, server: c.server, kind: c.kind, outcome: "skipped", output: "server not simulated" });
-    for (const c of program.commands.filter((x) => simulated.has(x.server) && !wanted(x))) results.set(c.name, { name: c.name, server: c.server, kind: c.kind, outcome: "unchanged" });
+    for (const c of program.commands.filter((x) => !simulated.has(x.server)))
+      results.set(c.name, {
+        name: c.name,
+        server: c.server,
+        kind: c.kind,
+        outcome: "skipped",
+        output: "server not simulated",
+      });
+    for (const c of program.commands.filter((x) => simulated.has(x.server) && !wanted(x)))
+      results.set(c.name, { name: c.name, server: c.server, kind: c.kind, outcome: "unchanged" });
 
     // Images first: each engine gets what its compose file names and its pull script fetches (a server pulls them before its deploy).
     await Promise.all(
@@ -219,10 +293,14 @@ export class TestBed {
         .filter((c) => c.kind === "deploy" && simulated.has(c.server))
         .map((c) => {
           const pull = program.commands.find((p) => p.server === c.server && p.kind === "pull");
-          return this.host(c.server).loadImages([...composeImages(c.create), ...(pull ? pulledImages(pull.create) : [])]);
+          return this.host(c.server).loadImages([
+            ...composeImages(c.create),
+            ...(pull ? pulledImages(pull.create) : []),
+          ]);
         }),
     );
-    for (const c of program.commands.filter((x) => x.kind === "pull" && wanted(x))) results.set(c.name, await this.satisfyPull(c));
+    for (const c of program.commands.filter((x) => x.kind === "pull" && wanted(x)))
+      results.set(c.name, await this.satisfyPull(c));
 
     const releases = program.commands.filter((c) => c.kind === "release" && wanted(c));
     for (const r of await Promise.all(releases.map((c) => this.runCommand(c)))) results.set(r.name, r);
@@ -240,11 +318,30 @@ export class TestBed {
 
     const deploys = program.commands.filter((c) => c.kind !== "release" && c.kind !== "pull" && wanted(c));
     const ran = await Promise.all(
-      deploys.map((c) => (failedBefore(c) ? Promise.resolve<CommandResult>({ name: c.name, server: c.server, kind: c.kind, outcome: "skipped", output: "a command it waits for failed" }) : this.runCommand(c))),
+      deploys.map((c) =>
+        failedBefore(c)
+          ? Promise.resolve<CommandResult>({
+              name: c.name,
+              server: c.server,
+              kind: c.kind,
+              outcome: "skipped",
+              output: "a command it waits for failed",
+            })
+          : this.runCommand(c),
+      ),
     );
     for (const r of ran) results.set(r.name, r);
     const commands = program.commands.map((c) => results.get(c.name)!);
-    return { ok: commands.every((c) => c.code === undefined || c.code === 0) && !commands.some((c) => c.outcome === "skipped" && c.output !== "server not simulated"), commands, created, moved, ms: Date.now() - started, program };
+    return {
+      ok:
+        commands.every((c) => c.code === undefined || c.code === 0) &&
+        !commands.some((c) => c.outcome === "skipped" && c.output !== "server not simulated"),
+      commands,
+      created,
+      moved,
+      ms: Date.now() - started,
+      program,
+    };
   }
 
   /** A pull needs no registry when every image it names is on the engine already; anything else is a failure, not a pull. */
@@ -252,10 +349,18 @@ export class TestBed {
     const host = this.host(c.server);
     const absent: string[] = [];
     for (const image of pulledImages(c.create)) {
-      if ((await host.docker(["image", "inspect", "--format", "{{.Id}}", image], { allowFail: true })).code !== 0) absent.push(image);
+      if ((await host.docker(["image", "inspect", "--format", "{{.Id}}", image], { allowFail: true })).code !== 0)
+        absent.push(image);
     }
     if (absent.length === 0) this.applied.set(c.name, c.fingerprint);
-    return { name: c.name, server: c.server, kind: c.kind, outcome: absent.length === 0 ? "satisfied" : "ran", code: absent.length === 0 ? 0 : 1, output: absent.length ? `not on the engine and no registry to pull from: ${absent.join(", ")}` : "" };
+    return {
+      name: c.name,
+      server: c.server,
+      kind: c.kind,
+      outcome: absent.length === 0 ? "satisfied" : "ran",
+      code: absent.length === 0 ? 0 : 1,
+      output: absent.length ? `not on the engine and no registry to pull from: ${absent.join(", ")}` : "",
+    };
   }
 
   /** Runs one server's deploy again with the last inputs (what `pulumi up --replace` on its deploy would do). */
@@ -266,9 +371,17 @@ export class TestBed {
   }
 
   /** An HTTPS request to the stack's domain through Caddy on a host's public address, from the operator's machine, trusting Caddy's internal CA. */
-  async https(path: string, options: Omit<HttpRequest, "url" | "connectTo" | "ca"> & { via?: string } = {}): Promise<HttpAnswer> {
+  async https(
+    path: string,
+    options: Omit<HttpRequest, "url" | "connectTo" | "ca"> & { via?: string } = {},
+  ): Promise<HttpAnswer> {
     const via = this.host(options.via ?? "app");
-    return this.operator.http({ ...options, url: `https://${BED_DOMAIN}${path}`, connectTo: via.publicIp, ca: await this.caddyRootCa(via) });
+    return this.operator.http({
+      ...options,
+      url: `https://${BED_DOMAIN}${path}`,
+      connectTo: via.publicIp,
+      ca: await this.caddyRootCa(via),
+    });
   }
 
   private cas = new Map<string, string>();

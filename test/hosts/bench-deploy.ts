@@ -13,8 +13,12 @@ import { DEPLOY_DIR } from "../../model/render/server-files";
  * start intervals, so each service is first probed one full interval after
  * it starts (start-interval.ts): a server with Engine 25 or later waits less.
  */
-export async function measureDeployOnBed(stage: StageName, runs: number): Promise<{ seconds: number[]; first: number } | { notMeasured: string }> {
-  if (process.getuid?.() !== 0) return { notMeasured: "the test bed needs root (network namespaces, Docker engines): run the bench as root" };
+export async function measureDeployOnBed(
+  stage: StageName,
+  runs: number,
+): Promise<{ seconds: number[]; first: number } | { notMeasured: string }> {
+  if (process.getuid?.() !== 0)
+    return { notMeasured: "the test bed needs root (network namespaces, Docker engines): run the bench as root" };
   const bed = await TestBed.start({ config: { stage, tlsIssuer: "internal" }, servers: ["app"] });
   try {
     const up = await bed.up();
@@ -22,7 +26,10 @@ export async function measureDeployOnBed(stage: StageName, runs: number): Promis
     const first = (up.commands.find((c) => c.name === "app-deploy")?.ms ?? 0) / 1000;
     const seconds: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const down = await bed.ssh(bed.host("app"), `cd ${DEPLOY_DIR} && docker compose -p ${COMPOSE_PROJECT} --profile full down --timeout 60`);
+      const down = await bed.ssh(
+        bed.host("app"),
+        `cd ${DEPLOY_DIR} && docker compose -p ${COMPOSE_PROJECT} --profile full down --timeout 60`,
+      );
       if (down.code !== 0) throw new Error(`docker compose down failed: ${down.stdout}${down.stderr}`);
       const deploy = await bed.redeploy("app");
       if (deploy.code !== 0) throw new Error(TestBed.describe(deploy));

@@ -32,15 +32,18 @@ export async function stackState(bed: TestBed, servers = [...bed.hosts.keys()]):
     const list = await host.containers();
     containers[name] = list;
     for (const c of list) {
-      if (!c.running || (c.health !== undefined && c.health !== "healthy")) unhealthy.push(`${name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}`);
+      if (!c.running || (c.health !== undefined && c.health !== "healthy"))
+        unhealthy.push(`${name}/${c.name}: ${c.status}${c.health ? `/${c.health}` : ""}`);
       const service = planned?.services.find((s) => s.name === c.service);
       const expected = service ? service.memoryLimitMb * MB : hostServiceLimit(bed.program, name, c.service);
       if (expected === undefined) mismatches.push(`${name}/${c.name}: service ${c.service} is not in the plan`);
-      else if (c.memoryBytes !== expected) mismatches.push(`${name}/${c.service}: planned ${expected / MB} MB, docker inspect ${c.memoryBytes / MB} MB`);
+      else if (c.memoryBytes !== expected)
+        mismatches.push(`${name}/${c.service}: planned ${expected / MB} MB, docker inspect ${c.memoryBytes / MB} MB`);
     }
     for (const s of planned?.services ?? []) {
       const count = list.filter((c) => c.service === s.name).length;
-      if (count !== s.replicas) mismatches.push(`${name}/${s.name}: planned ${s.replicas} container(s), ${count} on the host`);
+      if (count !== s.replicas)
+        mismatches.push(`${name}/${s.name}: planned ${s.replicas} container(s), ${count} on the host`);
     }
   }
   return { containers, unhealthy, mismatches };
@@ -53,14 +56,21 @@ function hostServiceLimit(program: ProgramRun, server: string, service: string):
 }
 
 /** Waits until every container of the servers is up and healthy; returns the state it saw last. */
-export async function waitHealthy(bed: TestBed, servers = [...bed.hosts.keys()], timeoutMs = 300_000, except: (c: ContainerState) => boolean = () => false): Promise<StackState> {
+export async function waitHealthy(
+  bed: TestBed,
+  servers = [...bed.hosts.keys()],
+  timeoutMs = 300_000,
+  except: (c: ContainerState) => boolean = () => false,
+): Promise<StackState> {
   let last: StackState | undefined;
   try {
     await waitUntil(
       "every container healthy",
       async () => {
         last = await stackState(bed, servers);
-        const bad = Object.entries(last.containers).flatMap(([, list]) => list.filter((c) => !except(c) && (!c.running || (c.health !== undefined && c.health !== "healthy"))));
+        const bad = Object.entries(last.containers).flatMap(([, list]) =>
+          list.filter((c) => !except(c) && (!c.running || (c.health !== undefined && c.health !== "healthy"))),
+        );
         return bad.length === 0;
       },
       timeoutMs,
@@ -92,14 +102,20 @@ const escape = (ip: string) => ip.replace(/\./g, "\\.");
  */
 export function portsOthersUse(program: ProgramRun, server: string): number[] {
   const ip = escape(program.servers[server].privateIp);
-  const patterns = [new RegExp(`${ip}:(\\d+)`, "g"), new RegExp(`host=${ip} port=(\\d+)`, "g"), new RegExp(`-h ${ip} -p (\\d+)`, "g"), new RegExp(`(?:replicaof|sentinel monitor \\S+) ${ip} (\\d+)`, "g")];
+  const patterns = [
+    new RegExp(`${ip}:(\\d+)`, "g"),
+    new RegExp(`host=${ip} port=(\\d+)`, "g"),
+    new RegExp(`-h ${ip} -p (\\d+)`, "g"),
+    new RegExp(`(?:replicaof|sentinel monitor \\S+) ${ip} (\\d+)`, "g"),
+  ];
   const ports = new Set<number>();
   for (const c of program.commands.filter((x) => x.server !== server && x.kind === "deploy")) {
     const text = `${c.create}\n${c.stdin ?? ""}`;
     for (const p of patterns) for (const m of text.matchAll(p)) ports.add(Number(m[1]));
   }
   const balancer = program.plan.loadBalancer;
-  if (balancer?.targets.includes(server)) for (const p of [...balancer.services.map((x) => x.destinationPort), balancer.healthCheck.port]) ports.add(p);
+  if (balancer?.targets.includes(server))
+    for (const p of [...balancer.services.map((x) => x.destinationPort), balancer.healthCheck.port]) ports.add(p);
   const planned = program.plan.servers.find((s) => s.name === server);
   if (planned?.services.some((s) => s.name === "redis-replica")) ports.add(SERVICES["redis-replica"].port!);
   return [...ports].sort((a, b) => a - b);
@@ -137,7 +153,9 @@ export async function exposure(bed: TestBed, servers = [...bed.hosts.keys()]): P
     const host = bed.host(name);
     const web = caddyPorts(bed.program, name);
     const publicExpected = [22, ...web.public];
-    const privateExpected = [...new Set([22, ...web.private, ...portsOthersUse(bed.program, name)])].sort((a, b) => a - b);
+    const privateExpected = [...new Set([22, ...web.private, ...portsOthersUse(bed.program, name)])].sort(
+      (a, b) => a - b,
+    );
     const [publicOpen, privateOpen] = await Promise.all([
       scan(bed.operator, host.publicIp, publicExpected),
       scan(bed.neighbour, host.privateIp, privateExpected),

@@ -1,5 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { loadImages } from "./images/load";
 import type { ImageSet } from "./images/build";
@@ -19,7 +29,16 @@ import { killCgroup, processesIn, record, recordProcess, type RunDir } from "./s
  */
 
 /** The paths a server owns, bind-mounted from the host's directory over the machine's. */
-const OWN_DIRS: Record<string, string> = { "/etc": "etc", "/home": "home", "/root": "root", "/opt": "opt", "/mnt": "mnt", "/usr/local/sbin": "usr-local-sbin", "/var/lib": "var-lib", "/var/log": "var-log" };
+const OWN_DIRS: Record<string, string> = {
+  "/etc": "etc",
+  "/home": "home",
+  "/root": "root",
+  "/opt": "opt",
+  "/mnt": "mnt",
+  "/usr/local/sbin": "usr-local-sbin",
+  "/var/lib": "var-lib",
+  "/var/log": "var-log",
+};
 /** Device nodes a server's processes use; the bed's /dev is a tmpfs so that /dev/disk/by-id can hold the attached volume. */
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty", "console", "kmsg", "fuse", "loop-control"];
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -91,7 +110,13 @@ export class Host {
   }
 
   /** Creates the server: namespaces, its own directories, cloud-init's user-data applied, sshd and the Docker engine running. */
-  static async create(runDir: RunDir, spec: HostSpec, net: Switch, engine: EngineSetup, images: ImageSet): Promise<Host> {
+  static async create(
+    runDir: RunDir,
+    spec: HostSpec,
+    net: Switch,
+    engine: EngineSetup,
+    images: ImageSet,
+  ): Promise<Host> {
     const netns = await addNamespace(runDir, `otb-${runDir.id}-${spec.name}`);
     await net.plug(netns, "eth0", "pub", `${spec.publicIp}/${PUBLIC_PREFIX}`);
     await net.plug(netns, "eth1", "priv", `${spec.privateIp}/${PRIVATE_PREFIX}`);
@@ -117,24 +142,41 @@ export class Host {
     rmSync(this.fs("etc/docker/key.json"), { force: true });
     const hostname = `orion-${this.spec.name}`;
     writeFileSync(this.fs("etc/hostname"), `${hostname}\n`);
-    writeFileSync(this.fs("etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 ${hostname}\n${this.spec.privateIp} ${hostname}\n`);
+    writeFileSync(
+      this.fs("etc/hosts"),
+      `127.0.0.1 localhost\n127.0.1.1 ${hostname}\n${this.spec.privateIp} ${hostname}\n`,
+    );
     // The internet's name server (resolver.ts): it knows no name, so nothing on the bed reaches past it, and a lookup fails at once.
-    writeFileSync(this.fs("etc/resolv.conf"), `# test bed: the internet's name server, which knows no name\nnameserver ${OPERATOR_IP}\n`);
+    writeFileSync(
+      this.fs("etc/resolv.conf"),
+      `# test bed: the internet's name server, which knows no name\nnameserver ${OPERATOR_IP}\n`,
+    );
     writeFileSync(this.fs("etc/fstab"), "# test bed: the root file system is the machine's\n");
 
-    const holder = spawn("unshare", ["--mount", "--uts", "--propagation", "private", "sleep", "infinity"], { detached: true, stdio: "ignore" });
+    const holder = spawn("unshare", ["--mount", "--uts", "--propagation", "private", "sleep", "infinity"], {
+      detached: true,
+      stdio: "ignore",
+    });
     holder.unref();
     this.holder = holder.pid!;
     recordProcess(this.runDir, this.holder, `mount namespace of ${this.spec.name}`);
     const ownMnt = readlinkSync("/proc/self/ns/mnt");
-    this.mntId = await waitUntil(`mount namespace of ${this.spec.name}`, () => {
-      const id = readlinkSync(`/proc/${this.holder}/ns/mnt`);
-      return id !== ownMnt ? id : undefined;
-    }, 10_000, 50);
+    this.mntId = await waitUntil(
+      `mount namespace of ${this.spec.name}`,
+      () => {
+        const id = readlinkSync(`/proc/${this.holder}/ns/mnt`);
+        return id !== ownMnt ? id : undefined;
+      },
+      10_000,
+      50,
+    );
     record(this.runDir, { kind: "namespaces", mnt: this.mntId, net: this.netns.id, holder: this.holder });
 
     const binds = Object.entries(OWN_DIRS).map(([target, sub]) => `mount --bind ${quote(this.fs(sub))} ${target}`);
-    const devices = DEVICES.map((d) => `[ -e /dev/${d} ] && mknod -m "$(stat -c %a /dev/${d})" /run/.dev/${d} "$([ -b /dev/${d} ] && echo b || echo c)" $(stat -c '0x%t 0x%T' /dev/${d}) || true`);
+    const devices = DEVICES.map(
+      (d) =>
+        `[ -e /dev/${d} ] && mknod -m "$(stat -c %a /dev/${d})" /run/.dev/${d} "$([ -b /dev/${d} ] && echo b || echo c)" $(stat -c '0x%t 0x%T' /dev/${d}) || true`,
+    );
     const script = [
       "set -e",
       ...binds,
@@ -152,12 +194,31 @@ export class Host {
       "mount --make-rshared /",
       `hostname ${quote(hostname)}`,
     ].join("\n");
-    await run("nsenter", [`--mount=/proc/${this.holder}/ns/mnt`, `--uts=/proc/${this.holder}/ns/uts`, "sh", "-c", script]);
+    await run("nsenter", [
+      `--mount=/proc/${this.holder}/ns/mnt`,
+      `--uts=/proc/${this.holder}/ns/uts`,
+      "sh",
+      "-c",
+      script,
+    ]);
   }
 
   /** The command line that runs `argv` inside this host as root. */
   enter(argv: string[]): string[] {
-    return ["nsenter", `--mount=/proc/${this.holder}/ns/mnt`, `--uts=/proc/${this.holder}/ns/uts`, `--net=${this.netns.path}`, "--wd=/", "--", "env", "-i", `PATH=${HOST_PATH}`, "HOME=/root", "LANG=C.UTF-8", ...argv];
+    return [
+      "nsenter",
+      `--mount=/proc/${this.holder}/ns/mnt`,
+      `--uts=/proc/${this.holder}/ns/uts`,
+      `--net=${this.netns.path}`,
+      "--wd=/",
+      "--",
+      "env",
+      "-i",
+      `PATH=${HOST_PATH}`,
+      "HOME=/root",
+      "LANG=C.UTF-8",
+      ...argv,
+    ];
   }
 
   /** Runs a shell script on the host as root (the console, not SSH). */
@@ -193,8 +254,12 @@ export class Host {
     const seed = this.fs("var-lib/cloud/seed/nocloud");
     mkdirSync(seed, { recursive: true });
     writeFileSync(join(seed, "user-data"), this.spec.userData);
-    writeFileSync(join(seed, "meta-data"), `instance-id: orion-${this.spec.name}\nlocal-hostname: orion-${this.spec.name}\n`);
-    for (const f of existsSync(this.fs("etc/cloud/cloud.cfg.d")) ? readdirSync(this.fs("etc/cloud/cloud.cfg.d")) : []) if (f.endsWith(".cfg") && f !== "05_logging.cfg") rmSync(this.fs(`etc/cloud/cloud.cfg.d/${f}`));
+    writeFileSync(
+      join(seed, "meta-data"),
+      `instance-id: orion-${this.spec.name}\nlocal-hostname: orion-${this.spec.name}\n`,
+    );
+    for (const f of existsSync(this.fs("etc/cloud/cloud.cfg.d")) ? readdirSync(this.fs("etc/cloud/cloud.cfg.d")) : [])
+      if (f.endsWith(".cfg") && f !== "05_logging.cfg") rmSync(this.fs(`etc/cloud/cloud.cfg.d/${f}`));
     mkdirSync(this.fs("etc/cloud"), { recursive: true });
     writeFileSync(
       this.fs("etc/cloud/cloud.cfg"),
@@ -217,41 +282,81 @@ export class Host {
     const shims = join(this.dir, "shims");
     mkdirSync(shims, { recursive: true });
     const systemctlLog = join(this.dir, "logs", "systemctl.log");
-    writeFileSync(join(shims, "systemctl"), `#!/bin/sh\n# The test bed has no systemd: record what cloud-init asks for; the bed starts the services itself.\necho "$*" >> ${quote(systemctlLog)}\n`, { mode: 0o755 });
-    const result = await this.exec(`PATH=${quote(shims)}:$PATH; cloud-init init && cloud-init modules --mode config && cloud-init modules --mode final`, { allowFail: true, timeoutMs: 300_000 });
+    writeFileSync(
+      join(shims, "systemctl"),
+      `#!/bin/sh\n# The test bed has no systemd: record what cloud-init asks for; the bed starts the services itself.\necho "$*" >> ${quote(systemctlLog)}\n`,
+      { mode: 0o755 },
+    );
+    const result = await this.exec(
+      `PATH=${quote(shims)}:$PATH; cloud-init init && cloud-init modules --mode config && cloud-init modules --mode final`,
+      { allowFail: true, timeoutMs: 300_000 },
+    );
     const errors = (await this.exec("cat /run/cloud-init/result.json", { allowFail: true })).stdout;
     const parsed = errors ? (JSON.parse(errors) as { v1: { errors: string[] } }) : undefined;
     if (result.code !== 0 || !parsed || parsed.v1.errors.length > 0) {
-      throw new Error(`cloud-init failed on ${this.spec.name} (exit ${result.code}): ${parsed ? parsed.v1.errors.join("; ") : "no result.json"}\n${result.stdout}${result.stderr}`);
+      throw new Error(
+        `cloud-init failed on ${this.spec.name} (exit ${result.code}): ${parsed ? parsed.v1.errors.join("; ") : "no result.json"}\n${result.stdout}${result.stderr}`,
+      );
     }
     const asked = existsSync(systemctlLog) ? readFileSync(systemctlLog, "utf8").trim().split("\n") : [];
-    for (const line of asked) this.bootNotes.push(`cloud-init ran \`systemctl ${line}\`: ${this.systemctlAnswer(line)}`);
+    for (const line of asked)
+      this.bootNotes.push(`cloud-init ran \`systemctl ${line}\`: ${this.systemctlAnswer(line)}`);
   }
 
   private systemctlAnswer(line: string): string {
     const units = line.split(/\s+/).filter((w) => !w.startsWith("-") && !["enable", "start", "restart"].includes(w));
-    return units.map((u) => (u === "docker" ? "the bed starts dockerd" : u === "ssh" ? "the bed starts sshd" : `${u} is not installed on the bed`)).join("; ");
+    return units
+      .map((u) =>
+        u === "docker"
+          ? "the bed starts dockerd"
+          : u === "ssh"
+            ? "the bed starts sshd"
+            : `${u} is not installed on the bed`,
+      )
+      .join("; ");
   }
 
   /** Starts sshd (on every address, as on a Hetzner server). */
   async startSshd(): Promise<void> {
     await this.exec("mkdir -p /run/sshd && chmod 755 /run/sshd");
     this.startDaemon("sshd", ["/usr/sbin/sshd", "-D", "-e"]);
-    await waitUntil(`sshd on ${this.spec.name}`, async () => (await this.prober.openPorts(this.spec.publicIp, [22], 500)).length === 1, 180_000, 200);
+    await waitUntil(
+      `sshd on ${this.spec.name}`,
+      async () => (await this.prober.openPorts(this.spec.publicIp, [22], 500)).length === 1,
+      180_000,
+      200,
+    );
   }
 
   /** Starts the Docker engine with the server's /etc/docker/daemon.json and this host's cgroup parent. */
   async startEngine(): Promise<void> {
-    this.dockerd = this.startDaemon("dockerd", ["dockerd", "--storage-driver", this.engine.storageDriver, "--cgroup-parent", `/${this.cgroup}`, "--add-runtime", `testbed-runc=${this.engine.runtime}`, "--default-runtime", "testbed-runc"]);
+    this.dockerd = this.startDaemon("dockerd", [
+      "dockerd",
+      "--storage-driver",
+      this.engine.storageDriver,
+      "--cgroup-parent",
+      `/${this.cgroup}`,
+      "--add-runtime",
+      `testbed-runc=${this.engine.runtime}`,
+      "--default-runtime",
+      "testbed-runc",
+    ]);
     const child = this.dockerd;
     // A busy machine can keep a restarting engine (live-restore finding every container dead) from answering for minutes; a dead one fails at once.
     const outcome = await waitUntil(
       `the Docker engine on ${this.spec.name}`,
-      async () => (child.exitCode !== null ? "exited" : (await this.docker(["version", "--format", "{{.Server.Version}}"], { allowFail: true, timeoutMs: 10_000 })).code === 0 ? "up" : undefined),
+      async () =>
+        child.exitCode !== null
+          ? "exited"
+          : (await this.docker(["version", "--format", "{{.Server.Version}}"], { allowFail: true, timeoutMs: 10_000 }))
+                .code === 0
+            ? "up"
+            : undefined,
       600_000,
       300,
     );
-    if (outcome === "exited") throw new Error(`dockerd on ${this.spec.name} exited ${child.exitCode}: ${this.log("dockerd")}`);
+    if (outcome === "exited")
+      throw new Error(`dockerd on ${this.spec.name} exited ${child.exitCode}: ${this.log("dockerd")}`);
   }
 
   /** Stops the engine as `systemctl stop docker` would (SIGTERM). With live-restore, containers keep running. */
@@ -314,7 +419,9 @@ export class Host {
    */
   async boot(options: { mountFstab?: boolean } = {}): Promise<void> {
     if (options.mountFstab ?? true) {
-      await this.exec("grep -vE '^\\s*(#|$)' /etc/fstab | while read -r dev mp rest; do if [ -e \"$dev\" ] && ! mountpoint -q \"$mp\"; then mkdir -p \"$mp\"; mount \"$mp\"; fi; done");
+      await this.exec(
+        'grep -vE \'^\\s*(#|$)\' /etc/fstab | while read -r dev mp rest; do if [ -e "$dev" ] && ! mountpoint -q "$mp"; then mkdir -p "$mp"; mount "$mp"; fi; done',
+      );
     }
     await this.startSshd();
     await this.startEngine();
@@ -332,7 +439,9 @@ export class Host {
 
   /** Every container of the compose project, as `docker inspect` reads it. */
   async containers(project = "orion"): Promise<ContainerState[]> {
-    const ids = (await this.docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout.split("\n").filter(Boolean);
+    const ids = (await this.docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
+      .split("\n")
+      .filter(Boolean);
     if (ids.length === 0) return [];
     const inspected = JSON.parse((await this.docker(["inspect", ...ids])).stdout) as {
       Id: string;

@@ -56,7 +56,20 @@ export class Switch {
     this.ports += 1;
     const peer = `p${this.ports}${bridge}`;
     // Both ends are created straight in their namespaces: nothing appears in the machine's own.
-    await run("ip", ["link", "add", ifname, "netns", target.name, "type", "veth", "peer", "name", peer, "netns", this.ns.name]);
+    await run("ip", [
+      "link",
+      "add",
+      ifname,
+      "netns",
+      target.name,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      peer,
+      "netns",
+      this.ns.name,
+    ]);
     await run("ip", ["-n", this.ns.name, "link", "set", peer, "master", bridge]);
     await run("ip", ["-n", this.ns.name, "link", "set", peer, "up"]);
     await run("ip", ["-n", target.name, "addr", "add", cidr, "dev", ifname]);

@@ -61,7 +61,10 @@ export async function startObjectStorage(run: RunDir, net: Switch): Promise<Obje
       configureBuckets: [{ name: ${JSON.stringify(OBJECTS_BUCKET)} }] }).run().then(() => console.log("s3rver up"));`;
   const logFile = join(dir, "s3rver.log");
   const log = openSync(logFile, "a");
-  const child = spawn("nsenter", [`--net=${ns.path}`, process.execPath, "-e", program], { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn("nsenter", [`--net=${ns.path}`, process.execPath, "-e", program], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
   closeSync(log);
   child.unref();
   recordProcess(run, child.pid!, "object storage (s3rver)");

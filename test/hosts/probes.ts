@@ -46,7 +46,9 @@ export class Prober {
   private agent(): ChildProcess {
     // A host's power cut kills its agent with SIGKILL: exitCode stays null and signalCode tells.
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
-    const child = spawn("nsenter", [`--net=${this.netns}`, process.execPath, join(__dirname, "agent.js")], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn("nsenter", [`--net=${this.netns}`, process.execPath, join(__dirname, "agent.js")], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     recordProcess(this.runDir, child.pid!, `probe agent ${this.label}`);
     createInterface({ input: child.stdout }).on("line", (line) => {
       const answer = JSON.parse(line) as { id: number };

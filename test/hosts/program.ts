@@ -41,7 +41,13 @@ export interface ProgramRun {
 
 function kindOf(name: string, server: string): CommandKind {
   const suffix = name.slice(server.length + 1);
-  return suffix === "deploy" ? "deploy" : suffix === "pull" ? "pull" : suffix.startsWith("release") ? "release" : "other";
+  return suffix === "deploy"
+    ? "deploy"
+    : suffix === "pull"
+      ? "pull"
+      : suffix.startsWith("release")
+        ? "release"
+        : "other";
 }
 
 /** The offline secrets as they are at this run (a scenario may change one, as `pulumi config set --secret` would), with the keys the bed's object storage accepts. */
@@ -69,14 +75,26 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
   for (const server of planned.servers) {
     const resource = run.resources.find((r) => r.type === "hcloud:index/server:Server" && r.name === server.name);
     const deploy = run.resources.find((r) => r.type === "command:remote:Command" && r.name === `${server.name}-deploy`);
-    const network = run.resources.find((r) => r.type === "hcloud:index/serverNetwork:ServerNetwork" && r.name === `${server.name}-private`);
-    if (!resource || !deploy || !network) throw new Error(`the program registered no server, private network or deploy for ${server.name}`);
+    const network = run.resources.find(
+      (r) => r.type === "hcloud:index/serverNetwork:ServerNetwork" && r.name === `${server.name}-private`,
+    );
+    if (!resource || !deploy || !network)
+      throw new Error(`the program registered no server, private network or deploy for ${server.name}`);
     const connection = unwrap(deploy.inputs.connection) as { host: string };
-    servers[server.name] = { publicIp: connection.host, privateIp: String(unwrap(network.inputs.ip)), userData: String(unwrap(resource.inputs.userData)) };
+    servers[server.name] = {
+      publicIp: connection.host,
+      privateIp: String(unwrap(network.inputs.ip)),
+      userData: String(unwrap(resource.inputs.userData)),
+    };
   }
   const serverOfIp = new Map(Object.entries(servers).map(([name, s]) => [s.publicIp, name]));
   for (const r of run.resources.filter((x) => x.type === "command:remote:Command")) {
-    const inputs = unwrap(r.inputs) as { connection: { host: string; user: string }; create: string; stdin?: string; triggers?: unknown };
+    const inputs = unwrap(r.inputs) as {
+      connection: { host: string; user: string };
+      create: string;
+      stdin?: string;
+      triggers?: unknown;
+    };
     const server = serverOfIp.get(inputs.connection.host);
     if (!server) throw new Error(`${r.name} connects to ${inputs.connection.host}, which is no server of the plan`);
     // Waits for other commands directly or through the resources between them (a volume attachment waits for the release).
@@ -90,8 +108,19 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
       else for (const next of dep.dependencies) visit(next, seen);
     };
     for (const urn of r.dependencies) visit(urn, new Set());
-    const fingerprint = createHash("sha256").update(JSON.stringify([inputs.connection, inputs.create, inputs.stdin ?? null, inputs.triggers ?? null])).digest("hex");
-    commands.push({ name: r.name, server, kind: kindOf(r.name, server), user: inputs.connection.user, create: withoutDigests(inputs.create), stdin: inputs.stdin, after: [...after], fingerprint });
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify([inputs.connection, inputs.create, inputs.stdin ?? null, inputs.triggers ?? null]))
+      .digest("hex");
+    commands.push({
+      name: r.name,
+      server,
+      kind: kindOf(r.name, server),
+      user: inputs.connection.user,
+      create: withoutDigests(inputs.create),
+      stdin: inputs.stdin,
+      after: [...after],
+      fingerprint,
+    });
   }
   return { config, plan: planned, servers, commands };
 }
@@ -99,7 +128,8 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
 /** The files a deploy script writes, read back from its heredocs. */
 export function deployedFiles(script: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const match of script.matchAll(/^cat > '([^']+)' <<'ORION_FILE_EOF'\n([\s\S]*?)^ORION_FILE_EOF$/gm)) files[match[1]] = match[2];
+  for (const match of script.matchAll(/^cat > '([^']+)' <<'ORION_FILE_EOF'\n([\s\S]*?)^ORION_FILE_EOF$/gm))
+    files[match[1]] = match[2];
   return files;
 }
 
@@ -107,7 +137,11 @@ export function deployedFiles(script: string): Record<string, string> {
 export function composeImages(deployScript: string): string[] {
   const compose = deployedFiles(deployScript)["compose.yaml"];
   if (!compose) throw new Error("the deploy script writes no compose.yaml");
-  return [...new Set(Object.values((parse(compose) as { services: Record<string, { image: string }> }).services).map((s) => s.image))].sort();
+  return [
+    ...new Set(
+      Object.values((parse(compose) as { services: Record<string, { image: string }> }).services).map((s) => s.image),
+    ),
+  ].sort();
 }
 
 /** `docker pull --quiet 'image'` lines of a pull script. */

@@ -36,14 +36,18 @@ const PROGRAM = `
 export async function startResolver(run: RunDir, netnsPath: string): Promise<void> {
   const logFile = join(run.dir, "resolver.log");
   const log = openSync(logFile, "a");
-  const child = spawn("nsenter", [`--net=${netnsPath}`, process.execPath, "-e", PROGRAM], { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn("nsenter", [`--net=${netnsPath}`, process.execPath, "-e", PROGRAM], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
   closeSync(log);
   child.unref();
   recordProcess(run, child.pid!, "name server (NXDOMAIN for every name)");
   await waitUntil(
     "the bed's name server",
     () => {
-      if (child.exitCode !== null) throw new Error(`the name server exited ${child.exitCode}: ${readFileSync(logFile, "utf8")}`);
+      if (child.exitCode !== null)
+        throw new Error(`the name server exited ${child.exitCode}: ${readFileSync(logFile, "utf8")}`);
       return readFileSync(logFile, "utf8").includes("resolver up");
     },
     120_000,

@@ -22,7 +22,11 @@ export interface RunOptions {
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd } as SpawnOptions);
+    const child = spawn(command, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+    } as SpawnOptions);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on("data", (d: Buffer) => out.push(d));
@@ -36,13 +40,32 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       : undefined;
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      reject(error.code === "ENOENT" ? new Error(`${command} is not installed; .ci/run installs the test bed's tools`) : error);
+      reject(
+        error.code === "ENOENT"
+          ? new Error(`${command} is not installed; .ci/run installs the test bed's tools`)
+          : error,
+      );
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      const result = { code: code ?? (signal ? 128 : -1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), ms: Date.now() - started };
-      if (timedOut) return reject(new Error(`${command} ${args.join(" ").slice(0, 300)} timed out after ${options.timeoutMs} ms\n${tail(result.stdout + result.stderr)}`));
-      if (result.code !== 0 && !options.allowFail) return reject(new Error(`${command} ${args.join(" ").slice(0, 300)} exited ${result.code}\n${tail(result.stdout + result.stderr)}`));
+      const result = {
+        code: code ?? (signal ? 128 : -1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        ms: Date.now() - started,
+      };
+      if (timedOut)
+        return reject(
+          new Error(
+            `${command} ${args.join(" ").slice(0, 300)} timed out after ${options.timeoutMs} ms\n${tail(result.stdout + result.stderr)}`,
+          ),
+        );
+      if (result.code !== 0 && !options.allowFail)
+        return reject(
+          new Error(
+            `${command} ${args.join(" ").slice(0, 300)} exited ${result.code}\n${tail(result.stdout + result.stderr)}`,
+          ),
+        );
       resolve(result);
     });
     child.stdin!.on("error", () => undefined);
@@ -51,10 +74,23 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
 }
 
 /** The same, synchronously: for cleanup from exit handlers, where nothing async runs. */
-export function runSync(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): RunResult {
+export function runSync(
+  command: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): RunResult {
   const started = Date.now();
-  const r = spawnSync(command, args, { input: options.input ?? "", encoding: "utf8", timeout: options.timeoutMs ?? 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}`, ms: Date.now() - started };
+  const r = spawnSync(command, args, {
+    input: options.input ?? "",
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout ?? "",
+    stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}`,
+    ms: Date.now() - started,
+  };
 }
 
 /** `sh -c` with the script as one argument. */
@@ -74,7 +110,12 @@ export function quote(word: string): string {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns a value (not undefined/false), or throws with the last error after `timeoutMs`. */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 500): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<T> {
   const started = Date.now();
   let last: unknown;
   for (;;) {
@@ -84,7 +125,10 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
     } catch (error) {
       last = error;
     }
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not reached after ${timeoutMs} ms${last ? `: ${last instanceof Error ? last.message : String(last)}` : ""}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(
+        `${what}: not reached after ${timeoutMs} ms${last ? `: ${last instanceof Error ? last.message : String(last)}` : ""}`,
+      );
     await sleep(intervalMs);
   }
 }

@@ -32,10 +32,17 @@ export async function lookAtStage(bed: TestBed, stage: string, up?: UpResult): P
   const scanSeconds = (Date.now() - scanAt) / 1000;
   const count = Object.values(state.containers).flat().length;
   report(`${stage} on ${[...bed.hosts.keys()].join(", ")}`, [
-    ...(up ? up.commands.map((c) => `${c.name}: ${c.outcome}${c.ms !== undefined ? ` in ${(c.ms / 1000).toFixed(1)} s` : ""}`) : []),
+    ...(up
+      ? up.commands.map(
+          (c) => `${c.name}: ${c.outcome}${c.ms !== undefined ? ` in ${(c.ms / 1000).toFixed(1)} s` : ""}`,
+        )
+      : []),
     `${count} containers, ${state.unhealthy.length} not healthy, ${state.mismatches.length} memory limit mismatches`,
     `GET https://${BED_DOMAIN}/health via ${bed.host("app").publicIp}: ${health.status ?? health.error} in ${health.ms} ms; GET http://${BED_DOMAIN}/health: ${plain.status ?? plain.error} -> ${plain.headers?.location ?? ""}; GET https://${BED_DOMAIN}/metrics: ${metrics.status ?? metrics.error}`,
-    ...found.flatMap((e) => [`${e.server} public ${e.publicOpen.join(", ")} (expected ${e.publicExpected.join(", ")})`, `${e.server} private ${e.privateOpen.join(", ")} (expected ${e.privateExpected.join(", ")})`]),
+    ...found.flatMap((e) => [
+      `${e.server} public ${e.publicOpen.join(", ")} (expected ${e.publicExpected.join(", ")})`,
+      `${e.server} private ${e.privateOpen.join(", ")} (expected ${e.privateExpected.join(", ")})`,
+    ]),
     `all 65,535 TCP ports of ${found.length * 2} addresses scanned in ${scanSeconds.toFixed(1)} s`,
   ]);
   return { stage, state, health, plain, metrics, exposure: found, scanSeconds };

@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { runSync } from "./run";
 
@@ -79,7 +89,11 @@ export function processesIn(namespaces: { mnt?: string; net?: string }, except: 
     const pid = Number(entry);
     if (except.includes(pid) || pid === process.pid) continue;
     try {
-      if ((namespaces.mnt && readlinkSync(`/proc/${pid}/ns/mnt`) === namespaces.mnt) || (namespaces.net && readlinkSync(`/proc/${pid}/ns/net`) === namespaces.net)) found.push(pid);
+      if (
+        (namespaces.mnt && readlinkSync(`/proc/${pid}/ns/mnt`) === namespaces.mnt) ||
+        (namespaces.net && readlinkSync(`/proc/${pid}/ns/net`) === namespaces.net)
+      )
+        found.push(pid);
     } catch {
       // exited while we looked
     }
@@ -92,7 +106,9 @@ const CGROUP_ROOT = "/sys/fs/cgroup";
 /** Every cgroup directory of that name in every controller (cgroup v1) or in the unified tree. */
 function cgroupDirs(name: string): string[] {
   if (!existsSync(CGROUP_ROOT)) return [];
-  const roots = existsSync(join(CGROUP_ROOT, "cgroup.procs")) ? [CGROUP_ROOT] : readdirSync(CGROUP_ROOT).map((c) => join(CGROUP_ROOT, c));
+  const roots = existsSync(join(CGROUP_ROOT, "cgroup.procs"))
+    ? [CGROUP_ROOT]
+    : readdirSync(CGROUP_ROOT).map((c) => join(CGROUP_ROOT, c));
   return roots.map((r) => join(r, name)).filter((d) => existsSync(d));
 }
 

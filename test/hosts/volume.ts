@@ -44,7 +44,9 @@ export class Volume {
     const device = (await run("losetup", ["--find", "--show", this.file])).stdout.trim();
     record(this.runDir, { kind: "loop", device, file: this.file });
     const minor = Number(/loop(\d+)$/.exec(device)![1]);
-    await host.exec(`[ -b ${device} ] || mknod -m 660 ${device} b 7 ${minor}; mkdir -p /dev/disk/by-id; ln -sfn ../../${device.slice(5)} ${this.byIdPath}`);
+    await host.exec(
+      `[ -b ${device} ] || mknod -m 660 ${device} b 7 ${minor}; mkdir -p /dev/disk/by-id; ln -sfn ../../${device.slice(5)} ${this.byIdPath}`,
+    );
     this.device = device;
     this.attachedTo = host;
   }
@@ -54,7 +56,8 @@ export class Volume {
     const host = this.attachedTo;
     if (!host || !this.device) return;
     const mounted = await host.exec(`grep -q '^${this.device} ' /proc/self/mounts`, { allowFail: true });
-    if (mounted.code === 0) throw new Error(`volume ${this.name} is still mounted on ${host.name}: the release step did not unmount it`);
+    if (mounted.code === 0)
+      throw new Error(`volume ${this.name} is still mounted on ${host.name}: the release step did not unmount it`);
     await host.exec(`rm -f ${this.byIdPath} ${this.device}`);
     await run("losetup", ["--detach", this.device]);
     this.device = undefined;

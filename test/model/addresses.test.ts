@@ -4,7 +4,16 @@ import { planFor } from "../helpers";
 
 describe("private IPs", () => {
   it("are fixed by role and number: app .10, db .20, replicas .21+, redis .30 and .31, API servers .40+n, workers .50+n", () => {
-    const servers: [string, ServerRole][] = [["app", "app"], ["db", "db"], ["db-replica-1", "db-replica"], ["redis", "redis"], ["redis-replica", "redis-replica"], ["api-2", "api"], ["worker-1", "worker"], ["worker-2", "worker"]];
+    const servers: [string, ServerRole][] = [
+      ["app", "app"],
+      ["db", "db"],
+      ["db-replica-1", "db-replica"],
+      ["redis", "redis"],
+      ["redis-replica", "redis-replica"],
+      ["api-2", "api"],
+      ["worker-1", "worker"],
+      ["worker-2", "worker"],
+    ];
     expect(servers.map(([name, role]) => [name, privateIp({ name, role })])).toEqual([
       ["app", "10.0.1.10"],
       ["db", "10.0.1.20"],
@@ -30,8 +39,12 @@ describe("private IPs", () => {
   it("are distinct and inside the subnet for every server count the enterprise config accepts", () => {
     const [prefix] = SUBNET_CIDR.split(".0/24");
     const counted = STAGES.enterprise.servers.filter((s) => s.count);
-    const names: [string, ServerRole][] = STAGES.enterprise.servers.filter((s) => !s.count).map((s) => [s.name, s.role]);
-    for (const spec of counted) for (let n = spec.count!.alreadyCounted + 1; n <= spec.count!.max; n++) names.push([`${spec.name}-${n}`, spec.role]);
+    const names: [string, ServerRole][] = STAGES.enterprise.servers
+      .filter((s) => !s.count)
+      .map((s) => [s.name, s.role]);
+    for (const spec of counted)
+      for (let n = spec.count!.alreadyCounted + 1; n <= spec.count!.max; n++)
+        names.push([`${spec.name}-${n}`, spec.role]);
     const ips = names.map(([name, role]) => privateIp({ name, role }));
     expect(new Set(ips).size).toBe(ips.length);
     for (const ip of ips) expect(ip).toMatch(new RegExp(`^${prefix.replace(/\./g, "\\.")}\\.(\\d+)$`));

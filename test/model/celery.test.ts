@@ -17,8 +17,14 @@ describe("Celery worker settings from the container limit and the server's vCPUs
     for (let limitMb = 256; limitMb <= 8192; limitMb += 64) {
       for (const vcpu of [2, 4, 8, 16]) {
         const { concurrency, maxMemoryPerChildKb } = celerySettings(limitMb, vcpu);
-        expect({ limitMb, vcpu, fits: CELERY_PARENT_MB + (concurrency * maxMemoryPerChildKb) / 1024 <= limitMb }).toEqual({ limitMb, vcpu, fits: true });
-        expect(concurrency).toBeLessThanOrEqual(Math.max(1, Math.min(vcpu, Math.floor((limitMb - CELERY_PARENT_MB) / CELERY_CHILD_MB))));
+        expect({
+          limitMb,
+          vcpu,
+          fits: CELERY_PARENT_MB + (concurrency * maxMemoryPerChildKb) / 1024 <= limitMb,
+        }).toEqual({ limitMb, vcpu, fits: true });
+        expect(concurrency).toBeLessThanOrEqual(
+          Math.max(1, Math.min(vcpu, Math.floor((limitMb - CELERY_PARENT_MB) / CELERY_CHILD_MB))),
+        );
       }
     }
   });

@@ -14,7 +14,9 @@ import { planFor } from "../helpers";
 function serversNamedInFiles(plan: Plan, name: string): string[] {
   const server = plan.servers.find((s) => s.name === name)!;
   const text = Object.values(renderServerFiles(plan, server)).join("\n");
-  return plan.servers.filter((o) => o.name !== name && new RegExp(`${privateIp(o).replace(/\./g, "\\.")}(?![\\d/])`).test(text)).map((o) => o.name);
+  return plan.servers
+    .filter((o) => o.name !== name && new RegExp(`${privateIp(o).replace(/\./g, "\\.")}(?![\\d/])`).test(text))
+    .map((o) => o.name);
 }
 
 const plans: [string, Plan][] = [
@@ -27,7 +29,8 @@ describe("who waits for whom in pulumi up", () => {
     const { deploySequence, deployWaitsForDeployOf } = deployOrder(plan);
     expect([...deploySequence].sort()).toEqual(plan.servers.map((s) => s.name).sort());
     for (const [name, firsts] of Object.entries(deployWaitsForDeployOf)) {
-      for (const first of firsts) expect([first, deploySequence.indexOf(first) < deploySequence.indexOf(name)]).toEqual([first, true]);
+      for (const first of firsts)
+        expect([first, deploySequence.indexOf(first) < deploySequence.indexOf(name)]).toEqual([first, true]);
     }
   });
 
@@ -41,12 +44,16 @@ describe("who waits for whom in pulumi up", () => {
   it.each(plans)("%s: every server a deploy's files point at is one the deploy waits for", (_, plan) => {
     const order = deployOrder(plan);
     for (const server of plan.servers) {
-      expect([server.name, order.deployWaitsForNetworkOf[server.name]]).toEqual([server.name, expect.arrayContaining(serversNamedInFiles(plan, server.name))]);
+      expect([server.name, order.deployWaitsForNetworkOf[server.name]]).toEqual([
+        server.name,
+        expect.arrayContaining(serversNamedInFiles(plan, server.name)),
+      ]);
     }
   });
 
   it("launch to growth: one server, whose deploy waits for no other", () => {
-    for (const stage of ["launch", "early-growth", "growth"] as const) expect(deployOrder(planFor(stage)).deployWaitsForNetworkOf).toEqual({ app: [] });
+    for (const stage of ["launch", "early-growth", "growth"] as const)
+      expect(deployOrder(planFor(stage)).deployWaitsForNetworkOf).toEqual({ app: [] });
   });
 
   it("scale: the app server's deploy waits for db (its API and workers use the database there); db's waits for nobody", () => {
@@ -62,7 +69,11 @@ describe("who waits for whom in pulumi up", () => {
     expect(waits.db).toEqual([]);
     expect(waits["db-replica-1"]).toEqual(["db"]);
     // Prometheus on app scrapes every server.
-    expect(waits.app).toEqual(planFor("enterprise").servers.filter((s) => s.name !== "app").map((s) => s.name));
+    expect(waits.app).toEqual(
+      planFor("enterprise")
+        .servers.filter((s) => s.name !== "app")
+        .map((s) => s.name),
+    );
   });
 
   it("the pgdata volume moves from app to db from scale on: app releases it, db attaches it; before scale it stays on app", () => {

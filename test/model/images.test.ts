@@ -1,4 +1,13 @@
-import { committedLock, driftWarning, imageLockFindings, lockedDigests, lockProblems, planImages, platformImages, type ImageLock } from "../../model/images";
+import {
+  committedLock,
+  driftWarning,
+  imageLockFindings,
+  lockedDigests,
+  lockProblems,
+  planImages,
+  platformImages,
+  type ImageLock,
+} from "../../model/images";
 import { planFor } from "../helpers";
 import { renderCompose } from "../../model/render/compose";
 
@@ -12,23 +21,41 @@ describe("images.lock.json", () => {
 
   it("holds no digest it could not have read from a registry: until npm run images -- --update has filled it, pulumi up refuses and says which command fixes it", () => {
     const lock = committedLock();
-    for (const entry of Object.values(lock.images)) expect(entry.digest === null || /^sha256:[0-9a-f]{64}$/.test(entry.digest)).toBe(true);
+    for (const entry of Object.values(lock.images))
+      expect(entry.digest === null || /^sha256:[0-9a-f]{64}$/.test(entry.digest)).toBe(true);
     const open = planImages(planFor("launch")).filter((i) => !lock.images[i].digest);
     const findings = imageLockFindings(planFor("launch"), lock);
     if (open.length === 0) expect(findings).toEqual([]);
-    else expect(findings).toEqual([expect.objectContaining({ blocksUp: true, key: "images.lock.json", message: expect.stringContaining("run `npm run images -- --update`") })]);
+    else
+      expect(findings).toEqual([
+        expect.objectContaining({
+          blocksUp: true,
+          key: "images.lock.json",
+          message: expect.stringContaining("run `npm run images -- --update`"),
+        }),
+      ]);
   });
 
   it("blocks pulumi up for the images a stage runs without a digest, and only for those", () => {
     const launch = planFor("launch");
-    const none: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: null }])) };
+    const none: ImageLock = {
+      lockfileVersion: 1,
+      images: Object.fromEntries(platformImages().map((i) => [i, { digest: null }])),
+    };
     const [finding] = imageLockFindings(launch, none);
     expect(finding).toMatchObject({ severity: "warning", blocksUp: true, key: "images.lock.json" });
-    expect(finding.message).toContain(`has no digest for ${planImages(launch).length} images the launch stage runs (${planImages(launch).join(", ")})`);
+    expect(finding.message).toContain(
+      `has no digest for ${planImages(launch).length} images the launch stage runs (${planImages(launch).join(", ")})`,
+    );
     expect(planImages(launch)).toContain("caddy:2.8.4-alpine");
     expect(planImages(launch)).not.toContain("orion/orion:1.0.0");
     // A digest missing for an image launch does not run does not matter.
-    const complete: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: planImages(launch).includes(i) ? DIGEST : null }])) };
+    const complete: ImageLock = {
+      lockfileVersion: 1,
+      images: Object.fromEntries(
+        platformImages().map((i) => [i, { digest: planImages(launch).includes(i) ? DIGEST : null }]),
+      ),
+    };
     expect(imageLockFindings(launch, complete)).toEqual([]);
   });
 
@@ -41,7 +68,10 @@ describe("images.lock.json", () => {
   });
 
   it("pins a locked image by its digest in the compose file, and leaves an unlocked one at its tag", () => {
-    const lock: ImageLock = { lockfileVersion: 1, images: Object.fromEntries(platformImages().map((i) => [i, { digest: i.startsWith("redis:") ? DIGEST : null }])) };
+    const lock: ImageLock = {
+      lockfileVersion: 1,
+      images: Object.fromEntries(platformImages().map((i) => [i, { digest: i.startsWith("redis:") ? DIGEST : null }])),
+    };
     const compose = renderCompose(planFor("launch"), planFor("launch").servers[0], lockedDigests(lock));
     expect(compose).toContain(`image: redis:7.2.7-bookworm@${DIGEST}`);
     expect(compose).toContain("image: prom/prometheus:v2.55.1\n");

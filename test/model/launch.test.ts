@@ -41,7 +41,9 @@ describe("launch reproduces the guide's container memory budget", () => {
   it("fits the 2,848 MB budget on a CAX11 with the exporters the guide's metrics need and the backups", () => {
     const exporters = app.services.filter((s) => s.group === "exporters").map((s) => s.name);
     expect(exporters).toEqual(["postgres-exporter", "redis-exporter"]);
-    expect(app.services.filter((s) => s.group === "backups").map((s) => [s.name, s.memoryLimitMb])).toEqual([["pgbackrest", 32]]);
+    expect(app.services.filter((s) => s.group === "backups").map((s) => [s.name, s.memoryLimitMb])).toEqual([
+      ["pgbackrest", 32],
+    ]);
     expect(app.containersMb).toBe(2848 + 56 + 32);
     expect(app.containersMb + app.hostReserveMb).toBeLessThanOrEqual(app.ramMb);
     expect(app.headroomMb).toBe(10);

@@ -20,7 +20,9 @@ describe("spread placement groups, at most 10 servers each (Hetzner)", () => {
   });
 
   it("takes the most worker servers the config allows", () => {
-    expect(planFor("enterprise", { workerServers: 10 }).placementGroups.find((g) => g.name === "spread-workers")!.servers).toHaveLength(10);
+    expect(
+      planFor("enterprise", { workerServers: 10 }).placementGroups.find((g) => g.name === "spread-workers")!.servers,
+    ).toHaveLength(10);
   });
 
   it("refuses more than 10 servers in the spread group, and says which keys to lower", () => {

@@ -10,7 +10,10 @@ describe.each(STAGE_NAMES)("the %s stage's Prometheus", (stage) => {
   const plan = planFor(stage);
   const host = plan.servers.find((s) => s.services.some((x) => x.name === "prometheus"))!;
   const files = renderServerFiles(plan, host);
-  const dir = writeTree({ "prometheus.yml": files["config/prometheus/prometheus.yml"], "rules/orion.yml": files["config/prometheus/rules/orion.yml"] });
+  const dir = writeTree({
+    "prometheus.yml": files["config/prometheus/prometheus.yml"],
+    "rules/orion.yml": files["config/prometheus/rules/orion.yml"],
+  });
 
   it("passes `promtool check config` with its rules", () => {
     const { status, output } = run("promtool", ["check", "config", `${dir}/prometheus.yml`]);
@@ -21,7 +24,9 @@ describe.each(STAGE_NAMES)("the %s stage's Prometheus", (stage) => {
     const config = parse(files["config/prometheus/prometheus.yml"]);
     for (const job of ["node-exporter", "cadvisor"]) {
       const targets = config.scrape_configs.find((j: { job_name: string }) => j.job_name === job).static_configs;
-      expect(targets.map((t: { labels: Record<string, string> }) => t.labels)).toEqual(plan.servers.map((s) => ({ server: s.name, role: s.role, stage }))); 
+      expect(targets.map((t: { labels: Record<string, string> }) => t.labels)).toEqual(
+        plan.servers.map((s) => ({ server: s.name, role: s.role, stage })),
+      );
       // Other servers are reached over the private network.
       for (const t of targets) if (t.labels.server !== host.name) expect(t.targets[0]).toMatch(/^10\.0\.1\.\d+:\d+$/);
     }
@@ -38,13 +43,33 @@ describe.each(STAGE_NAMES)("the %s stage's Prometheus", (stage) => {
 describe("Alertmanager", () => {
   const receivers: [string, AlertReceivers][] = [
     ["no receiver", { webhook: false }],
-    ["e-mail", { email: { to: "ops@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" }, webhook: false }],
+    [
+      "e-mail",
+      {
+        email: {
+          to: "ops@example.com",
+          from: "alerts@example.com",
+          smarthost: "smtp.example.com:587",
+          username: "alerts",
+        },
+        webhook: false,
+      },
+    ],
     ["a webhook", { webhook: true }],
-    ["e-mail and a webhook", { email: { to: "ops@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587" }, webhook: true }],
+    [
+      "e-mail and a webhook",
+      {
+        email: { to: "ops@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587" },
+        webhook: true,
+      },
+    ],
     ["a webhook and a dead man's switch", { webhook: true, watchdog: true }],
   ];
   // As envsubst fills them in on the server from the env file.
-  const filled = (r: AlertReceivers) => renderAlertmanagerConfig(r).replace("${ALERT_WEBHOOK_URL}", "https://hooks.example.com/T0/B0/secret").replace("${WATCHDOG_URL}", "https://hc-ping.example.com/0f1e2d");
+  const filled = (r: AlertReceivers) =>
+    renderAlertmanagerConfig(r)
+      .replace("${ALERT_WEBHOOK_URL}", "https://hooks.example.com/T0/B0/secret")
+      .replace("${WATCHDOG_URL}", "https://hc-ping.example.com/0f1e2d");
   it.each(receivers)("passes `amtool check-config` with %s", (_, r) => {
     // The webhook URL is filled in from the env file on the server, as envsubst does there.
     const dir = writeTree({ "alertmanager.yml": filled(r) });
@@ -58,11 +83,21 @@ describe("Alertmanager", () => {
     ["HostCpuScaleSignal", "info", "operator"],
   ])("routes %s (%s) to the %s receiver, as `amtool config routes test` reads it", (alertname, severity, receiver) => {
     const dir = writeTree({ "alertmanager.yml": filled(receivers[4][1]) });
-    const { status, output } = run("amtool", ["config", "routes", "test", `--config.file=${dir}/alertmanager.yml`, `alertname=${alertname}`, `severity=${severity}`]);
+    const { status, output } = run("amtool", [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${dir}/alertmanager.yml`,
+      `alertname=${alertname}`,
+      `severity=${severity}`,
+    ]);
     expect({ status, receiver: output.split("\n")[0].trim() }).toEqual({ status: 0, receiver });
   });
   it("sends the Watchdog to the dead man's switch only, and to no one without one", () => {
-    expect(parse(filled(receivers[4][1])).receivers).toContainEqual({ name: "watchdog", webhook_configs: [{ url: "https://hc-ping.example.com/0f1e2d", send_resolved: false }] });
+    expect(parse(filled(receivers[4][1])).receivers).toContainEqual({
+      name: "watchdog",
+      webhook_configs: [{ url: "https://hc-ping.example.com/0f1e2d", send_resolved: false }],
+    });
     expect(parse(filled(receivers[1][1])).receivers).toContainEqual({ name: "watchdog" });
   });
   it("keeps the SMTP password in a file and the webhook URL in the env file, never in the config", () => {

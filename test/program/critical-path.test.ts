@@ -28,7 +28,10 @@ function deployWaitsForNetworkOf(run: MockRun, server: string): string[] {
 }
 
 /** A registered resource with only what the graph reads. */
-function resource(name: string, options: { custom?: boolean; parent?: string; dependsOn?: string[]; inputsFrom?: Record<string, string[]> } = {}): RecordedResource {
+function resource(
+  name: string,
+  options: { custom?: boolean; parent?: string; dependsOn?: string[]; inputsFrom?: Record<string, string[]> } = {},
+): RecordedResource {
   return {
     urn: `urn:${name}`,
     type: options.custom === false ? "orion:index:Component" : "hcloud:index/server:Server",
@@ -36,7 +39,9 @@ function resource(name: string, options: { custom?: boolean; parent?: string; de
     custom: options.custom ?? true,
     parent: options.parent ? `urn:${options.parent}` : "",
     dependencies: (options.dependsOn ?? []).map((d) => `urn:${d}`),
-    propertyDependencies: Object.fromEntries(Object.entries(options.inputsFrom ?? {}).map(([k, v]) => [k, v.map((d) => `urn:${d}`)])),
+    propertyDependencies: Object.fromEntries(
+      Object.entries(options.inputsFrom ?? {}).map(([k, v]) => [k, v.map((d) => `urn:${d}`)]),
+    ),
     protect: false,
     ignoreChanges: [],
     deleteBeforeReplace: false,
@@ -47,23 +52,49 @@ function resource(name: string, options: { custom?: boolean; parent?: string; de
 
 describe("the critical path: the longest chain of provider operations that must run one after another", () => {
   it("follows dependsOn and input dependencies alike", () => {
-    const graph = [resource("network"), resource("server", { inputsFrom: { networkId: ["network"] } }), resource("deploy", { dependsOn: ["server"] }), resource("key")];
+    const graph = [
+      resource("network"),
+      resource("server", { inputsFrom: { networkId: ["network"] } }),
+      resource("deploy", { dependsOn: ["server"] }),
+      resource("key"),
+    ];
     expect(criticalPath(graph)).toEqual(["network", "server", "deploy"]);
   });
 
   it("takes the longer of two branches", () => {
-    const graph = [resource("a"), resource("b", { dependsOn: ["a"] }), resource("c", { dependsOn: ["b"] }), resource("x"), resource("d", { dependsOn: ["c", "x"] })];
+    const graph = [
+      resource("a"),
+      resource("b", { dependsOn: ["a"] }),
+      resource("c", { dependsOn: ["b"] }),
+      resource("x"),
+      resource("d", { dependsOn: ["c", "x"] }),
+    ];
     expect(criticalPath(graph)).toEqual(["a", "b", "c", "d"]);
   });
 
   it("reads a dependency on a component as one on every custom resource under it, and leaves components out", () => {
-    const graph = [resource("platform", { custom: false }), resource("server", { parent: "platform" }), resource("attach", { parent: "platform", dependsOn: ["server"] }), resource("deploy", { dependsOn: ["platform"] })];
+    const graph = [
+      resource("platform", { custom: false }),
+      resource("server", { parent: "platform" }),
+      resource("attach", { parent: "platform", dependsOn: ["server"] }),
+      resource("deploy", { dependsOn: ["platform"] }),
+    ];
     expect(criticalPath(graph)).toEqual(["server", "attach", "deploy"]);
   });
 
   it("in the move from growth to scale, runs through the app server's rescale, its cloud-init and the release of the pgdata volume there before the db server's deploy, and the app server's deploy after it (a release changes the role password first)", async () => {
     const growth = await sharedRun({ stage: "growth" }, { preview: false });
-    expect(criticalPath((await sharedRun({ stage: "scale" }, { existing: { outputs: growth.outputs } })).resources)).toEqual(["app-stop-for-rescale", "app", "app-cloud-init", "app-release-pgdata", "pgdata", "db-deploy", "app-deploy"]);
+    expect(
+      criticalPath((await sharedRun({ stage: "scale" }, { existing: { outputs: growth.outputs } })).resources),
+    ).toEqual([
+      "app-stop-for-rescale",
+      "app",
+      "app-cloud-init",
+      "app-release-pgdata",
+      "pgdata",
+      "db-deploy",
+      "app-deploy",
+    ]);
   });
 
   it("in a new scale stack, leaves the app server's release out: there is no database on app to stop", async () => {
@@ -74,7 +105,14 @@ describe("the critical path: the longest chain of provider operations that must 
 describe("who waits for whom, read off the resources the program registers", () => {
   it("enterprise: a worker server's deploy waits for its own server and the servers its containers connect to on the private network, not for the API server or the other worker", async () => {
     const run = await sharedRun({ stage: "enterprise" });
-    expect(deployWaitsForNetworkOf(run, "worker-1")).toEqual(["app", "db", "db-replica-1", "redis", "redis-replica", "worker-1"]);
+    expect(deployWaitsForNetworkOf(run, "worker-1")).toEqual([
+      "app",
+      "db",
+      "db-replica-1",
+      "redis",
+      "redis-replica",
+      "worker-1",
+    ]);
     // The primary database waits for no other server: its replica and its clients follow it.
     expect(deployWaitsForNetworkOf(run, "db")).toEqual(["db"]);
     expect(deployWaitsForNetworkOf(run, "redis")).toEqual(["app", "redis", "redis-replica"]);
@@ -83,27 +121,47 @@ describe("who waits for whom, read off the resources the program registers", () 
   it("from growth to scale, the db server's volume attachment waits for the app server's release of pgdata and for nothing else on app", async () => {
     const growth = await sharedRun({ stage: "growth" }, { preview: false });
     const run = await sharedRun({ stage: "scale" }, { existing: { outputs: growth.outputs } });
-    expect(waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata")).sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type))).toEqual([
+    expect(
+      waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata")).sort(
+        (a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type),
+      ),
+    ).toEqual([
       { type: "command:remote:Command", name: "app-release-pgdata" },
       { type: "hcloud:index/server:Server", name: "db" },
       { type: "hcloud:index/volume:Volume", name: "pgdata" },
     ]);
   });
 
-  it.each(["scale", "enterprise"])("a new %s stack: the db server's volume attachment waits only for the volume and the server it joins", async (stage) => {
-    const run = await sharedRun({ stage });
-    expect(waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata")).map((r) => r.name).sort()).toEqual(["db", "pgdata"]);
-  });
+  it.each(["scale", "enterprise"])(
+    "a new %s stack: the db server's volume attachment waits only for the volume and the server it joins",
+    async (stage) => {
+      const run = await sharedRun({ stage });
+      expect(
+        waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata"))
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(["db", "pgdata"]);
+    },
+  );
 
   it("growth: the volume stays on app and its attachment waits for nothing but the volume and the server", async () => {
     const run = await sharedRun({ stage: "growth" });
-    expect(waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata")).map((r) => r.name).sort()).toEqual(["app", "pgdata"]);
+    expect(
+      waitsFor(run, registered(run, VOLUME_ATTACHMENT, "pgdata"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["app", "pgdata"]);
   });
 });
 
 describe("the bench's figures", () => {
   it("count each dependency edge between custom resources once, through components", () => {
-    const graph = [resource("platform", { custom: false }), resource("a", { parent: "platform" }), resource("b", { parent: "platform" }), resource("c", { dependsOn: ["platform", "a"], inputsFrom: { x: ["a"] } })];
+    const graph = [
+      resource("platform", { custom: false }),
+      resource("a", { parent: "platform" }),
+      resource("b", { parent: "platform" }),
+      resource("c", { dependsOn: ["platform", "a"], inputsFrom: { x: ["a"] } }),
+    ];
     expect(dependencyEdges(graph)).toBe(2);
   });
 

@@ -15,7 +15,9 @@ const STAGING_CONFIG: Record<string, string> = {
   "orion-staging:sshPublicKeys": JSON.stringify(OFFLINE_DEFAULTS.sshPublicKeys),
 };
 const STAGING_SECRETS: Record<string, string> = Object.fromEntries(
-  ["dbPassword", "flowerPassword", "grafanaPassword", "backupAccessKey", "backupSecretKey", "backupPassphrase"].map((key) => [`orion-staging:${key}`, `staging-${key}-4e1f`]),
+  ["dbPassword", "flowerPassword", "grafanaPassword", "backupAccessKey", "backupSecretKey", "backupPassphrase"].map(
+    (key) => [`orion-staging:${key}`, `staging-${key}-4e1f`],
+  ),
 );
 
 // The example deploys with orion-infra's own images.lock.json, as a user's program does. Here it is the file
@@ -39,7 +41,9 @@ describe("examples/staging, a program that imports orion-infra, under mocks as `
   });
 
   it("builds the growth stage's one server, named for staging at Hetzner and in Pulumi", () => {
-    expect(run.resources.filter((r) => r.type === SERVER).map((r) => [r.name, r.inputs.name, r.inputs.serverType])).toEqual([["staging-app", "orion-staging-app", "cax21"]]);
+    expect(
+      run.resources.filter((r) => r.type === SERVER).map((r) => [r.name, r.inputs.name, r.inputs.serverType]),
+    ).toEqual([["staging-app", "orion-staging-app", "cax21"]]);
   });
 
   it("deploys Celery's worker with the limit it overrides, 1,536 MB, and every other service at growth's limit", () => {

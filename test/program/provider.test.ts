@@ -24,7 +24,10 @@ beforeAll(async () => {
 
 /** The resources a resource waits for: explicit dependencies and those through its inputs. */
 const waitsFor = (r: RecordedResource) => new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()]);
-const hetznerNames = (run: MockRun) => run.resources.filter((r) => r.custom && typeof r.inputs.name === "string" && r.type.startsWith("hcloud:")).map((r) => String(r.inputs.name));
+const hetznerNames = (run: MockRun) =>
+  run.resources
+    .filter((r) => r.custom && typeof r.inputs.name === "string" && r.type.startsWith("hcloud:"))
+    .map((r) => String(r.inputs.name));
 
 describe("placement groups: Hetzner adds a server to a group only while it is off", () => {
   it("creates launch's single server in the spread group", () => {
@@ -33,27 +36,39 @@ describe("placement groups: Hetzner adds a server to a group only while it is of
     expect(byName(runs.launch, SERVER, "app").propertyDependencies.placementGroupId).toEqual([group.urn]);
   });
 
-  it.each(STAGE_NAMES)("gives every %s server its group at creation and never changes it on a running server", (stage) => {
-    for (const server of ofType(runs[stage], SERVER)) {
-      expect({ server: server.name, grouped: server.propertyDependencies.placementGroupId?.length }).toEqual({ server: server.name, grouped: 1 });
-      expect(server.ignoreChanges).toContain("placementGroupId");
-    }
-  });
+  it.each(STAGE_NAMES)(
+    "gives every %s server its group at creation and never changes it on a running server",
+    (stage) => {
+      for (const server of ofType(runs[stage], SERVER)) {
+        expect({ server: server.name, grouped: server.propertyDependencies.placementGroupId?.length }).toEqual({
+          server: server.name,
+          grouped: 1,
+        });
+        expect(server.ignoreChanges).toContain("placementGroupId");
+      }
+    },
+  );
 
   it("keeps the app server in the same group in every stage, so no move asks for an add or a remove", () => {
-    const groups = new Set(STAGE_NAMES.map((stage) => byName(runs[stage], SERVER, "app").propertyDependencies.placementGroupId[0]));
+    const groups = new Set(
+      STAGE_NAMES.map((stage) => byName(runs[stage], SERVER, "app").propertyDependencies.placementGroupId[0]),
+    );
     expect(groups.size).toBe(1);
   });
 });
 
 describe("SSH keys: Hetzner refuses a second key with the same fingerprint or name", () => {
   const fingerprint = sshFingerprint(OPERATOR_KEY);
-  const projectKey = (labels: Record<string, string>, name: string): ExistingState => ({ sshKeys: [{ id: 4711, name, fingerprint, publicKey: OPERATOR_KEY, labels }] });
+  const projectKey = (labels: Record<string, string>, name: string): ExistingState => ({
+    sshKeys: [{ id: 4711, name, fingerprint, publicKey: OPERATOR_KEY, labels }],
+  });
 
   it("computes Hetzner's fingerprint as ssh-keygen -E md5 does", () => {
     const dir = mkdtempSync(join(tmpdir(), "orion-key-"));
     for (const type of ["ed25519", "rsa"]) {
-      expect(spawnSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "test@orion", "-f", join(dir, type)]).status).toBe(0);
+      expect(
+        spawnSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "test@orion", "-f", join(dir, type)]).status,
+      ).toBe(0);
       const keygen = spawnSync("ssh-keygen", ["-l", "-E", "md5", "-f", join(dir, `${type}.pub`)], { encoding: "utf8" });
       expect(keygen.status).toBe(0);
       expect(keygen.stdout).toContain(`MD5:${sshFingerprint(readFileSync(join(dir, `${type}.pub`), "utf8"))} `);
@@ -68,21 +83,43 @@ describe("SSH keys: Hetzner refuses a second key with the same fingerprint or na
 
   it("creates a key Hetzner does not have, under a name of the stack that changes with the key", async () => {
     const key = byName(runs.launch, SSH_KEY, "operator-1");
-    expect(key.inputs).toMatchObject({ name: `orion-prod-operator-${fingerprint.replace(/:/g, "").slice(0, 8)}`, labels: { "orion-stack": "orion-prod" } });
+    expect(key.inputs).toMatchObject({
+      name: `orion-prod-operator-${fingerprint.replace(/:/g, "").slice(0, 8)}`,
+      labels: { "orion-stack": "orion-prod" },
+    });
     const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICRpyVxTJt6cclUDVX2jTI+uD83E9L0wQj+kGAVeUHZ/ rotated@orion";
-    const rotated = byName(await runOrion({ stage: "launch", sshPublicKeys: [other] }, { preview: false }), SSH_KEY, "operator-1");
+    const rotated = byName(
+      await runOrion({ stage: "launch", sshPublicKeys: [other] }, { preview: false }),
+      SSH_KEY,
+      "operator-1",
+    );
     // A new public key replaces the resource, creating the new key first: its name differs, so Hetzner takes it.
     expect(replacingFields(SSH_KEY, key.inputs, rotated.inputs)).toEqual(["publicKey"]);
     expect(rotated.inputs.name).not.toBe(key.inputs.name);
   });
 
   it("keeps managing the key it created, and the one a stack created before name prefixes", async () => {
-    const ours = await runOrion({ stage: "launch" }, { preview: false, existing: projectKey({ "orion-stack": "orion-prod" }, "orion-prod-operator-x") });
+    const ours = await runOrion(
+      { stage: "launch" },
+      { preview: false, existing: projectKey({ "orion-stack": "orion-prod" }, "orion-prod-operator-x") },
+    );
     expect(ofType(ours, SSH_KEY).map((k) => k.name)).toEqual(["operator-1"]);
-    const legacy = { ...projectKey({}, "orion-operator-1"), outputs: { stage: "launch", servers: { app: { type: "cax11", ipv4Address: "203.0.113.9" } } } };
-    expect(ofType(await runOrion({ stage: "launch" }, { preview: false, existing: legacy }), SSH_KEY).map((k) => k.name)).toEqual(["operator-1"]);
+    const legacy = {
+      ...projectKey({}, "orion-operator-1"),
+      outputs: { stage: "launch", servers: { app: { type: "cax11", ipv4Address: "203.0.113.9" } } },
+    };
+    expect(
+      ofType(await runOrion({ stage: "launch" }, { preview: false, existing: legacy }), SSH_KEY).map((k) => k.name),
+    ).toEqual(["operator-1"]);
     // A new stack sharing the project does not take the old stack's key: it uses it.
-    expect(planSshKeys([OPERATOR_KEY], legacy.sshKeys!.map((k) => ({ ...k, id: String(k.id) })), "orion-staging", false)).toEqual([{ action: "reuse", id: "4711", name: "orion-operator-1", fingerprint }]);
+    expect(
+      planSshKeys(
+        [OPERATOR_KEY],
+        legacy.sshKeys!.map((k) => ({ ...k, id: String(k.id) })),
+        "orion-staging",
+        false,
+      ),
+    ).toEqual([{ action: "reuse", id: "4711", name: "orion-operator-1", fingerprint }]);
   });
 });
 
@@ -91,9 +128,15 @@ describe("names: two stacks share one Hetzner project", () => {
     for (const stage of STAGE_NAMES) for (const name of hetznerNames(runs[stage])) expect(name).toMatch(/^orion-prod-/);
     const prod = await runOrion({ stage: "enterprise", domain: "api.orion-stores.de" }, { preview: false });
     const prodNames = new Set(hetznerNames(prod));
-    const staging = hetznerNames(await runOrion({ stage: "enterprise", domain: "api.orion-stores.de", namePrefix: "orion-staging" }, { preview: false }));
+    const staging = hetznerNames(
+      await runOrion(
+        { stage: "enterprise", domain: "api.orion-stores.de", namePrefix: "orion-staging" },
+        { preview: false },
+      ),
+    );
     expect(staging.filter((n) => prodNames.has(n))).toEqual([]);
-    for (const server of ofType(prod, SERVER)) expect(server.inputs.labels).toMatchObject({ "orion-stack": "orion-prod" });
+    for (const server of ofType(prod, SERVER))
+      expect(server.inputs.labels).toMatchObject({ "orion-stack": "orion-prod" });
   });
 
   it("keeps every URN when the prefix changes, and replaces nothing: a stack from before prefixes renames its resources in place", async () => {
@@ -102,10 +145,12 @@ describe("names: two stacks share one Hetzner project", () => {
       const now = runs[stage];
       expect(legacy.resources.map((r) => r.urn).sort()).toEqual(now.resources.map((r) => r.urn).sort());
       expect(byName(legacy, SERVER, "app").inputs.name).toBe("orion-app");
-      const replaced = now.resources.filter((r) => r.custom).flatMap((r) => {
-        const before = legacy.resources.find((x) => x.urn === r.urn)!;
-        return replacingFields(r.type, before.inputs, r.inputs, r.ignoreChanges).map((f) => `${r.name}.${f}`);
-      });
+      const replaced = now.resources
+        .filter((r) => r.custom)
+        .flatMap((r) => {
+          const before = legacy.resources.find((x) => x.urn === r.urn)!;
+          return replacingFields(r.type, before.inputs, r.inputs, r.ignoreChanges).map((f) => `${r.name}.${f}`);
+        });
       expect(replaced).toEqual([]);
     }
   });
@@ -123,7 +168,13 @@ describe("rescale: the provider powers a running server off hard before it chang
     expect(unwrap(stop.inputs.connection)).toMatchObject({ host: previous, user: "deploy" });
     expect(waitsFor(byName(move, SERVER, "app")).has(stop.urn)).toBe(true);
     const script = String(unwrap(stop.inputs.create));
-    const order = ["celery-beat api flower", "celery-worker", "pgbouncer db db-replica redis", "prometheus grafana alertmanager", "compose stop\nsync"];
+    const order = [
+      "celery-beat api flower",
+      "celery-worker",
+      "pgbouncer db db-replica redis",
+      "prometheus grafana alertmanager",
+      "compose stop\nsync",
+    ];
     const at = order.map((step) => script.indexOf(step));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((x, y) => x - y)).toEqual(at);
@@ -132,12 +183,17 @@ describe("rescale: the provider powers a running server off hard before it chang
   it("brings it back with the deploy, which runs again after the rescale", () => {
     const deploy = byName(move, DEPLOY, "app-deploy");
     expect(waitsFor(deploy).has(byName(move, SERVER, "app").urn)).toBe(true);
-    expect(replacingFields(DEPLOY, byName(runs.growth, DEPLOY, "app-deploy").inputs, deploy.inputs)).toEqual(["triggers"]);
+    expect(replacingFields(DEPLOY, byName(runs.growth, DEPLOY, "app-deploy").inputs, deploy.inputs)).toEqual([
+      "triggers",
+    ]);
   });
 
   it("stops nothing on a new stack or when the type stays", async () => {
     expect(ofType(runs.growth, DEPLOY).filter((c) => c.name.endsWith("-stop-for-rescale"))).toEqual([]);
-    const same = await runOrion({ stage: "growth" }, { preview: false, existing: { outputs: runs["early-growth"].outputs } });
+    const same = await runOrion(
+      { stage: "growth" },
+      { preview: false, existing: { outputs: runs["early-growth"].outputs } },
+    );
     expect(ofType(same, DEPLOY).filter((c) => c.name.endsWith("-stop-for-rescale"))).toEqual([]);
   });
 });
@@ -148,20 +204,25 @@ describe("a new server: cloud-init must finish before anything is deployed", () 
     expect(dialRetrySeconds(30)).toBeLessThan(5 * 60);
   });
 
-  it.each(STAGE_NAMES)("in %s, waits as root for cloud-init on every server, and every other step on it waits for that", (stage) => {
-    for (const server of ofType(runs[stage], SERVER)) {
-      const wait = byName(runs[stage], DEPLOY, `${server.name}-cloud-init`);
-      const connection = unwrap(wait.inputs.connection) as { user: string; dialErrorLimit: number };
-      expect(connection.user).toBe("root");
-      expect(dialRetrySeconds(connection.dialErrorLimit)).toBeGreaterThanOrEqual(BOOT_BUDGET_SECONDS);
-      expect(String(unwrap(wait.inputs.create))).toContain("cloud-init status --wait");
-      // The server's steps: the commands of its component.
-      for (const step of ofType(runs[stage], DEPLOY).filter((c) => c.parent === server.parent && c !== wait)) {
-        expect({ step: step.name, waits: waitsFor(step).has(wait.urn) }).toEqual({ step: step.name, waits: true });
-        expect((unwrap(step.inputs.connection) as { dialErrorLimit: number }).dialErrorLimit).toBe(dialErrorLimitFor(BOOT_BUDGET_SECONDS));
+  it.each(STAGE_NAMES)(
+    "in %s, waits as root for cloud-init on every server, and every other step on it waits for that",
+    (stage) => {
+      for (const server of ofType(runs[stage], SERVER)) {
+        const wait = byName(runs[stage], DEPLOY, `${server.name}-cloud-init`);
+        const connection = unwrap(wait.inputs.connection) as { user: string; dialErrorLimit: number };
+        expect(connection.user).toBe("root");
+        expect(dialRetrySeconds(connection.dialErrorLimit)).toBeGreaterThanOrEqual(BOOT_BUDGET_SECONDS);
+        expect(String(unwrap(wait.inputs.create))).toContain("cloud-init status --wait");
+        // The server's steps: the commands of its component.
+        for (const step of ofType(runs[stage], DEPLOY).filter((c) => c.parent === server.parent && c !== wait)) {
+          expect({ step: step.name, waits: waitsFor(step).has(wait.urn) }).toEqual({ step: step.name, waits: true });
+          expect((unwrap(step.inputs.connection) as { dialErrorLimit: number }).dialErrorLimit).toBe(
+            dialErrorLimitFor(BOOT_BUDGET_SECONDS),
+          );
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe("disk: keepDisk keeps the size the server was created with", () => {

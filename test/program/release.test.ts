@@ -18,7 +18,10 @@ beforeAll(async () => {
 function waitsFor(run: MockRun, server: string): string[] {
   const deploy = deployOf(run, server);
   const names = new Map(run.resources.map((r) => [r.urn, r.name]));
-  return deploy.dependencies.map((urn) => names.get(urn)!).filter((n) => n.endsWith("-deploy")).sort();
+  return deploy.dependencies
+    .map((urn) => names.get(urn)!)
+    .filter((n) => n.endsWith("-deploy"))
+    .sort();
 }
 
 describe("a release across servers in one pulumi up", () => {
@@ -45,20 +48,33 @@ describe("a release across servers in one pulumi up", () => {
 
   it("the deploy gets the new app image before it switches any file, and runs the release before compose converges", () => {
     const script = String(unwrap(deployOf(scale, "app").inputs.create));
-    const order = ["docker image inspect 'orion/orion:1.0.0@sha256:", "# Switch: every checked file moves into place", "\nbash release.sh\n", "--profile full up -d --wait --remove-orphans", "\nbash release.sh finish\n"].map((line) => script.indexOf(line));
+    const order = [
+      "docker image inspect 'orion/orion:1.0.0@sha256:",
+      "# Switch: every checked file moves into place",
+      "\nbash release.sh\n",
+      "--profile full up -d --wait --remove-orphans",
+      "\nbash release.sh finish\n",
+    ].map((line) => script.indexOf(line));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it("the stack output says what runs where and in which order releases go", async () => {
     // The offline run resolves the outputs as Pulumi publishes them: the digest is a value by now.
-    const release = enterprise.outputs.release as { image: string; ref: string; order: string[]; servers: Record<string, string> };
+    const release = enterprise.outputs.release as {
+      image: string;
+      ref: string;
+      order: string[];
+      servers: Record<string, string>;
+    };
     const ref = release.ref;
     expect(release.image).toBe("orion/orion:1.0.0");
     expect(ref).toMatch(/^orion\/orion:1\.0\.0@sha256:[0-9a-f]{64}$/);
     expect(release.order.indexOf("db")).toBeLessThan(release.order.indexOf("app"));
     expect(release.order.indexOf("app")).toBeLessThan(release.order.indexOf("api-2"));
     expect(release.order.indexOf("api-2")).toBeLessThan(release.order.indexOf("api-3"));
-    expect(release.servers["api-2"]).toBe("release: the API restarts with the new image while the other API servers serve, one server at a time; peak 1,728 MB of 8,192 MB");
+    expect(release.servers["api-2"]).toBe(
+      "release: the API restarts with the new image while the other API servers serve, one server at a time; peak 1,728 MB of 8,192 MB",
+    );
   });
 });

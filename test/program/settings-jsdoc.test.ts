@@ -8,13 +8,22 @@ const SOURCE = join(__dirname, "..", "..", "components", "platform-args.ts");
 /** Each member of an exported interface of platform-args.ts, with its JSDoc text and `@default` tag as written. */
 function members(name: string): { name: string; doc: string; defaultTag?: string }[] {
   const file = ts.createSourceFile(SOURCE, readFileSync(SOURCE, "utf8"), ts.ScriptTarget.ES2022, true);
-  const found = file.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+  const found = file.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name,
+  );
   if (!found) throw new Error(`platform-args.ts has no interface ${name}`);
   return found.members.map((m) => {
     const docs = ts.getJSDocCommentsAndTags(m).filter(ts.isJSDoc);
     const tag = docs.flatMap((d) => d.tags ?? []).find((t) => t.tagName.text === "default");
     const text = (c: ts.JSDoc["comment"]) => (typeof c === "string" ? c : (c ?? []).map((p) => p.text).join(""));
-    return { name: (m.name as ts.Identifier).text, doc: docs.map((d) => text(d.comment)).join(" ").trim(), defaultTag: tag ? text(tag.comment).trim() : undefined };
+    return {
+      name: (m.name as ts.Identifier).text,
+      doc: docs
+        .map((d) => text(d.comment))
+        .join(" ")
+        .trim(),
+      defaultTag: tag ? text(tag.comment).trim() : undefined,
+    };
   });
 }
 
@@ -39,7 +48,12 @@ describe("OrionPlatform's settings (components/platform-args.ts)", () => {
   });
 
   it("says what each field is and its default, in JSDoc", () => {
-    for (const m of settings) expect({ field: m.name, documented: m.doc.length > 20, hasDefault: m.defaultTag !== undefined }).toEqual({ field: m.name, documented: true, hasDefault: true });
+    for (const m of settings)
+      expect({ field: m.name, documented: m.doc.length > 20, hasDefault: m.defaultTag !== undefined }).toEqual({
+        field: m.name,
+        documented: true,
+        hasDefault: true,
+      });
   });
 
   it("documents the defaults the config schema applies", () => {
@@ -52,6 +66,7 @@ describe("OrionPlatform's settings (components/platform-args.ts)", () => {
   it("takes every secret of orion-infra in secrets, each documented", () => {
     const secrets = members("OrionSecrets");
     expect(secrets.map((m) => m.name).sort()).toEqual([...SECRET_CONFIG_KEYS].sort());
-    for (const m of secrets) expect({ secret: m.name, documented: m.doc.length > 10 }).toEqual({ secret: m.name, documented: true });
+    for (const m of secrets)
+      expect({ secret: m.name, documented: m.doc.length > 10 }).toEqual({ secret: m.name, documented: true });
   });
 });

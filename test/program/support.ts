@@ -22,12 +22,23 @@ export function deployOf(run: MockRun, server: string): RecordedResource {
 export function deployedFiles(deploy: RecordedResource): Record<string, string> {
   const script = String(unwrap(deploy.inputs.create));
   const files: Record<string, string> = {};
-  for (const match of script.matchAll(/^cat > '([^']+)' <<'ORION_FILE_EOF'\n([\s\S]*?)^ORION_FILE_EOF$/gm)) files[match[1]] = match[2];
+  for (const match of script.matchAll(/^cat > '([^']+)' <<'ORION_FILE_EOF'\n([\s\S]*?)^ORION_FILE_EOF$/gm))
+    files[match[1]] = match[2];
   return files;
 }
 
 export interface ComposeFile {
-  services: Record<string, { image: string; mem_limit: string; deploy?: { replicas: number }; ports?: string[]; environment?: Record<string, string>; networks: string[] }>;
+  services: Record<
+    string,
+    {
+      image: string;
+      mem_limit: string;
+      deploy?: { replicas: number };
+      ports?: string[];
+      environment?: Record<string, string>;
+      networks: string[];
+    }
+  >;
   networks: Record<string, { internal?: boolean }>;
 }
 
@@ -45,9 +56,15 @@ const memo = new Map<string, Promise<MockRun>>();
  * outputs keep their plain values only. Tests that must see two runs of
  * their own (determinism) call runOrion.
  */
-export function sharedRun(raw: Record<string, unknown>, options: { preview?: boolean; existing?: ExistingState } = {}): Promise<MockRun> {
+export function sharedRun(
+  raw: Record<string, unknown>,
+  options: { preview?: boolean; existing?: ExistingState } = {},
+): Promise<MockRun> {
   // The existing stack (outputs, keys) is part of what the run sees, so it is part of the key.
-  const key = createHash("sha256").update(JSON.stringify([raw, options.preview ?? true, options.existing ?? null])).digest("hex").slice(0, 24);
+  const key = createHash("sha256")
+    .update(JSON.stringify([raw, options.preview ?? true, options.existing ?? null]))
+    .digest("hex")
+    .slice(0, 24);
   const known = memo.get(key);
   if (known) return known;
   const dir = process.env.ORION_TEST_SHARED_RUNS;
@@ -61,7 +78,9 @@ export function sharedRun(raw: Record<string, unknown>, options: { preview?: boo
       }
     }
     const made = await runOrion(raw, options);
-    const plain: MockRun = JSON.parse(JSON.stringify(made, (_, value: unknown) => (pulumi.Output.isInstance(value) ? undefined : value)));
+    const plain: MockRun = JSON.parse(
+      JSON.stringify(made, (_, value: unknown) => (pulumi.Output.isInstance(value) ? undefined : value)),
+    );
     if (file) {
       // Whole or not at all: another worker may be reading it.
       writeFileSync(`${file}.${process.pid}`, JSON.stringify(plain));

@@ -11,7 +11,10 @@ function changedResources(a: MockRun, b: MockRun): string[] {
   const before = inputsByUrn(a);
   const after = inputsByUrn(b);
   const urns = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...urns].filter((urn) => JSON.stringify(before[urn]) !== JSON.stringify(after[urn])).map((urn) => urn.split("::").pop()!).sort();
+  return [...urns]
+    .filter((urn) => JSON.stringify(before[urn]) !== JSON.stringify(after[urn]))
+    .map((urn) => urn.split("::").pop()!)
+    .sort();
 }
 
 describe("stage transitions", () => {
@@ -25,12 +28,15 @@ describe("stage transitions", () => {
     expect(new Set(transitions.map((t) => `${t.from}>${t.to}`)).size).toBe(20);
   });
 
-  it.each(FORWARD_MOVES)("%s -> %s replaces nothing stateful, loses no stateful resource and makes no rescale Hetzner refuses", (from, to) => {
-    const t = transitions.find((x) => x.from === from && x.to === to)!;
-    expect(t.replacedStateful).toEqual([]);
-    expect(t.statefulLost).toEqual([]);
-    expect(t.refused).toEqual([]);
-  });
+  it.each(FORWARD_MOVES)(
+    "%s -> %s replaces nothing stateful, loses no stateful resource and makes no rescale Hetzner refuses",
+    (from, to) => {
+      const t = transitions.find((x) => x.from === from && x.to === to)!;
+      expect(t.replacedStateful).toEqual([]);
+      expect(t.statefulLost).toEqual([]);
+      expect(t.refused).toEqual([]);
+    },
+  );
 
   it("growth -> scale moves the pgdata volume from app to db instead of copying it, and says the attachment and the deploy are replaced", () => {
     const t = transitions.find((x) => x.from === "growth" && x.to === "scale")!;
@@ -42,10 +48,13 @@ describe("stage transitions", () => {
     ]);
   });
 
-  it.each(FORWARD_MOVES)("%s -> %s stops the compose project of every server it rescales before Hetzner powers it off", (from, to) => {
-    const t = transitions.find((x) => x.from === from && x.to === to)!;
-    expect(t.stoppedBeforeRescale.sort()).toEqual(t.rescaled.map((r) => r.server).sort());
-  });
+  it.each(FORWARD_MOVES)(
+    "%s -> %s stops the compose project of every server it rescales before Hetzner powers it off",
+    (from, to) => {
+      const t = transitions.find((x) => x.from === from && x.to === to)!;
+      expect(t.stoppedBeforeRescale.sort()).toEqual(t.rescaled.map((r) => r.server).sort());
+    },
+  );
 
   it("going back from scale would delete the db server, so it is reported", () => {
     const t = transitions.find((x) => x.from === "scale" && x.to === "growth")!;
@@ -57,7 +66,8 @@ describe("the replace table", () => {
   it("covers every resource type the program registers in any stage", async () => {
     const types = new Set<string>();
     for (const stage of STAGE_NAMES) {
-      for (const r of (await runOrion({ stage, domain: "orion.example.com" })).resources) if (r.custom) types.add(r.type);
+      for (const r of (await runOrion({ stage, domain: "orion.example.com" })).resources)
+        if (r.custom) types.add(r.type);
     }
     const missing = [...types].filter((t) => !(t in REPLACE_RULES));
     expect(missing).toEqual([]);
@@ -65,7 +75,8 @@ describe("the replace table", () => {
 
   it("cites a provider source for every replacing field", () => {
     for (const [type, rule] of Object.entries(REPLACE_RULES)) {
-      for (const [field, source] of Object.entries(rule.replaceOn)) expect({ type, field, source }).toEqual({ type, field, source: expect.stringMatching(/\.go:\d+(-\d+)?/) });
+      for (const [field, source] of Object.entries(rule.replaceOn))
+        expect({ type, field, source }).toEqual({ type, field, source: expect.stringMatching(/\.go:\d+(-\d+)?/) });
     }
   });
 });

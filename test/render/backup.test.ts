@@ -7,7 +7,14 @@ import { planFor } from "../helpers";
 import { runCli } from "../cli/run";
 import { run, writeTree } from "./tools";
 
-const secrets = { dbPassword: "db-pw-1", flowerPassword: "fl-pw-2", grafanaPassword: "gr-pw-3", backupAccessKey: "AKID-4", backupSecretKey: "s3-secret-5", backupPassphrase: "cipher-pass-6" };
+const secrets = {
+  dbPassword: "db-pw-1",
+  flowerPassword: "fl-pw-2",
+  grafanaPassword: "gr-pw-3",
+  backupAccessKey: "AKID-4",
+  backupSecretKey: "s3-secret-5",
+  backupPassphrase: "cipher-pass-6",
+};
 
 describe.each(STAGE_NAMES)("backups in the %s stage", (stage) => {
   const plan = planFor(stage, { backupBucket: "orion-prod-backups" });
@@ -23,9 +30,13 @@ describe.each(STAGE_NAMES)("backups in the %s stage", (stage) => {
     for (const server of plan.servers) {
       const env = renderEnvFile(plan, server, secrets);
       const postgres = server.services.some((s) => s.name === "pgbackrest");
-      expect([server.name, env.includes("PGBACKREST_REPO1_CIPHER_PASS='cipher-pass-6'")]).toEqual([server.name, postgres]);
+      expect([server.name, env.includes("PGBACKREST_REPO1_CIPHER_PASS='cipher-pass-6'")]).toEqual([
+        server.name,
+        postgres,
+      ]);
       const files = Object.values(renderServerFiles(plan, server)).join("\n");
-      for (const value of [secrets.backupAccessKey, secrets.backupSecretKey, secrets.backupPassphrase]) expect(files).not.toContain(value);
+      for (const value of [secrets.backupAccessKey, secrets.backupSecretKey, secrets.backupPassphrase])
+        expect(files).not.toContain(value);
     }
   });
 
@@ -33,9 +44,12 @@ describe.each(STAGE_NAMES)("backups in the %s stage", (stage) => {
     for (const server of plan.servers.filter((s) => s.services.some((x) => x.name === "pgbackrest"))) {
       const files = renderServerFiles(plan, server);
       const scripts = Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith("config/pgbackrest/bin/")));
-      expect(Object.keys(scripts).sort()).toEqual(["orion-archive-get", "orion-backup", "orion-guard", "orion-restore"].map((n) => `config/pgbackrest/bin/${n}`));
+      expect(Object.keys(scripts).sort()).toEqual(
+        ["orion-archive-get", "orion-backup", "orion-guard", "orion-restore"].map((n) => `config/pgbackrest/bin/${n}`),
+      );
       const dir = writeTree(scripts);
-      for (const path of Object.keys(scripts)) expect([path, run("bash", ["-n", `${dir}/${path}`])]).toEqual([path, { status: 0, output: "" }]);
+      for (const path of Object.keys(scripts))
+        expect([path, run("bash", ["-n", `${dir}/${path}`])]).toEqual([path, { status: 0, output: "" }]);
     }
     const primary = plan.servers.find((s) => s.name === plan.backup.primary)!;
     const dir = writeTree({ "restore.sh": renderRestoreCommand(plan, primary) });

@@ -24,20 +24,40 @@ import { run, writeTree } from "./tools";
 const CADDY = "caddy";
 
 const variants: [string, Plan][] = [
-  ...STAGE_NAMES.map((stage) => [`${stage}, orion:domain set`, planFor(stage, { domain: "orion.example.com", acmeEmail: "ops@example.com" })] as [string, Plan]),
+  ...STAGE_NAMES.map(
+    (stage) =>
+      [`${stage}, orion:domain set`, planFor(stage, { domain: "orion.example.com", acmeEmail: "ops@example.com" })] as [
+        string,
+        Plan,
+      ],
+  ),
   ["launch without orion:domain", planFor("launch")],
   ["launch with Caddy's internal CA", planFor("launch", { domain: "orion.example.com", tlsIssuer: "internal" })],
   ["enterprise without orion:domain", planFor("enterprise")],
-  ["enterprise with a Hetzner managed certificate", planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" })],
+  [
+    "enterprise with a Hetzner managed certificate",
+    planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" }),
+  ],
 ];
-const cases = variants.flatMap(([label, plan]) => plan.servers.filter((s) => s.caddy).map((s) => [label, s.name, plan] as const));
+const cases = variants.flatMap(([label, plan]) =>
+  plan.servers.filter((s) => s.caddy).map((s) => [label, s.name, plan] as const),
+);
 
 interface Route {
   match?: { host?: string[]; path?: string[] }[];
-  handle?: { handler: string; status_code?: number; upstreams?: { dial: string }[]; trusted_proxies?: string[]; routes?: Route[] }[];
+  handle?: {
+    handler: string;
+    status_code?: number;
+    upstreams?: { dial: string }[];
+    trusted_proxies?: string[];
+    routes?: Route[];
+  }[];
 }
 interface Adapted {
-  apps: { http: { servers: Record<string, { listen: string[]; routes?: Route[]; automatic_https?: unknown }> }; tls?: unknown };
+  apps: {
+    http: { servers: Record<string, { listen: string[]; routes?: Route[]; automatic_https?: unknown }> };
+    tls?: unknown;
+  };
   admin?: { listen: string };
 }
 
@@ -49,11 +69,24 @@ function adapt(caddyfile: string): Adapted {
 }
 
 /** Every handler of a route tree in the order Caddy runs them, with the paths that route matches. */
-function handlers(routes: Route[] = [], paths: string[] = []): { handler: string; status?: number; dials: string[]; trusted?: string[]; paths: string[] }[] {
+function handlers(
+  routes: Route[] = [],
+  paths: string[] = [],
+): { handler: string; status?: number; dials: string[]; trusted?: string[]; paths: string[] }[] {
   return routes.flatMap((r) => {
     const own = (r.match ?? []).flatMap((m) => m.path ?? []);
     return (r.handle ?? []).flatMap((h) =>
-      h.handler === "subroute" ? handlers(h.routes, [...paths, ...own]) : [{ handler: h.handler, status: h.status_code, dials: (h.upstreams ?? []).map((u) => u.dial), trusted: h.trusted_proxies, paths: [...paths, ...own] }],
+      h.handler === "subroute"
+        ? handlers(h.routes, [...paths, ...own])
+        : [
+            {
+              handler: h.handler,
+              status: h.status_code,
+              dials: (h.upstreams ?? []).map((u) => u.dial),
+              trusted: h.trusted_proxies,
+              paths: [...paths, ...own],
+            },
+          ],
     );
   });
 }
@@ -75,16 +108,24 @@ describe.each(cases)("the Caddyfile of %s on %s", (_, serverName, plan) => {
     it("answers the load balancer in plain HTTP on the private IP only, trusts only its X-Forwarded-For, and keeps /metrics private", () => {
       expect(servers.map((s) => s.listen)).toEqual([[`${privateIp(server)}:80`]]);
       expect(all[1].trusted).toEqual([`${LOAD_BALANCER_IP}/32`]);
-      expect(all.map((h) => [h.handler, h.status])).toEqual([["static_response", 404], ["reverse_proxy", undefined]]);
+      expect(all.map((h) => [h.handler, h.status])).toEqual([
+        ["static_response", 404],
+        ["reverse_proxy", undefined],
+      ]);
       expect(all[0].paths).toEqual(["/metrics", "/metrics/*"]);
       // Its own API, where compose publishes it.
-      expect(all[1].dials).toEqual([`${String(parse(files["compose.yaml"]).services.api.ports[0]).split(":")[0]}:8000`]);
+      expect(all[1].dials).toEqual([
+        `${String(parse(files["compose.yaml"]).services.api.ports[0]).split(":")[0]}:8000`,
+      ]);
     });
   } else if (plan.ingress.domain) {
     it("serves orion:domain over HTTPS with automatic certificates, answers /metrics with 404 before anything reaches the API, and proxies the rest to every API server", () => {
       expect(servers.map((s) => s.listen)).toEqual([[":443"]]);
       expect(servers[0].automatic_https).toBeUndefined();
-      expect(all.map((h) => [h.handler, h.status])).toEqual([["static_response", 404], ["reverse_proxy", undefined]]);
+      expect(all.map((h) => [h.handler, h.status])).toEqual([
+        ["static_response", 404],
+        ["reverse_proxy", undefined],
+      ]);
       expect(all[0].paths).toEqual(["/metrics", "/metrics/*"]);
       // Its own API where compose publishes it, the others' on their private IPs.
       const published = String(parse(files["compose.yaml"]).services.api.ports[0]).split(":")[0];
@@ -106,7 +147,9 @@ describe("every stage", () => {
       expect([stage, plan.servers.filter((s) => s.caddy).map((s) => s.name)]).toEqual([stage, ["app"]]);
     }
     const managed = planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" });
-    expect(managed.servers.filter((s) => s.caddy).map((s) => s.name)).toEqual(managed.servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name));
+    expect(managed.servers.filter((s) => s.caddy).map((s) => s.name)).toEqual(
+      managed.servers.filter((s) => s.services.some((x) => x.name === "api")).map((s) => s.name),
+    );
   });
 });
 
@@ -183,7 +226,16 @@ function get(url: string, options: { ca?: string; servername?: string; host?: st
     const u = new URL(url);
     const requestFn = u.protocol === "https:" ? httpsRequest : httpRequest;
     const req = requestFn(
-      { hostname: u.hostname, port: u.port, path: u.pathname, method: "GET", headers: { host: options.host ?? u.host }, ca: options.ca, servername: options.servername, agent: false },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: "GET",
+        headers: { host: options.host ?? u.host },
+        ca: options.ca,
+        servername: options.servername,
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.on("data", (d) => (body += String(d)));
@@ -204,7 +256,12 @@ describe("Caddy serving the launch stage's API with its internal CA, on loopback
   let caddy: Running | undefined;
   let ports: Moved;
   let rootCa = "";
-  const https = (path: string) => get(`https://127.0.0.1:${ports.https}${path}`, { ca: rootCa, servername: domain, host: `${domain}:${ports.https}` });
+  const https = (path: string) =>
+    get(`https://127.0.0.1:${ports.https}${path}`, {
+      ca: rootCa,
+      servername: domain,
+      host: `${domain}:${ports.https}`,
+    });
 
   beforeAll(async () => {
     api = fakeApi(seen);
@@ -215,7 +272,12 @@ describe("Caddy serving the launch stage's API with its internal CA, on loopback
     expect(run(CADDY, ["validate", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"]).status).toBe(0);
     caddy = startCaddy(dir);
     const root = join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
-    await waitFor("Caddy's internal CA and certificate", async () => existsSync(root) && (rootCa = readFileSync(root, "utf8")) !== "" && (await https("/health")).status === 200, 30_000);
+    await waitFor(
+      "Caddy's internal CA and certificate",
+      async () =>
+        existsSync(root) && (rootCa = readFileSync(root, "utf8")) !== "" && (await https("/health")).status === 200,
+      30_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -242,7 +304,9 @@ describe("Caddy serving the launch stage's API with its internal CA, on loopback
     const answer = await get(`http://127.0.0.1:${ports.http}/health`, { host: domain });
     expect(answer.status).toBeGreaterThanOrEqual(301);
     expect(answer.status).toBeLessThanOrEqual(308);
-    expect(answer.headers.location).toMatch(new RegExp(`^https://${domain.replace(".", "\\.")}(:${ports.https})?/health$`));
+    expect(answer.headers.location).toMatch(
+      new RegExp(`^https://${domain.replace(".", "\\.")}(:${ports.https})?/health$`),
+    );
   });
 
   it("`caddy reload` applies a new Caddyfile without dropping a request in flight", async () => {
@@ -250,8 +314,19 @@ describe("Caddy serving the launch stage's API with its internal CA, on loopback
     await waitFor("the slow request to reach the API", () => seen.some((s) => s.path === "/slow"), 10_000);
     const changed = moveToLoopback(rendered.replace("respond @private 404", "respond @private 410"), ports);
     writeFileSync(join(caddy!.dir, "Caddyfile"), changed);
-    const reload = run(CADDY, ["reload", "--config", join(caddy!.dir, "Caddyfile"), "--adapter", "caddyfile", "--address", `localhost:${ports.admin}`]);
-    expect({ status: reload.status, output: reload.status === 0 ? "" : reload.output }).toEqual({ status: 0, output: "" });
+    const reload = run(CADDY, [
+      "reload",
+      "--config",
+      join(caddy!.dir, "Caddyfile"),
+      "--adapter",
+      "caddyfile",
+      "--address",
+      `localhost:${ports.admin}`,
+    ]);
+    expect({ status: reload.status, output: reload.status === 0 ? "" : reload.output }).toEqual({
+      status: 0,
+      output: "",
+    });
     expect(await inFlight).toMatchObject({ status: 200, body: "slow done" });
     expect((await https("/metrics")).status).toBe(410);
     expect(caddy!.process.exitCode).toBeNull();
@@ -269,9 +344,21 @@ describe("Caddy without orion:domain, on loopback", () => {
     const dir = mkdtempSync(join(tmpdir(), "orion-caddy-nodomain-"));
     // No upstream to move: this Caddyfile proxies nothing.
     expect(rendered).not.toContain("127.0.0.1:8000");
-    writeFileSync(join(dir, "Caddyfile"), rendered.replace(`admin ${CADDY_ADMIN}`, `admin localhost:${ports.admin}\n\thttp_port ${ports.http}\n\thttps_port ${ports.https}`).replace("http:// {", `http://:${ports.http} {`));
+    writeFileSync(
+      join(dir, "Caddyfile"),
+      rendered
+        .replace(
+          `admin ${CADDY_ADMIN}`,
+          `admin localhost:${ports.admin}\n\thttp_port ${ports.http}\n\thttps_port ${ports.https}`,
+        )
+        .replace("http:// {", `http://:${ports.http} {`),
+    );
     caddy = startCaddy(dir);
-    await waitFor("Caddy on port 80", async () => (await get(`http://127.0.0.1:${ports.http}/`)).status === 503, 30_000);
+    await waitFor(
+      "Caddy on port 80",
+      async () => (await get(`http://127.0.0.1:${ports.http}/`)).status === 503,
+      30_000,
+    );
   }, 60_000);
 
   afterAll(() => stop(caddy));

@@ -11,7 +11,20 @@ const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server)
 const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
 
 /** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = ["DB_PASSWORD", "DATABASE_URL", "DATABASE_URL_DIRECT", "DATABASE_URL_READONLY", "FLOWER_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD", "POSTGRES_EXPORTER_DSN", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"].map((k) => `${k}=x`).join("\n");
+const ENV = [
+  "DB_PASSWORD",
+  "DATABASE_URL",
+  "DATABASE_URL_DIRECT",
+  "DATABASE_URL_READONLY",
+  "FLOWER_BASIC_AUTH",
+  "GRAFANA_ADMIN_PASSWORD",
+  "POSTGRES_EXPORTER_DSN",
+  "PGBACKREST_REPO1_S3_KEY",
+  "PGBACKREST_REPO1_S3_KEY_SECRET",
+  "PGBACKREST_REPO1_CIPHER_PASS",
+]
+  .map((k) => `${k}=x`)
+  .join("\n");
 
 interface DclintReport {
   filePath: string;
@@ -24,9 +37,21 @@ const trees: Record<string, string> = {};
 beforeAll(() => {
   for (const [stage, serverName] of cases) {
     const planned = planFor(stage);
-    trees[`${stage}/${serverName}`] = writeTree({ ...renderServerFiles(planned, planned.servers.find((s) => s.name === serverName)!), ".env": `${ENV}\n` });
+    trees[`${stage}/${serverName}`] = writeTree({
+      ...renderServerFiles(
+        planned,
+        planned.servers.find((s) => s.name === serverName)!,
+      ),
+      ".env": `${ENV}\n`,
+    });
   }
-  const { output } = run(DCLINT, ["-f", "json", "-c", join(ROOT, ".dclintrc"), ...Object.values(trees).map((d) => join(d, "compose.yaml"))]);
+  const { output } = run(DCLINT, [
+    "-f",
+    "json",
+    "-c",
+    join(ROOT, ".dclintrc"),
+    ...Object.values(trees).map((d) => join(d, "compose.yaml")),
+  ]);
   dclint = JSON.parse(output);
 });
 
@@ -45,19 +70,37 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
     // Compose 1.29 predates healthcheck start_interval, as Engine 20.10 does: check the file the deploy leaves on such a host.
     const dir = writeTree({ ...renderServerFiles(planned, server), ".env": `${ENV}\n` });
     expect(runAsEngine("1.41", dropStartIntervalOnOldEngines("compose.yaml"), dir)).toEqual({ status: 0, output: "" });
-    const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], { cwd: dir });
+    const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], {
+      cwd: dir,
+    });
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
     const resolved = parse(output);
-    expect(Object.keys(resolved.services).sort()).toEqual([...server.services.map((s) => s.name), ...(server.caddy ? ["caddy"] : [])].sort());
+    expect(Object.keys(resolved.services).sort()).toEqual(
+      [...server.services.map((s) => s.name), ...(server.caddy ? ["caddy"] : [])].sort(),
+    );
   });
 
   it("gets from Docker Compose v2 exactly the plan's memory limit and replicas for every service", () => {
     // v2 reads the units itself and answers in bytes: 512m is 536,870,912.
-    const { status, output } = run("docker", ["compose", "-p", "orion", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"], { cwd: trees[`${stage}/${serverName}`] });
+    const { status, output } = run(
+      "docker",
+      ["compose", "-p", "orion", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"],
+      { cwd: trees[`${stage}/${serverName}`] },
+    );
     expect({ status, error: status === 0 ? "" : output }).toEqual({ status: 0, error: "" });
-    const resolved = JSON.parse(output).services as Record<string, { mem_limit: string | number; deploy?: { replicas: number } }>;
-    const seen = Object.entries(resolved).map(([name, s]) => [name, Number(s.mem_limit) / 1024 / 1024, s.deploy?.replicas ?? 1]);
-    const planned = [...server.services.map((s) => [s.name, s.memoryLimitMb, s.replicas]), ...(server.caddy ? [["caddy", server.caddy.memoryLimitMb, 1]] : [])];
+    const resolved = JSON.parse(output).services as Record<
+      string,
+      { mem_limit: string | number; deploy?: { replicas: number } }
+    >;
+    const seen = Object.entries(resolved).map(([name, s]) => [
+      name,
+      Number(s.mem_limit) / 1024 / 1024,
+      s.deploy?.replicas ?? 1,
+    ]);
+    const planned = [
+      ...server.services.map((s) => [s.name, s.memoryLimitMb, s.replicas]),
+      ...(server.caddy ? [["caddy", server.caddy.memoryLimitMb, 1]] : []),
+    ];
     expect(seen.sort()).toEqual(planned.sort());
   });
 
@@ -69,13 +112,18 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
       .filter((v) => v.startsWith("./"))
       .map((v) => v.split(":")[0].slice(2));
     // A `.tmpl` file becomes the mounted file on the server, filled in from the env file by the deploy.
-    for (const path of mounted) expect(Object.keys(files).some((f) => f === path || f === `${path}${TEMPLATE_SUFFIX}` || f.startsWith(`${path}/`))).toBe(true);
+    for (const path of mounted)
+      expect(
+        Object.keys(files).some((f) => f === path || f === `${path}${TEMPLATE_SUFFIX}` || f.startsWith(`${path}/`)),
+      ).toBe(true);
   });
 });
 
 describe("the compose checks themselves", () => {
   it("dclint rejects a compose file that breaks the schema", () => {
-    const dir = writeTree({ "compose.yaml": "services:\n  db:\n    image: postgres:15\n    mem_limit: [lots]\n    restart: sometimes-maybe\n" });
+    const dir = writeTree({
+      "compose.yaml": "services:\n  db:\n    image: postgres:15\n    mem_limit: [lots]\n    restart: sometimes-maybe\n",
+    });
     const { status, output } = run(DCLINT, ["-f", "json", "-c", join(ROOT, ".dclintrc"), join(dir, "compose.yaml")]);
     expect(status).not.toBe(0);
     expect(JSON.parse(output)[0].errorCount).toBeGreaterThan(0);

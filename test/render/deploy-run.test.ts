@@ -3,7 +3,13 @@ import { chmodSync, closeSync, existsSync, openSync, mkdtempSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEPLOY_DIR } from "../../model/render/server-files";
-import { MOUNT_HELPER, renderDeployScript, renderPullScript, renderReleasePgdataScript, type DeployScriptOptions } from "../../model/render/deploy-script";
+import {
+  MOUNT_HELPER,
+  renderDeployScript,
+  renderPullScript,
+  renderReleasePgdataScript,
+  type DeployScriptOptions,
+} from "../../model/render/deploy-script";
 import { renderEnvFile, renderServerFiles } from "../../model/render/server-files";
 import { planFor } from "../helpers";
 import { run } from "./tools";
@@ -64,7 +70,12 @@ function newHost(): Host {
 }
 
 /** Runs a script the way the deploy command does (bash, env file on stdin), in the host's directory instead of /opt/orion. */
-function runScript(host: Host, script: string, stdin: string, failOn?: string): { status: number; output: string; calls: string[] } {
+function runScript(
+  host: Host,
+  script: string,
+  stdin: string,
+  failOn?: string,
+): { status: number; output: string; calls: string[] } {
   expect(script).toContain(`cd ${DEPLOY_DIR}\n`);
   const moved = script.split(`cd ${DEPLOY_DIR}\n`).join(`cd ${host.dir}\n`);
   writeFileSync(host.log, "");
@@ -75,23 +86,61 @@ function runScript(host: Host, script: string, stdin: string, failOn?: string): 
   const result = spawnSync("bash", ["-c", moved], {
     stdio: [fd, "pipe", "pipe"],
     encoding: "utf8",
-    env: { PATH: `${host.bin}:/usr/bin:/bin`, HOME: host.home, CALL_LOG: host.log, ...(failOn ? { FAIL_ON: failOn } : {}) },
+    env: {
+      PATH: `${host.bin}:/usr/bin:/bin`,
+      HOME: host.home,
+      CALL_LOG: host.log,
+      ...(failOn ? { FAIL_ON: failOn } : {}),
+    },
   });
   closeSync(fd);
-  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}`, calls: readFileSync(host.log, "utf8").split("\n").filter(Boolean) };
+  return {
+    status: result.status ?? -1,
+    output: `${result.stdout}${result.stderr}`,
+    calls: readFileSync(host.log, "utf8").split("\n").filter(Boolean),
+  };
 }
 
 const planned = planFor("launch");
 const app = planned.servers[0];
-const secrets = { dbPassword: "first-db-password", flowerPassword: "f", grafanaPassword: "g", alertWebhookUrl: "https://hooks.example.com/first", registryUsername: "ci", registryPassword: "r" };
-const options: DeployScriptOptions = { mountsPgdata: true, registryHost: "registry.example.com", sshPublicKeys: ["ssh-ed25519 AAAA first"], secretFiles: [{ file: "config/alertmanager/smtp_password", env: "SMTP_PASSWORD" }], afterUp: ["docker compose -p orion exec -T caddy caddy reload"] };
+const secrets = {
+  dbPassword: "first-db-password",
+  flowerPassword: "f",
+  grafanaPassword: "g",
+  alertWebhookUrl: "https://hooks.example.com/first",
+  registryUsername: "ci",
+  registryPassword: "r",
+};
+const options: DeployScriptOptions = {
+  mountsPgdata: true,
+  registryHost: "registry.example.com",
+  sshPublicKeys: ["ssh-ed25519 AAAA first"],
+  secretFiles: [{ file: "config/alertmanager/smtp_password", env: "SMTP_PASSWORD" }],
+  afterUp: ["docker compose -p orion exec -T caddy caddy reload"],
+};
 const firstFiles = renderServerFiles(planned, app, {}, { webhook: true });
 const first = { script: renderDeployScript(firstFiles, options), env: renderEnvFile(planned, app, secrets) };
 // The next deploy changes a config file and a secret.
-const nextFiles = { ...firstFiles, "config/prometheus/prometheus.yml": `${firstFiles["config/prometheus/prometheus.yml"]}# changed\n` };
-const next = { script: renderDeployScript(nextFiles, { ...options, sshPublicKeys: ["ssh-ed25519 AAAA next"] }), env: renderEnvFile(planned, app, { ...secrets, dbPassword: "next-db-password", alertWebhookUrl: "https://hooks.example.com/next" }) };
+const nextFiles = {
+  ...firstFiles,
+  "config/prometheus/prometheus.yml": `${firstFiles["config/prometheus/prometheus.yml"]}# changed\n`,
+};
+const next = {
+  script: renderDeployScript(nextFiles, { ...options, sshPublicKeys: ["ssh-ed25519 AAAA next"] }),
+  env: renderEnvFile(planned, app, {
+    ...secrets,
+    dbPassword: "next-db-password",
+    alertWebhookUrl: "https://hooks.example.com/next",
+  }),
+};
 
-const live = (host: Host) => Object.fromEntries([".env", "compose.yaml", "config/prometheus/prometheus.yml", "config/alertmanager/alertmanager.yml"].map((f) => [f, readFileSync(join(host.dir, f), "utf8")]));
+const live = (host: Host) =>
+  Object.fromEntries(
+    [".env", "compose.yaml", "config/prometheus/prometheus.yml", "config/alertmanager/alertmanager.yml"].map((f) => [
+      f,
+      readFileSync(join(host.dir, f), "utf8"),
+    ]),
+  );
 const index = (calls: string[], pattern: string) => calls.findIndex((c) => c.includes(pattern));
 
 describe("the deploy script, run by bash against a fake docker and sudo", () => {
@@ -99,11 +148,20 @@ describe("the deploy script, run by bash against a fake docker and sudo", () => 
     const host = newHost();
     const { status, output, calls } = runScript(host, first.script, first.env);
     expect({ status, output }).toEqual({ status: 0, output: "" });
-    const order = ["envsubst", "compose -p orion --profile full config --quiet", `sudo ${MOUNT_HELPER} mount /mnt/pgdata`, "docker login", "up -d --wait --remove-orphans", "caddy reload"].map((p) => index(calls, p));
+    const order = [
+      "envsubst",
+      "compose -p orion --profile full config --quiet",
+      `sudo ${MOUNT_HELPER} mount /mnt/pgdata`,
+      "docker login",
+      "up -d --wait --remove-orphans",
+      "caddy reload",
+    ].map((p) => index(calls, p));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(readFileSync(join(host.dir, ".env"), "utf8")).toBe(first.env);
-    expect(readFileSync(join(host.dir, "config/alertmanager/alertmanager.yml"), "utf8")).toContain("https://hooks.example.com/first");
+    expect(readFileSync(join(host.dir, "config/alertmanager/alertmanager.yml"), "utf8")).toContain(
+      "https://hooks.example.com/first",
+    );
     expect(readFileSync(join(host.home, ".ssh/authorized_keys"), "utf8")).toBe("ssh-ed25519 AAAA first\n");
     expect(existsSync(join(host.dir, ".staging"))).toBe(false);
   });
@@ -131,7 +189,10 @@ describe("the deploy script, run by bash against a fake docker and sudo", () => 
     const host = newHost();
     expect(runScript(host, first.script, first.env).status).toBe(0);
     expect(runScript(host, next.script, next.env).status).toBe(0);
-    expect(live(host)).toMatchObject({ ".env": next.env, "config/prometheus/prometheus.yml": nextFiles["config/prometheus/prometheus.yml"] });
+    expect(live(host)).toMatchObject({
+      ".env": next.env,
+      "config/prometheus/prometheus.yml": nextFiles["config/prometheus/prometheus.yml"],
+    });
     expect(live(host)["config/alertmanager/alertmanager.yml"]).toContain("https://hooks.example.com/next");
   });
 });
@@ -148,16 +209,30 @@ describe("the release script (growth -> scale, on the app server)", () => {
     const host = newHost();
     const { status, calls } = runScript(host, `cd ${DEPLOY_DIR}\n${renderReleasePgdataScript()}`, "");
     expect(status).toBe(0);
-    expect(calls).toEqual(["docker inspect orion-db-1", "docker stop --time 60 orion-db-1", "docker rm orion-db-1", `sudo ${MOUNT_HELPER} release /mnt/pgdata`]);
+    expect(calls).toEqual([
+      "docker inspect orion-db-1",
+      "docker stop --time 60 orion-db-1",
+      "docker rm orion-db-1",
+      `sudo ${MOUNT_HELPER} release /mnt/pgdata`,
+    ]);
   });
 });
 
 describe("the pull script", () => {
   it("fails when one image does not pull, once every pull (they run at once) has ended", () => {
     const host = newHost();
-    const { status, calls } = runScript(host, `cd ${DEPLOY_DIR}\n${renderPullScript(["b/image:1", "a/image:1", "c/image:1"])}`, "", "a/image");
+    const { status, calls } = runScript(
+      host,
+      `cd ${DEPLOY_DIR}\n${renderPullScript(["b/image:1", "a/image:1", "c/image:1"])}`,
+      "",
+      "a/image",
+    );
     expect(status).not.toBe(0);
-    expect([...calls].sort()).toEqual(["docker pull --quiet a/image:1", "docker pull --quiet b/image:1", "docker pull --quiet c/image:1"]);
+    expect([...calls].sort()).toEqual([
+      "docker pull --quiet a/image:1",
+      "docker pull --quiet b/image:1",
+      "docker pull --quiet c/image:1",
+    ]);
   });
 
   it("is valid bash", () => {

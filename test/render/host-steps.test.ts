@@ -10,18 +10,25 @@ import { renderCloudInitWaitScript, renderStopForRescaleScript } from "../../mod
  * `cloud-init` on PATH that record what they were asked. Everything else
  * (timeout, grep, sync) is the real tool.
  */
-function runOnFakeServer(script: string, setup: { composeServices?: string[]; cloudInit?: string; deployKeys?: boolean; composePlugin?: boolean }) {
+function runOnFakeServer(
+  script: string,
+  setup: { composeServices?: string[]; cloudInit?: string; deployKeys?: boolean; composePlugin?: boolean },
+) {
   const root = mkdtempSync(join(tmpdir(), "orion-host-"));
   const bin = join(root, "bin");
   mkdirSync(bin);
   mkdirSync(join(root, "opt", "orion"), { recursive: true });
   mkdirSync(join(root, "home", "deploy", ".ssh"), { recursive: true });
-  if (setup.deployKeys !== false) writeFileSync(join(root, "home", "deploy", ".ssh", "authorized_keys"), "ssh-ed25519 AAAA test\n");
+  if (setup.deployKeys !== false)
+    writeFileSync(join(root, "home", "deploy", ".ssh", "authorized_keys"), "ssh-ed25519 AAAA test\n");
   if (setup.composeServices) writeFileSync(join(root, "opt", "orion", "compose.yaml"), "services: {}\n");
   const log = join(root, "calls.log");
   const services = (setup.composeServices ?? []).join("\\n");
   // Without the compose plugin, Docker answers every `docker compose` as an unknown command.
-  const compose = setup.composePlugin === false ? `  compose*) echo "docker: 'compose' is not a docker command." >&2; exit 1;;` : `  *"config --services"*) printf '${services}\\n';;\n  "compose version") echo "Docker Compose version v2.26.1";;`;
+  const compose =
+    setup.composePlugin === false
+      ? `  compose*) echo "docker: 'compose' is not a docker command." >&2; exit 1;;`
+      : `  *"config --services"*) printf '${services}\\n';;\n  "compose version") echo "Docker Compose version v2.26.1";;`;
   writeFileSync(join(bin, "docker"), `#!/bin/sh\necho "docker $*" >> ${log}\ncase "$*" in\n${compose}\nesac\nexit 0\n`);
   chmodSync(join(bin, "docker"), 0o755);
   if (setup.cloudInit) {
@@ -30,19 +37,42 @@ function runOnFakeServer(script: string, setup: { composeServices?: string[]; cl
   }
   writeFileSync(join(root, "script.sh"), script);
   const inner = `mount --bind ${root}/opt /opt && mount --bind ${root}/home /home && PATH=${bin}:/usr/bin:/bin exec bash ${root}/script.sh`;
-  const result = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", inner], { encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", inner], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   let calls = "";
   try {
     calls = readFileSync(log, "utf8");
   } catch {
     calls = "";
   }
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls: calls.trim().split("\n").filter(Boolean) };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    calls: calls.trim().split("\n").filter(Boolean),
+  };
 }
 
 describe("the stop before a rescale, run by bash", () => {
   it("stops the growth app server's project in the order that loses no work, then syncs", () => {
-    const growthApp = ["alertmanager", "api", "cadvisor", "celery-beat", "celery-worker", "db", "flower", "grafana", "node-exporter", "pgbouncer", "postgres-exporter", "prometheus", "redis", "redis-exporter"];
+    const growthApp = [
+      "alertmanager",
+      "api",
+      "cadvisor",
+      "celery-beat",
+      "celery-worker",
+      "db",
+      "flower",
+      "grafana",
+      "node-exporter",
+      "pgbouncer",
+      "postgres-exporter",
+      "prometheus",
+      "redis",
+      "redis-exporter",
+    ];
     const run = runOnFakeServer(renderStopForRescaleScript("app", "cax21", "cax31"), { composeServices: growthApp });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -54,11 +84,15 @@ describe("the stop before a rescale, run by bash", () => {
       "docker compose -p orion --profile full stop prometheus grafana alertmanager node-exporter cadvisor postgres-exporter redis-exporter",
       "docker compose -p orion --profile full stop",
     ]);
-    expect(run.stdout).toContain("orion: server app: stopping the compose project before Hetzner powers the server off to change its type (cax21 -> cax31)");
+    expect(run.stdout).toContain(
+      "orion: server app: stopping the compose project before Hetzner powers the server off to change its type (cax21 -> cax31)",
+    );
   });
 
   it("names only services the compose file on the server has, whatever the new stage runs", () => {
-    const run = runOnFakeServer(renderStopForRescaleScript("db", "cax21", "cax31"), { composeServices: ["db", "node-exporter", "cadvisor"] });
+    const run = runOnFakeServer(renderStopForRescaleScript("db", "cax21", "cax31"), {
+      composeServices: ["db", "node-exporter", "cadvisor"],
+    });
     expect(run.status).toBe(0);
     expect(run.calls.filter((c) => c.includes(" stop"))).toEqual([
       "docker compose -p orion --profile full stop db",
@@ -83,24 +117,34 @@ describe("the wait for cloud-init, run by bash", () => {
   });
 
   it("fails after its budget with a message naming the server and what it waited for", () => {
-    const run = runOnFakeServer(renderCloudInitWaitScript("worker-2", 2), { cloudInit: 'case "$*" in *--wait*) sleep 30;; *) echo "status: running";; esac' });
+    const run = runOnFakeServer(renderCloudInitWaitScript("worker-2", 2), {
+      cloudInit: 'case "$*" in *--wait*) sleep 30;; *) echo "status: running";; esac',
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("orion: server worker-2: cloud-init has not finished; waited 2 s for cloud-init to provide the packages (Docker, the compose plugin");
+    expect(run.stderr).toContain(
+      "orion: server worker-2: cloud-init has not finished; waited 2 s for cloud-init to provide the packages (Docker, the compose plugin",
+    );
     expect(run.stderr).toContain("the deploy user with its SSH keys");
     expect(run.stderr).toContain("status: running");
   });
 
   it("fails when cloud-init failed, and when it finished without the deploy user's keys", () => {
-    const failed = runOnFakeServer(renderCloudInitWaitScript("db", 5), { cloudInit: 'case "$*" in *--wait*) exit 1;; *) echo "status: error";; esac' });
+    const failed = runOnFakeServer(renderCloudInitWaitScript("db", 5), {
+      cloudInit: 'case "$*" in *--wait*) exit 1;; *) echo "status: error";; esac',
+    });
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain("orion: server db: cloud-init failed (cloud-init status exit 1)");
     const noKeys = runOnFakeServer(renderCloudInitWaitScript("db", 5), { cloudInit: "exit 0", deployKeys: false });
     expect(noKeys.status).toBe(1);
-    expect(noKeys.stderr).toContain("orion: server db: cloud-init finished without the deploy user's SSH keys (/home/deploy/.ssh/authorized_keys)");
+    expect(noKeys.stderr).toContain(
+      "orion: server db: cloud-init finished without the deploy user's SSH keys (/home/deploy/.ssh/authorized_keys)",
+    );
   });
 
   it("accepts cloud-init's recoverable errors with a warning", () => {
-    const run = runOnFakeServer(renderCloudInitWaitScript("app", 5), { cloudInit: 'case "$*" in *--wait*) exit 2;; *) echo "status: done (with deprecation warnings)";; esac' });
+    const run = runOnFakeServer(renderCloudInitWaitScript("app", 5), {
+      cloudInit: 'case "$*" in *--wait*) exit 2;; *) echo "status: done (with deprecation warnings)";; esac',
+    });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain("orion: server app: cloud-init finished with recoverable errors:");
   });

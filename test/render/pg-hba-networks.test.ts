@@ -21,12 +21,21 @@ describe.each(STAGE_NAMES)("the %s stage's PostgreSQL", (stage) => {
   const plan = planFor(stage, { backupBucket: "orion-prod-backups" });
 
   it("admits clients from every compose network it is on, each with a fixed subnet", () => {
-    const admitted = readPgHba(pgHbaFor(plan)).filter((r) => r.type === "host").map((r) => r.address);
-    for (const server of plan.servers.filter((s) => s.services.some((x) => x.name === "db" || x.name === "db-replica"))) {
+    const admitted = readPgHba(pgHbaFor(plan))
+      .filter((r) => r.type === "host")
+      .map((r) => r.address);
+    for (const server of plan.servers.filter((s) =>
+      s.services.some((x) => x.name === "db" || x.name === "db-replica"),
+    )) {
       const compose = parse(renderCompose(plan, server)) as Compose;
       for (const name of ["db", "db-replica"].filter((n) => compose.services[n])) {
-        const subnets = (compose.services[name].networks ?? []).map((n) => compose.networks[n]?.ipam?.config?.[0]?.subnet);
-        expect({ server: server.name, subnets: subnets.map((s) => s !== undefined && admitted.includes(s)) }).toEqual({ server: server.name, subnets: subnets.map(() => true) });
+        const subnets = (compose.services[name].networks ?? []).map(
+          (n) => compose.networks[n]?.ipam?.config?.[0]?.subnet,
+        );
+        expect({ server: server.name, subnets: subnets.map((s) => s !== undefined && admitted.includes(s)) }).toEqual({
+          server: server.name,
+          subnets: subnets.map(() => true),
+        });
       }
     }
   });

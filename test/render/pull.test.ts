@@ -11,8 +11,9 @@ import { writeTree } from "./tools";
  * pull of an unknown tag does.
  */
 function pullWith(images: string[], expectedConcurrent: number): { status: number; log: string[]; output: string } {
-  const dir = writeTree({
-    docker: `#!/bin/bash
+  const dir = writeTree(
+    {
+      docker: `#!/bin/bash
 set -u
 [ "$1 $2" = "pull --quiet" ] || { echo "unexpected: docker $*" >&2; exit 99; }
 echo "start $3" >> "$LOG"
@@ -25,21 +26,43 @@ echo "end $3" >> "$LOG"
 case "$3" in *missing*) echo "Error response from daemon: manifest for $3 not found" >&2; exit 1;; esac
 echo "$3"
 `,
-    log: "",
-  }, "orion-pull-");
+      log: "",
+    },
+    "orion-pull-",
+  );
   chmodSync(join(dir, "docker"), 0o755);
-  const result = spawnSync("bash", ["-c", renderPullScript(images)], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, LOG: join(dir, "log") }, timeout: 60_000 });
-  return { status: result.status ?? -1, log: readFileSync(join(dir, "log"), "utf8").trim().split("\n").sort(), output: `${result.stdout}${result.stderr}` };
+  const result = spawnSync("bash", ["-c", renderPullScript(images)], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, LOG: join(dir, "log") },
+    timeout: 60_000,
+  });
+  return {
+    status: result.status ?? -1,
+    log: readFileSync(join(dir, "log"), "utf8").trim().split("\n").sort(),
+    output: `${result.stdout}${result.stderr}`,
+  };
 }
 
 describe("pulling a server's images before its deploy", () => {
-  const images = ["postgres:15-alpine@sha256:aa", "redis:7-alpine@sha256:bb", "orion/orion:1.0.0@sha256:cc", "redis:7-alpine@sha256:bb"];
+  const images = [
+    "postgres:15-alpine@sha256:aa",
+    "redis:7-alpine@sha256:bb",
+    "orion/orion:1.0.0@sha256:cc",
+    "redis:7-alpine@sha256:bb",
+  ];
 
   it("pulls every image once, all at the same time", () => {
     const result = pullWith(images, 3);
     expect({ status: result.status, log: result.log }).toEqual({
       status: 0,
-      log: ["end orion/orion:1.0.0@sha256:cc", "end postgres:15-alpine@sha256:aa", "end redis:7-alpine@sha256:bb", "start orion/orion:1.0.0@sha256:cc", "start postgres:15-alpine@sha256:aa", "start redis:7-alpine@sha256:bb"],
+      log: [
+        "end orion/orion:1.0.0@sha256:cc",
+        "end postgres:15-alpine@sha256:aa",
+        "end redis:7-alpine@sha256:bb",
+        "start orion/orion:1.0.0@sha256:cc",
+        "start postgres:15-alpine@sha256:aa",
+        "start redis:7-alpine@sha256:bb",
+      ],
     });
   });
 

@@ -34,7 +34,10 @@ function composeOf(plan: Plan, server: PlannedServer): Record<string, ComposeSer
 const multiServer = STAGE_NAMES.map((stage) => planFor(stage)).filter((p) => p.servers.length > 1);
 const variants: [string, Plan][] = [
   ...multiServer.map((p) => [p.stage, p] as [string, Plan]),
-  ["enterprise with a Hetzner managed certificate", planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" })],
+  [
+    "enterprise with a Hetzner managed certificate",
+    planFor("enterprise", { domain: "orion.example.com", loadBalancerTls: "hetzner-managed" }),
+  ],
 ];
 
 describe.each(variants)("the private network in %s", (_, plan) => {
@@ -48,35 +51,72 @@ describe.each(variants)("the private network in %s", (_, plan) => {
     }
   }
 
-  it.each(plan.servers.map((s) => [s.name, s] as const))("%s publishes on its private IP exactly the ports other servers name", (__, server) => {
-    const published = Object.entries(composeOf(plan, server)).flatMap(([name, s]) => (s.ports ?? []).filter((p) => p.startsWith(`${privateIp(server)}:`)).map((p) => ({ name, port: p.split(":")[1] })));
-    const wanted = [...(named.get(server.name) ?? [])].sort();
-    const learned = published.filter((p) => LEARNED_AT_RUN_TIME.includes(`${p.name}:${p.port}`)).map((p) => p.port);
-    expect(published.map((p) => p.port).filter((p) => !learned.includes(p)).sort()).toEqual(wanted.filter((p) => !learned.includes(p)));
-  });
+  it.each(plan.servers.map((s) => [s.name, s] as const))(
+    "%s publishes on its private IP exactly the ports other servers name",
+    (__, server) => {
+      const published = Object.entries(composeOf(plan, server)).flatMap(([name, s]) =>
+        (s.ports ?? [])
+          .filter((p) => p.startsWith(`${privateIp(server)}:`))
+          .map((p) => ({ name, port: p.split(":")[1] })),
+      );
+      const wanted = [...(named.get(server.name) ?? [])].sort();
+      const learned = published.filter((p) => LEARNED_AT_RUN_TIME.includes(`${p.name}:${p.port}`)).map((p) => p.port);
+      expect(
+        published
+          .map((p) => p.port)
+          .filter((p) => !learned.includes(p))
+          .sort(),
+      ).toEqual(wanted.filter((p) => !learned.includes(p)));
+    },
+  );
 });
 
 describe("the internal backend network", () => {
   it("holds the scale app server's Redis and its exporter alone: nothing on another server uses them", () => {
     const plan = planFor("scale");
-    const app = composeOf(plan, plan.servers.find((s) => s.name === "app")!);
+    const app = composeOf(
+      plan,
+      plan.servers.find((s) => s.name === "app")!,
+    );
     expect([app.redis.networks, app.redis.ports]).toEqual([["backend"], undefined]);
     expect([app["redis-exporter"].networks, app["redis-exporter"].ports]).toEqual([["backend"], undefined]);
   });
 
-  it.each(STAGE_NAMES)("in %s, a service joins edge only to publish a port, reach the internet or reach another server", (stage) => {
-    const plan = planFor(stage);
-    for (const server of plan.servers) {
-      for (const [name, s] of Object.entries(composeOf(plan, server))) {
-        if (s.network_mode === "host") {
-          // Caddy alone: it binds 80/443 and publishes nothing through Docker.
-          expect([name, s.ports]).toEqual(["caddy", undefined]);
-          continue;
+  it.each(STAGE_NAMES)(
+    "in %s, a service joins edge only to publish a port, reach the internet or reach another server",
+    (stage) => {
+      const plan = planFor(stage);
+      for (const server of plan.servers) {
+        for (const [name, s] of Object.entries(composeOf(plan, server))) {
+          if (s.network_mode === "host") {
+            // Caddy alone: it binds 80/443 and publishes nothing through Docker.
+            expect([name, s.ports]).toEqual(["caddy", undefined]);
+            continue;
+          }
+          expect(s.networks?.[0]).toBe("backend");
+          // db (archive_command) and pgbackrest push WAL and backups to Object Storage, on the internet.
+          if (s.networks!.includes("edge"))
+            expect({
+              name,
+              server: server.name,
+              why:
+                (s.ports ?? []).length > 0 ||
+                [
+                  "db",
+                  "pgbackrest",
+                  "api",
+                  "celery-worker",
+                  "celery-beat",
+                  "flower",
+                  "prometheus",
+                  "alertmanager",
+                  "db-replica",
+                  "redis-replica",
+                  "redis-sentinel",
+                ].includes(name),
+            }).toEqual({ name, server: server.name, why: true });
         }
-        expect(s.networks?.[0]).toBe("backend");
-        // db (archive_command) and pgbackrest push WAL and backups to Object Storage, on the internet.
-        if (s.networks!.includes("edge")) expect({ name, server: server.name, why: (s.ports ?? []).length > 0 || ["db", "pgbackrest", "api", "celery-worker", "celery-beat", "flower", "prometheus", "alertmanager", "db-replica", "redis-replica", "redis-sentinel"].includes(name) }).toEqual({ name, server: server.name, why: true });
       }
-    }
-  });
+    },
+  );
 });

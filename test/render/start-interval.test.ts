@@ -14,7 +14,10 @@ type Compose = { services: Record<string, { healthcheck?: Healthcheck }> };
 const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server) => [stage, server.name] as const));
 const composeOf = (stage: (typeof STAGE_NAMES)[number], serverName: string) => {
   const plan = planFor(stage);
-  return renderServerFiles(plan, plan.servers.find((s) => s.name === serverName)!)["compose.yaml"];
+  return renderServerFiles(
+    plan,
+    plan.servers.find((s) => s.name === serverName)!,
+  )["compose.yaml"];
 };
 
 describe.each(cases)("healthchecks of %s/%s", (stage, serverName) => {
@@ -24,7 +27,11 @@ describe.each(cases)("healthchecks of %s/%s", (stage, serverName) => {
   it("probe every second while a service starts (Celery's ping every 5 s), within the start period", () => {
     for (const [name, service] of Object.entries(compose.services)) {
       if (!service.healthcheck) continue;
-      expect([name, service.healthcheck.start_interval, service.healthcheck.start_period]).toEqual([name, name === "celery-worker" ? "5s" : "1s", "30s"]);
+      expect([name, service.healthcheck.start_interval, service.healthcheck.start_period]).toEqual([
+        name,
+        name === "celery-worker" ? "5s" : "1s",
+        "30s",
+      ]);
     }
   });
 
@@ -47,7 +54,12 @@ describe.each(cases)("healthchecks of %s/%s", (stage, serverName) => {
 describe("the deploy script", () => {
   it("adapts the staged compose file to the engine before Compose first reads it, so the check and the start see the same file", () => {
     const plan = planFor("launch");
-    const lines = renderDeployScript(renderServerFiles(plan, plan.servers[0]), { mountsPgdata: true, sshPublicKeys: ["ssh-ed25519 AAAA test"] }).trimEnd().split("\n");
+    const lines = renderDeployScript(renderServerFiles(plan, plan.servers[0]), {
+      mountsPgdata: true,
+      sshPublicKeys: ["ssh-ed25519 AAAA test"],
+    })
+      .trimEnd()
+      .split("\n");
     const adapt = lines.indexOf(dropStartIntervalOnOldEngines("compose.yaml"));
     const composeRuns = lines.flatMap((line, i) => (line.startsWith("docker compose ") ? [i] : []));
     expect(adapt).toBeGreaterThan(lines.indexOf("cd .staging"));

@@ -4,8 +4,17 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 /** Runs a tool the tests need; a missing tool is a failure, never a skip (.ci/run installs them). */
-export function run(command: string, args: string[], options: { cwd?: string; input?: string } = {}): { status: number; output: string } {
-  const result = spawnSync(command, args, { cwd: options.cwd, input: options.input, encoding: "utf8", timeout: 120_000 });
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): { status: number; output: string } {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    input: options.input,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT") {
     throw new Error(`${command} is not installed; .ci/run installs it (see README, Tests)`);
   }
@@ -28,8 +37,17 @@ export function writeTree(files: Record<string, string>, prefix = "orion-"): str
  * docker call such a line may make; any other fails the test).
  */
 export function runAsEngine(apiVersion: string, line: string, dir: string): { status: number; output: string } {
-  const bin = writeTree({ docker: `#!/bin/sh\nif [ "$1" = version ]; then echo ${apiVersion}; exit 0; fi\necho "unexpected: docker $*" >&2; exit 99\n` }, "orion-engine-");
+  const bin = writeTree(
+    {
+      docker: `#!/bin/sh\nif [ "$1" = version ]; then echo ${apiVersion}; exit 0; fi\necho "unexpected: docker $*" >&2; exit 99\n`,
+    },
+    "orion-engine-",
+  );
   chmodSync(join(bin, "docker"), 0o755);
-  const result = spawnSync("bash", ["-eu", "-c", line], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const result = spawnSync("bash", ["-eu", "-c", line], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }

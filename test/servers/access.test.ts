@@ -8,7 +8,17 @@ import { BACKEND_SUBNET } from "../../model/render/service-configs";
 import { planFor, server } from "../helpers";
 import { TEST_DB_PASSWORD } from "./postgres";
 import { deployedFolder } from "./shipped";
-import { PGBOUNCER, POSTGRES_BIN, requireBinary, runAsServiceUser, serviceDir, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
+import {
+  PGBOUNCER,
+  POSTGRES_BIN,
+  requireBinary,
+  runAsServiceUser,
+  serviceDir,
+  startProcess,
+  waitFor,
+  writeServiceFile,
+  type RunningServer,
+} from "./support";
 
 /**
  * pg_hba.conf and PgBouncer's userlist as they ship, on the addresses of the
@@ -50,12 +60,20 @@ function joinToDb(ns: string, address: string, link: string): void {
 
 /** A server process in the db namespace as the postgres user; `ip netns exec` and `setpriv` exec, so the PID is the server's. */
 function startInDb(command: string, args: string[], dir: string, port: number): RunningServer {
-  return startProcess("ip", ["netns", "exec", NS.db, "setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", command, ...args], { serviceUser: false, port, dir });
+  return startProcess(
+    "ip",
+    ["netns", "exec", NS.db, "setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", command, ...args],
+    { serviceUser: false, port, dir },
+  );
 }
 
 /** psql run inside a namespace with a connection URL, as the app would connect from that server. */
 function psqlFrom(ns: string, url: string, sql: string): { status: number; output: string } {
-  const result = spawnSync("ip", ["netns", "exec", ns, join(POSTGRES_BIN, "psql"), url, "-tAXc", sql], { encoding: "utf8", env: { ...process.env, PGCONNECT_TIMEOUT: "10" }, timeout: 60_000 });
+  const result = spawnSync("ip", ["netns", "exec", ns, join(POSTGRES_BIN, "psql"), url, "-tAXc", sql], {
+    encoding: "utf8",
+    env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+    timeout: 60_000,
+  });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
@@ -83,7 +101,15 @@ beforeAll(async () => {
 
   dir = serviceDir("orion-access-");
   const data = join(dir, "data");
-  const init = runAsServiceUser(join(POSTGRES_BIN, "initdb"), ["-D", data, "-U", "postgres", "--auth-local=trust", "-E", "UTF8"]);
+  const init = runAsServiceUser(join(POSTGRES_BIN, "initdb"), [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "-E",
+    "UTF8",
+  ]);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.output}`);
 
   // The db server's folder after its deploy: the generated configs, and the userlist filled in from the env file.
@@ -91,14 +117,24 @@ beforeAll(async () => {
   const read = (path: string) => readFileSync(join(deployed, path), "utf8");
   const conf = writeServiceFile(dir, "postgresql.conf", read("config/postgres/postgresql.conf"));
   const hba = writeServiceFile(dir, "pg_hba.conf", read("config/postgres/pg_hba.conf"));
-  postgres = startInDb(join(POSTGRES_BIN, "postgres"), ["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`, "-c", `unix_socket_directories=${dir}`], dir, 5432);
+  postgres = startInDb(
+    join(POSTGRES_BIN, "postgres"),
+    ["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`, "-c", `unix_socket_directories=${dir}`],
+    dir,
+    5432,
+  );
   const superuser = () => new Client({ host: dir, port: 5432, user: "postgres", database: "postgres" });
-  await waitFor("PostgreSQL in the db namespace", async () => {
-    const c = superuser();
-    await c.connect();
-    await c.end();
-    return true;
-  }, 60_000, postgres);
+  await waitFor(
+    "PostgreSQL in the db namespace",
+    async () => {
+      const c = superuser();
+      await c.connect();
+      await c.end();
+      return true;
+    },
+    60_000,
+    postgres,
+  );
   const c = superuser();
   await c.connect();
   await c.query(`CREATE ROLE orion LOGIN SUPERUSER PASSWORD '${TEST_DB_PASSWORD}'`);
@@ -112,7 +148,12 @@ beforeAll(async () => {
   writeServiceFile(dir, "userlist.txt", read("config/pgbouncer/userlist.txt"));
   const iniPath = writeServiceFile(dir, "pgbouncer.ini", ini);
   pgbouncer = startInDb(PGBOUNCER, [iniPath], dir, 6432);
-  await waitFor("PgBouncer in the db namespace", () => psqlFrom(NS.app, appEnv.DATABASE_URL, "SELECT 1").output === "1", 30_000, pgbouncer);
+  await waitFor(
+    "PgBouncer in the db namespace",
+    () => psqlFrom(NS.app, appEnv.DATABASE_URL, "SELECT 1").output === "1",
+    30_000,
+    pgbouncer,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -124,16 +165,26 @@ afterAll(async () => {
 describe("the scale stage's pg_hba.conf and PgBouncer userlist, as shipped, on the plan's addresses", () => {
   it("let the app server in directly with DATABASE_URL_DIRECT, seen from its private IP", () => {
     expect(appEnv.DATABASE_URL_DIRECT).toBe(`postgresql://orion:${TEST_DB_PASSWORD}@${DB_IP}:5432/orion`);
-    expect(psqlFrom(NS.app, appEnv.DATABASE_URL_DIRECT, "SELECT host(inet_client_addr())")).toEqual({ status: 0, output: APP_IP });
+    expect(psqlFrom(NS.app, appEnv.DATABASE_URL_DIRECT, "SELECT host(inet_client_addr())")).toEqual({
+      status: 0,
+      output: APP_IP,
+    });
   });
 
   it("let the app server in through PgBouncer with DATABASE_URL, which reaches PostgreSQL from the compose backend", () => {
     expect(appEnv.DATABASE_URL).toBe(`postgresql://orion:${TEST_DB_PASSWORD}@${DB_IP}:6432/orion`);
-    expect(psqlFrom(NS.app, appEnv.DATABASE_URL, "SELECT host(inet_client_addr())")).toEqual({ status: 0, output: DB_CONTAINER_IP });
+    expect(psqlFrom(NS.app, appEnv.DATABASE_URL, "SELECT host(inet_client_addr())")).toEqual({
+      status: 0,
+      output: DB_CONTAINER_IP,
+    });
   });
 
   it("turn away a wrong password at PgBouncer: the userlist is checked, not bypassed", () => {
-    const { status, output } = psqlFrom(NS.app, appEnv.DATABASE_URL.replace(TEST_DB_PASSWORD, "not-the-password"), "SELECT 1");
+    const { status, output } = psqlFrom(
+      NS.app,
+      appEnv.DATABASE_URL.replace(TEST_DB_PASSWORD, "not-the-password"),
+      "SELECT 1",
+    );
     expect(status).not.toBe(0);
     expect(output).toContain("FATAL:  SASL authentication failed");
   });

@@ -1,6 +1,16 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backups, createDatabase, destroyVolume, runScript, setUpDrill, startDatabase, startRestored, type DrillDatabase, type DrillSetup } from "../drill/harness";
+import {
+  backups,
+  createDatabase,
+  destroyVolume,
+  runScript,
+  setUpDrill,
+  startDatabase,
+  startRestored,
+  type DrillDatabase,
+  type DrillSetup,
+} from "../drill/harness";
 import { segmentEnd, Writer, type WrittenRow } from "../drill/writer";
 
 /**
@@ -35,12 +45,20 @@ async function lastArchivedWal(): Promise<string> {
 
 /** Removes one object from the S3 server's storage, as a lost or deleted file in the bucket. */
 function deleteObject(key: string): void {
-  for (const suffix of ["._S3rver_object", "._S3rver_object.md5", "._S3rver_metadata.json"]) rmSync(join(setup.s3.storage, "orion-drill", `${key}${suffix}`), { force: true });
+  for (const suffix of ["._S3rver_object", "._S3rver_object.md5", "._S3rver_metadata.json"])
+    rmSync(join(setup.s3.storage, "orion-drill", `${key}${suffix}`), { force: true });
 }
 
 function objects(prefix: string): string[] {
   const base = join(setup.s3.storage, "orion-drill");
-  const walk = (dir: string): string[] => readdirSync(join(base, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith("._S3rver_object") ? [join(dir, e.name.replace(/\._S3rver_object$/, ""))] : []));
+  const walk = (dir: string): string[] =>
+    readdirSync(join(base, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? walk(join(dir, e.name))
+        : e.name.endsWith("._S3rver_object")
+          ? [join(dir, e.name.replace(/\._S3rver_object$/, ""))]
+          : [],
+    );
   return walk(prefix).sort();
 }
 
@@ -72,7 +90,9 @@ describe("the restore drill on loopback", () => {
     // node-exporter's textfile: the newest full backup's time, read from the repository.
     const metrics = readFileSync(join(setup.dir, "metrics", "orion_backup.prom"), "utf8");
     expect(metrics).toMatch(/^orion_backup_last_success_timestamp_seconds\{type="full"\} \d{10}$/m);
-    expect(readFileSync(join(setup.dir, "metrics", "orion_backup_check.prom"), "utf8")).toContain("orion_backup_repository_ok 1");
+    expect(readFileSync(join(setup.dir, "metrics", "orion_backup_check.prom"), "utf8")).toContain(
+      "orion_backup_repository_ok 1",
+    );
   }, 300_000);
 
   it("takes a differential at the next daily slot while the app keeps writing", async () => {
@@ -87,7 +107,9 @@ describe("the restore drill on loopback", () => {
   it("refuses to restore onto the data directory of a running PostgreSQL", async () => {
     const r = await runScript(setup, db, "orion-restore");
     expect(r.status).toBe(3);
-    expect(r.output).toMatch(/PostgreSQL is running on .*\/data \(postmaster\.pid names PID \d+\): stop it before restoring/);
+    expect(r.output).toMatch(
+      /PostgreSQL is running on .*\/data \(postmaster\.pid names PID \d+\): stop it before restoring/,
+    );
   });
 
   let pointInTime: { target: string; rowsAtOrBefore: number[] };
@@ -105,7 +127,10 @@ describe("the restore drill on loopback", () => {
     const after = stretch[i];
     const t = new Date(Math.floor((before.ackedAt + after.writtenAt.getTime()) / 2));
     expect(after.writtenAt.getTime() - before.ackedAt).toBeGreaterThan(20);
-    pointInTime = { target: `${t.toISOString().replace("T", " ").replace("Z", "")}+00`, rowsAtOrBefore: writer.rows.filter((r) => r.id <= before.id).map((r) => r.id) };
+    pointInTime = {
+      target: `${t.toISOString().replace("T", " ").replace("Z", "")}+00`,
+      rowsAtOrBefore: writer.rows.filter((r) => r.id <= before.id).map((r) => r.id),
+    };
     archivedBeforeLoss = await lastArchivedWal();
     lostVolumeAt = Date.now();
     await destroyVolume(db);
@@ -143,7 +168,10 @@ describe("the restore drill on loopback", () => {
     const c = db.postgres!.client();
     await c.connect();
     const ids: number[] = [];
-    for (let i = 0; i < 20; i++) ids.push(Number((await c.query("INSERT INTO drill_rows (note) VALUES ('after the restore') RETURNING id")).rows[0].id));
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        Number((await c.query("INSERT INTO drill_rows (note) VALUES ('after the restore') RETURNING id")).rows[0].id),
+      );
     const { rows } = await c.query("SELECT pg_walfile_name(pg_switch_wal()) AS wal");
     await c.end();
     await waitForArchived(rows[0].wal);
@@ -154,14 +182,18 @@ describe("the restore drill on loopback", () => {
     const back = new Set(await restoredIds());
     const lost = ids.filter((id) => !back.has(id));
     expect(lost).toEqual([]);
-    process.stdout.write(`Restore drill, latest after the last segment was archived: ${ids.length} of ${ids.length} rows back, 0 lost\n`);
+    process.stdout.write(
+      `Restore drill, latest after the last segment was archived: ${ids.length} of ${ids.length} rows back, 0 lost\n`,
+    );
   }, 600_000);
 
   it("restores to a point in time between two writes: exactly the rows committed at or before it", async () => {
     await db.postgres!.stop();
     const refused = await runScript(setup, db, "orion-restore", ["--to", pointInTime.target]);
     expect(refused.status).toBe(4);
-    expect(refused.output).toMatch(/data is not empty \(PostgreSQL 15 data, .*\): add --overwrite to replace it with the backup/);
+    expect(refused.output).toMatch(
+      /data is not empty \(PostgreSQL 15 data, .*\): add --overwrite to replace it with the backup/,
+    );
     const r = await runScript(setup, db, "orion-restore", ["--to", pointInTime.target, "--overwrite"]);
     expect({ status: r.status, output: r.status === 0 ? "" : r.output }).toEqual({ status: 0, output: "" });
     expect(r.output).toContain(`then WAL up to ${pointInTime.target}`);
@@ -170,7 +202,9 @@ describe("the restore drill on loopback", () => {
     const firstRows = writer.rows.filter((row) => ids.includes(row.id)).map((row) => row.id);
     expect(ids).toEqual(pointInTime.rowsAtOrBefore);
     expect(firstRows).toEqual(pointInTime.rowsAtOrBefore);
-    process.stdout.write(`Restore drill, point in time ${pointInTime.target}: ${ids.length} rows, the last at or before it; none after\n`);
+    process.stdout.write(
+      `Restore drill, point in time ${pointInTime.target}: ${ids.length} rows, the last at or before it; none after\n`,
+    );
   }, 600_000);
 
   it("stops recovery with an error naming the segment when a WAL file is missing from the middle of the archive", async () => {
@@ -190,25 +224,35 @@ describe("the restore drill on loopback", () => {
     deleteObject(victim);
     const r = await runScript(setup, db, "orion-restore", ["--overwrite"]);
     expect({ status: r.status, output: r.status === 0 ? "" : r.output }).toEqual({ status: 0, output: "" });
-    await expect(startRestored(setup, db, 120_000)).rejects.toThrow(new RegExp(`WAL segment ${segment} is missing from the repository, but [0-9A-F]{24} of the same timeline is there`));
+    await expect(startRestored(setup, db, 120_000)).rejects.toThrow(
+      new RegExp(
+        `WAL segment ${segment} is missing from the repository, but [0-9A-F]{24} of the same timeline is there`,
+      ),
+    );
     db.postgres = undefined;
   }, 600_000);
 
   it("fails a restore whose backup lost a file, naming it, and leaves a directory PostgreSQL refuses to start", async () => {
     const [latest] = (await backups(setup, db)).slice(-1);
-    const file = objects(`pgbackrest/backup/orion/${latest.label}`).find((k) => /\/bundle\/\d+$/.test(k) || /\/pg_data\/base\//.test(k))!;
+    const file = objects(`pgbackrest/backup/orion/${latest.label}`).find(
+      (k) => /\/bundle\/\d+$/.test(k) || /\/pg_data\/base\//.test(k),
+    )!;
     deleteObject(file);
     const r = await runScript(setup, db, "orion-restore", ["--overwrite"]);
     expect(r.status).toBe(7);
     expect(r.output).toContain(file.replace(/^.*?\/backup\/orion\//, ""));
-    expect(r.output).toMatch(/the restore of backup .* failed \(pgBackRest's error above names what is missing\); .* PostgreSQL will not start on it/);
+    expect(r.output).toMatch(
+      /the restore of backup .* failed \(pgBackRest's error above names what is missing\); .* PostgreSQL will not start on it/,
+    );
     await expect(startDatabase(setup, db)).rejects.toThrow(/global\/pg_control/);
     db.postgres = undefined;
   }, 600_000);
 
   it("fails a restore of a corrupted backup file, naming it", async () => {
     const [full] = await backups(setup, db);
-    const file = objects(`pgbackrest/backup/orion/${full.label}`).find((k) => /\/bundle\/\d+$/.test(k) || /\/pg_data\/base\/.*\.lz4$/.test(k))!;
+    const file = objects(`pgbackrest/backup/orion/${full.label}`).find(
+      (k) => /\/bundle\/\d+$/.test(k) || /\/pg_data\/base\/.*\.lz4$/.test(k),
+    )!;
     const path = join(setup.s3.storage, "orion-drill", `${file}._S3rver_object`);
     const bytes = readFileSync(path);
     for (let i = 64; i < Math.min(bytes.length, 4096); i += 7) bytes[i] ^= 0xff;
@@ -226,9 +270,14 @@ describe("the restore drill on loopback", () => {
   it("keeps PostgreSQL from creating an empty database on a new volume while the bucket holds backups of it", async () => {
     const refused = await runScript(setup, db, "orion-guard");
     expect(refused.status).toBe(1);
-    expect(refused.output).toMatch(/refusing to create an empty database: the repository holds \d+ backups of this one \(newest \d{8}-\d{6}F_\d{8}-\d{6}D, finished 20\d\d-/);
+    expect(refused.output).toMatch(
+      /refusing to create an empty database: the repository holds \d+ backups of this one \(newest \d{8}-\d{6}F_\d{8}-\d{6}D, finished 20\d\d-/,
+    );
     // A new stack's empty bucket: the first start may create the database.
-    expect(await runScript(setup, db, "orion-guard", [], { PGBACKREST_REPO1_PATH: "/new-stack" })).toEqual({ status: 0, output: "" });
+    expect(await runScript(setup, db, "orion-guard", [], { PGBACKREST_REPO1_PATH: "/new-stack" })).toEqual({
+      status: 0,
+      output: "",
+    });
   }, 120_000);
 
   it("refuses to restore from a repository that holds no backup, saying so", async () => {

@@ -23,12 +23,22 @@ describe("the backup scheduler's pass", () => {
     const path = join(dir, "orion-backup");
     writeFileSync(path, script);
     // No server on this socket directory: psql fails at once, as it does while PostgreSQL starts.
-    const env = { PATH: `${POSTGRES_BIN}:/usr/bin:/bin`, PGHOST: dir, PGUSER: "orion", PGDATABASE: "orion", PGCONNECT_TIMEOUT: "2", ORION_METRICS_DIR: dir };
+    const env = {
+      PATH: `${POSTGRES_BIN}:/usr/bin:/bin`,
+      PGHOST: dir,
+      PGUSER: "orion",
+      PGDATABASE: "orion",
+      PGCONNECT_TIMEOUT: "2",
+      ORION_METRICS_DIR: dir,
+    };
     // As root the script drops to the postgres user first, as in the container; run it as that user here.
     const id = (flag: string) => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
     const user = process.getuid?.() === 0 ? { uid: id("-u"), gid: id("-g") } : {};
     if (process.getuid?.() === 0) spawnSync("chown", ["-R", "postgres:postgres", dir]);
     const r = spawnSync("bash", [path, "--once"], { env, encoding: "utf8", timeout: 60_000, cwd: dir, ...user });
-    expect({ status: r.status, output: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 2, output: "orion-backup: PostgreSQL does not answer yet; looking again in 10s" });
+    expect({ status: r.status, output: `${r.stdout}${r.stderr}`.trim() }).toEqual({
+      status: 2,
+      output: "orion-backup: PostgreSQL does not answer yet; looking again in 10s",
+    });
   });
 });

@@ -35,11 +35,17 @@ describe("moving the database from the app server to the db server (growth -> sc
     const seed = oldServer.client();
     await seed.connect();
     await seed.query("CREATE TABLE stores (id int PRIMARY KEY, name text NOT NULL)");
-    await seed.query("CREATE TABLE orders (id bigint PRIMARY KEY, store_id int REFERENCES stores, total_cents int NOT NULL)");
+    await seed.query(
+      "CREATE TABLE orders (id bigint PRIMARY KEY, store_id int REFERENCES stores, total_cents int NOT NULL)",
+    );
     await seed.query("CREATE TABLE events (id bigserial PRIMARY KEY, store_id int, payload text, written_by text)");
     await seed.query(`INSERT INTO stores SELECT g, 'store ' || g FROM generate_series(1, ${SEED.stores}) g`);
-    await seed.query(`INSERT INTO orders SELECT g, 1 + g % ${SEED.stores}, g % 10000 FROM generate_series(1, ${SEED.orders}) g`);
-    await seed.query(`INSERT INTO events (store_id, payload, written_by) SELECT 1 + g % ${SEED.stores}, repeat('x', 200), 'seed' FROM generate_series(1, ${SEED.events}) g`);
+    await seed.query(
+      `INSERT INTO orders SELECT g, 1 + g % ${SEED.stores}, g % 10000 FROM generate_series(1, ${SEED.orders}) g`,
+    );
+    await seed.query(
+      `INSERT INTO events (store_id, payload, written_by) SELECT 1 + g % ${SEED.stores}, repeat('x', 200), 'seed' FROM generate_series(1, ${SEED.events}) g`,
+    );
     const sizeMb = Number((await seed.query("SELECT pg_database_size('orion') / 1048576 AS mb")).rows[0].mb);
     await seed.end();
 
@@ -65,7 +71,10 @@ describe("moving the database from the app server to the db server (growth -> sc
             await next.connect();
             client = next;
           }
-          const { rows } = await client.query("INSERT INTO events (store_id, payload, written_by) VALUES ($1, $2, 'app') RETURNING id", [1 + (sequence % SEED.stores), `during the move ${sequence}`]);
+          const { rows } = await client.query(
+            "INSERT INTO events (store_id, payload, written_by) VALUES ($1, $2, 'app') RETURNING id",
+            [1 + (sequence % SEED.stores), `during the move ${sequence}`],
+          );
           acknowledged.push(Number(rows[0].id));
           sequence += 1;
           if (connectedTo === oldServer) lastOldCommit = performance.now();
@@ -94,14 +103,24 @@ describe("moving the database from the app server to the db server (growth -> sc
 
     const check = newServer.client();
     await check.connect();
-    const counts = (await check.query("SELECT (SELECT count(*) FROM stores) AS stores, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM events WHERE written_by = 'seed') AS seeded, (SELECT count(*) FROM events WHERE written_by = 'app') AS app")).rows[0];
-    const missing = (await check.query("SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = x)", [acknowledged])).rows;
+    const counts = (
+      await check.query(
+        "SELECT (SELECT count(*) FROM stores) AS stores, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM events WHERE written_by = 'seed') AS seeded, (SELECT count(*) FROM events WHERE written_by = 'app') AS app",
+      )
+    ).rows[0];
+    const missing = (
+      await check.query("SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS (SELECT 1 FROM events WHERE id = x)", [
+        acknowledged,
+      ])
+    ).rows;
     const sharedBuffers = (await check.query("SHOW shared_buffers")).rows[0].shared_buffers;
     await check.end();
 
     const pauseMs = Math.round(firstNewCommit - lastOldCommit);
     expect(beforeMove).toBeGreaterThan(10);
-    expect(Number(counts.stores) + Number(counts.orders) + Number(counts.seeded)).toBe(SEED.stores + SEED.orders + SEED.events);
+    expect(Number(counts.stores) + Number(counts.orders) + Number(counts.seeded)).toBe(
+      SEED.stores + SEED.orders + SEED.events,
+    );
     expect(missing).toEqual([]);
     expect(Number(counts.app)).toBe(acknowledged.length);
     expect(sharedBuffers).toBe("1GB");

@@ -6,7 +6,16 @@ import { pgbouncerIniFor, pgHbaFor, postgresConfFor } from "../../model/render/s
 import { planFor } from "../helpers";
 import { startPostgres, TEST_DB_PASSWORD } from "./postgres";
 import { shippedUserlist } from "./shipped";
-import { freePort, overrideSettings, PGBOUNCER, requireBinary, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
+import {
+  freePort,
+  overrideSettings,
+  PGBOUNCER,
+  requireBinary,
+  startProcess,
+  waitFor,
+  writeServiceFile,
+  type RunningServer,
+} from "./support";
 
 /** The growth stage: the guide's PgBouncer (transaction pooling, 100 clients, pool 20) in front of PostgreSQL 15. */
 const growth = planFor("growth");
@@ -21,19 +30,28 @@ beforeAll(async () => {
   postgres = await startPostgres(postgresConfFor(db), pgHbaFor(growth));
   requireBinary(PGBOUNCER);
   const port = await freePort();
-  const ini = overrideSettings(pgbouncerIniFor(growth, app), { listen_addr: "127.0.0.1", listen_port: port, auth_file: `${postgres.dir}/userlist.txt` })
+  const ini = overrideSettings(pgbouncerIniFor(growth, app), {
+    listen_addr: "127.0.0.1",
+    listen_port: port,
+    auth_file: `${postgres.dir}/userlist.txt`,
+  })
     .replace(/^orion = host=db port=5432 /m, `orion = host=127.0.0.1 port=${postgres.port} `)
     .concat(`unix_socket_dir = ${postgres.dir}\n`);
   // The userlist the deploy writes from the env file, not one of the test's own.
   writeServiceFile(postgres.dir, "userlist.txt", shippedUserlist(growth, app, TEST_DB_PASSWORD));
   const iniPath = writeServiceFile(postgres.dir, "pgbouncer.ini", ini);
   pgbouncer = startProcess(PGBOUNCER, [iniPath], { serviceUser: true, port, dir: postgres.dir });
-  await waitFor("PgBouncer", async () => {
-    const c = client();
-    await c.connect();
-    await c.end();
-    return true;
-  }, 30_000, pgbouncer);
+  await waitFor(
+    "PgBouncer",
+    async () => {
+      const c = client();
+      await c.connect();
+      await c.end();
+      return true;
+    },
+    30_000,
+    pgbouncer,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -41,7 +59,8 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-const client = () => new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: TEST_DB_PASSWORD, database: "orion" });
+const client = () =>
+  new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: TEST_DB_PASSWORD, database: "orion" });
 
 describe("PostgreSQL 15 with the generated growth settings", () => {
   it("reports the values derived from the db container's 1 GB limit", async () => {
@@ -84,7 +103,9 @@ describe("the generated PgBouncer configuration under 100 concurrent clients", (
     let working = true;
     const watching = (async () => {
       while (working) {
-        const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'orion' AND usename = 'orion' AND client_addr IS NOT NULL");
+        const { rows } = await watcher.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'orion' AND usename = 'orion' AND client_addr IS NOT NULL",
+        );
         maxServerConnections = Math.max(maxServerConnections, rows[0].n);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -112,20 +133,35 @@ describe("the generated PgBouncer configuration under 100 concurrent clients", (
     expect(results).toEqual(clients.map((_, i) => 5 * i + 10));
     expect(maxServerConnections).toBeGreaterThan(1);
     expect(maxServerConnections).toBeLessThanOrEqual(pool.defaultPoolSize);
-    process.stdout.write(`PgBouncer: ${clients.length} clients, at most ${maxServerConnections} PostgreSQL connections seen (pool ${pool.defaultPoolSize})\n`);
+    process.stdout.write(
+      `PgBouncer: ${clients.length} clients, at most ${maxServerConnections} PostgreSQL connections seen (pool ${pool.defaultPoolSize})\n`,
+    );
   });
 
   it("shows one pool of at most 20 server connections in SHOW POOLS", async () => {
-    const admin = new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: TEST_DB_PASSWORD, database: "pgbouncer" });
+    const admin = new Client({
+      host: "127.0.0.1",
+      port: pgbouncer.port,
+      user: "orion",
+      password: TEST_DB_PASSWORD,
+      database: "pgbouncer",
+    });
     await admin.connect();
     const pools = (await admin.query("SHOW POOLS")).rows as Record<string, string>[];
     const config = (await admin.query("SHOW CONFIG")).rows as { key: string; value: string }[];
     await admin.end();
     const setting = (key: string) => config.find((r) => r.key === key)?.value;
-    expect({ pool_mode: setting("pool_mode"), max_client_conn: setting("max_client_conn"), default_pool_size: setting("default_pool_size") }).toEqual({ pool_mode: "transaction", max_client_conn: "100", default_pool_size: "20" });
+    expect({
+      pool_mode: setting("pool_mode"),
+      max_client_conn: setting("max_client_conn"),
+      default_pool_size: setting("default_pool_size"),
+    }).toEqual({ pool_mode: "transaction", max_client_conn: "100", default_pool_size: "20" });
     const orion = pools.filter((p) => p.database === "orion");
     expect(orion).toHaveLength(1);
-    const serverConnections = ["sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login"].reduce((sum, k) => sum + Number(orion[0][k]), 0);
+    const serverConnections = ["sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login"].reduce(
+      (sum, k) => sum + Number(orion[0][k]),
+      0,
+    );
     expect(serverConnections).toBeGreaterThan(0);
     expect(serverConnections).toBeLessThanOrEqual(pool.defaultPoolSize);
   });
@@ -146,10 +182,24 @@ describe("a new orion:dbPassword on the growth stage: PgBouncer reloads its user
       renameSync(join(postgres.dir, "userlist.txt.new"), join(postgres.dir, "userlist.txt"));
       pgbouncer.process.kill("SIGHUP");
       // Every server connection PgBouncer holds logged in with the old password: end them, so that the next query needs a new login.
-      await superuser.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'orion' AND client_addr IS NOT NULL");
-      const fresh = new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: rotated, database: "orion" });
+      await superuser.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'orion' AND client_addr IS NOT NULL",
+      );
+      const fresh = new Client({
+        host: "127.0.0.1",
+        port: pgbouncer.port,
+        user: "orion",
+        password: rotated,
+        database: "orion",
+      });
       await waitFor("PgBouncer to accept the new password", async () => {
-        const c = new Client({ host: "127.0.0.1", port: pgbouncer.port, user: "orion", password: rotated, database: "orion" });
+        const c = new Client({
+          host: "127.0.0.1",
+          port: pgbouncer.port,
+          user: "orion",
+          password: rotated,
+          database: "orion",
+        });
         await c.connect();
         await c.end();
         return true;

@@ -1,7 +1,16 @@
 import Redis from "ioredis";
 import { redisConfFor } from "../../model/render/service-configs";
 import { planFor } from "../helpers";
-import { freePort, REDIS_SERVER, requireBinary, serviceDir, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
+import {
+  freePort,
+  REDIS_SERVER,
+  requireBinary,
+  serviceDir,
+  startProcess,
+  waitFor,
+  writeServiceFile,
+  type RunningServer,
+} from "./support";
 
 /** The growth stage's Redis: the guide's 100 MB maxmemory in a 128 MB container, as the Celery broker and cache. */
 const redisService = planFor("growth").servers[0].services.find((s) => s.name === "redis")!;
@@ -16,7 +25,11 @@ beforeAll(async () => {
   const conf = writeServiceFile(dir, "redis.conf", redisConfFor(redisService));
   const port = await freePort();
   // Arguments after the file override it: only the address, port and data directory move.
-  server = startProcess(REDIS_SERVER, [conf, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { serviceUser: true, port, dir });
+  server = startProcess(REDIS_SERVER, [conf, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], {
+    serviceUser: true,
+    port,
+    dir,
+  });
   await waitFor("Redis", () => server.log().includes("Ready to accept connections"), 30_000, server);
   redis = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 0 });
   expect(await redis.ping()).toBe("PONG");
@@ -38,7 +51,8 @@ describe("Redis with the generated configuration", () => {
   });
 
   it("filled past maxmemory with cache keys and a broker queue, evicts cache keys and keeps every queued task", async () => {
-    const task = (i: number) => JSON.stringify({ id: `task-${i}`, task: "orion.sync_store", args: [i], pad: "x".repeat(900) });
+    const task = (i: number) =>
+      JSON.stringify({ id: `task-${i}`, task: "orion.sync_store", args: [i], pad: "x".repeat(900) });
     const cacheValue = "c".repeat(10 * 1024);
     let queued = 0;
     // Interleave: 1,000 tasks (about 1 MB) for every 1,000 cache keys (about 10 MB), to 150 MB offered in all.
@@ -56,7 +70,9 @@ describe("Redis with the generated configuration", () => {
     expect(keptCacheKeys).toBeLessThan(14_000);
     expect(await redis.llen("celery")).toBe(queued);
     expect(await used()).toBeLessThanOrEqual(redisService.redis!.maxmemoryMb * MB * 1.05);
-    process.stdout.write(`Redis: ${queued} broker entries kept, ${evictedKeys} cache keys evicted, ${keptCacheKeys} kept\n`);
+    process.stdout.write(
+      `Redis: ${queued} broker entries kept, ${evictedKeys} cache keys evicted, ${keptCacheKeys} kept\n`,
+    );
   });
 
   it("refuses writes with an OOM error once memory is full of broker data, and loses no entry it accepted", async () => {
@@ -74,6 +90,8 @@ describe("Redis with the generated configuration", () => {
     }
     expect(refused?.message).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
     expect(await redis.llen("celery")).toBe(accepted);
-    process.stdout.write(`Redis: writes refused with "${refused!.message.split(".")[0]}" after ${accepted} broker entries, none lost\n`);
+    process.stdout.write(
+      `Redis: writes refused with "${refused!.message.split(".")[0]}" after ${accepted} broker entries, none lost\n`,
+    );
   });
 });

@@ -24,7 +24,10 @@ function bootstrapScript(primaryPort: number): string {
   const script: string = parse(renderCompose(enterprise, replicaServer)).services["db-replica"].command[2];
   // The first-copy step, after the pgdata mount check (test/render/pgdata-mount.test.ts runs that one).
   const init = /(if \[ ! -s "\$\$PGDATA\/PG_VERSION" \]; then .*?; fi);/.exec(script)![1];
-  return init.replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace(/gosu postgres /g, "");
+  return init
+    .replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`)
+    .replace(/\$\$/g, "$")
+    .replace(/gosu postgres /g, "");
 }
 
 function childrenOf(pid: number): { pid: number; command: string }[] {
@@ -55,7 +58,9 @@ beforeAll(async () => {
   const c = primary.client();
   await c.connect();
   // Enough data that the copy takes a while on loopback.
-  await c.query("CREATE TABLE filler AS SELECT g AS id, md5(g::text) || repeat('x', 400) AS payload FROM generate_series(1, 600000) g");
+  await c.query(
+    "CREATE TABLE filler AS SELECT g AS id, md5(g::text) || repeat('x', 400) AS payload FROM generate_series(1, 600000) g",
+  );
   await c.end();
 }, 300_000);
 
@@ -66,7 +71,12 @@ afterAll(async () => {
 describe("a replica's first start", () => {
   it("drops the replication slot it created when the copy fails half-way, and exits with an error", async () => {
     const dir = serviceDir("orion-replica-slot-");
-    const [uid, gid] = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"))!.split(":").slice(2, 4).map(Number);
+    const [uid, gid] = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("postgres:"))!
+      .split(":")
+      .slice(2, 4)
+      .map(Number);
     const asRoot = process.getuid?.() === 0;
     const bootstrap = spawn("bash", ["-c", bootstrapScript(primary.port)], {
       env: { PATH: `${POSTGRES_BIN}:/usr/bin:/bin`, PGDATA: join(dir, "data"), PGPASSWORD: TEST_DB_PASSWORD },
@@ -88,7 +98,9 @@ describe("a replica's first start", () => {
     }
     const watcher = primary.superuser();
     await watcher.connect();
-    while ((await watcher.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'db_replica_1'")).rowCount === 0) {
+    while (
+      (await watcher.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'db_replica_1'")).rowCount === 0
+    ) {
       if (Date.now() - start > 60_000) throw new Error(`no slot appeared: ${output}`);
     }
     await watcher.end();

@@ -22,7 +22,10 @@ function basebackupScript(primaryPort: number): string {
   const compose = parse(renderCompose(enterprise, replicaServer));
   const script: string = compose.services["db-replica"].command[2];
   const init = /(if \[ ! -s "\$\$PGDATA.*?; fi);/.exec(script)![1];
-  return init.replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`).replace(/\$\$/g, "$").replace(/gosu postgres /g, "");
+  return init
+    .replace(/-h 10\.0\.1\.\d+ -p 5432/g, `-h 127.0.0.1 -p ${primaryPort}`)
+    .replace(/\$\$/g, "$")
+    .replace(/gosu postgres /g, "");
 }
 
 /** The replica container's `-c primary_conninfo=...` (no password: the WAL receiver takes PGPASSWORD from its environment), on loopback. */
@@ -35,7 +38,14 @@ function replicaConninfoArgs(primaryPort: number): string[] {
 
 /** The replica as its container starts it: PGPASSWORD in the environment is orion:dbPassword as the env file has it now. */
 const startReplica = (dir: string, data: string, password: string) =>
-  startCluster({ dir, data }, postgresConfFor(replicaDb), pgHbaFor(enterprise), "replica", { ...process.env, PGPASSWORD: password }, replicaConninfoArgs(primary.port));
+  startCluster(
+    { dir, data },
+    postgresConfFor(replicaDb),
+    pgHbaFor(enterprise),
+    "replica",
+    { ...process.env, PGPASSWORD: password },
+    replicaConninfoArgs(primary.port),
+  );
 
 let replicaDir = { dir: "", data: "" };
 
@@ -47,7 +57,12 @@ beforeAll(async () => {
   const backup = spawnSync("bash", ["-c", basebackupScript(primary.port)], {
     env: { ...process.env, PATH: `${POSTGRES_BIN}:${process.env.PATH}`, PGDATA: data, PGPASSWORD: TEST_DB_PASSWORD },
     encoding: "utf8",
-    ...(process.getuid?.() === 0 ? { uid: Number(spawnSync("id", ["-u", "postgres"]).stdout), gid: Number(spawnSync("id", ["-g", "postgres"]).stdout) } : {}),
+    ...(process.getuid?.() === 0
+      ? {
+          uid: Number(spawnSync("id", ["-u", "postgres"]).stdout),
+          gid: Number(spawnSync("id", ["-g", "postgres"]).stdout),
+        }
+      : {}),
     cwd: dir,
   });
   if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr}`);
@@ -65,7 +80,10 @@ describe("the enterprise read replica", () => {
     const c = primary.superuser();
     await c.connect();
     // The replica accepts connections before its WAL receiver has reached the primary: give it the moment it needs.
-    await waitFor("the replica's WAL receiver to stream", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0);
+    await waitFor(
+      "the replica's WAL receiver to stream",
+      async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0,
+    );
     const slots = (await c.query("SELECT slot_name, active FROM pg_replication_slots")).rows;
     const senders = (await c.query("SELECT state FROM pg_stat_replication")).rows;
     await c.end();
@@ -81,10 +99,14 @@ describe("the enterprise read replica", () => {
     await writer.query("CREATE TABLE IF NOT EXISTS replication_probe (id serial PRIMARY KEY, note text)");
     const delays: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const { rows } = await writer.query("INSERT INTO replication_probe (note) VALUES ($1) RETURNING id", [`probe ${i}`]);
+      const { rows } = await writer.query("INSERT INTO replication_probe (note) VALUES ($1) RETURNING id", [
+        `probe ${i}`,
+      ]);
       const start = performance.now();
       for (;;) {
-        const seen = await reader.query("SELECT 1 FROM replication_probe WHERE id = $1", [rows[0].id]).catch(() => ({ rowCount: 0 }));
+        const seen = await reader
+          .query("SELECT 1 FROM replication_probe WHERE id = $1", [rows[0].id])
+          .catch(() => ({ rowCount: 0 }));
         if (seen.rowCount === 1) break;
         if (performance.now() - start > 10_000) throw new Error(`row ${rows[0].id} did not reach the replica in 10 s`);
         await new Promise((r) => setTimeout(r, 2));
@@ -95,13 +117,17 @@ describe("the enterprise read replica", () => {
     await reader.end();
     const sorted = delays.sort((a, b) => a - b);
     expect(sorted[sorted.length - 1]).toBeLessThan(1000);
-    process.stdout.write(`Replica: a write on the primary is readable on the replica after ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms (median), ${sorted[sorted.length - 1].toFixed(1)} ms (max of 20)\n`);
+    process.stdout.write(
+      `Replica: a write on the primary is readable on the replica after ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms (median), ${sorted[sorted.length - 1].toFixed(1)} ms (max of 20)\n`,
+    );
   });
 
   it("refuses writes", async () => {
     const c = replica.client();
     await c.connect();
-    await expect(c.query("INSERT INTO replication_probe (note) VALUES ('on the replica')")).rejects.toThrow(/cannot execute INSERT in a read-only transaction/);
+    await expect(c.query("INSERT INTO replication_probe (note) VALUES ('on the replica')")).rejects.toThrow(
+      /cannot execute INSERT in a read-only transaction/,
+    );
     expect((await c.query("SELECT pg_is_in_recovery() AS r")).rows[0].r).toBe(true);
     await c.end();
   });
@@ -121,12 +147,18 @@ describe("the enterprise read replica", () => {
     replica = await startReplica(replicaDir.dir, replicaDir.data, rotated);
     let senders: unknown[];
     try {
-      await waitFor("the replica to stream again with the new password", async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0, 60_000);
+      await waitFor(
+        "the replica to stream again with the new password",
+        async () => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")).rows.length > 0,
+        60_000,
+      );
       senders = (await c.query("SELECT usename, state FROM pg_stat_replication")).rows;
     } finally {
       await c.end();
     }
-    process.stdout.write(`Replica: streaming again ${((performance.now() - started) / 1000).toFixed(1)} s after its restart with the rotated password\n`);
+    process.stdout.write(
+      `Replica: streaming again ${((performance.now() - started) / 1000).toFixed(1)} s after its restart with the rotated password\n`,
+    );
     expect(autoConf).toContain(`password=''${TEST_DB_PASSWORD}''`);
     expect(senders).toEqual([{ usename: "orion", state: "streaming" }]);
   });

@@ -50,33 +50,43 @@ async function count(server: PostgresServer): Promise<number> {
 }
 
 describe("PostgreSQL through a rescale", () => {
-  it("stopped first with the image's stop signal, it writes its shutdown checkpoint and starts again without recovery", async () => {
-    const { cluster, server } = await seeded("clean");
-    const t0 = performance.now();
-    await server.stop();
-    const stopMs = performance.now() - t0;
-    expect(clusterState(cluster.data)).toBe("shut down");
-    const t1 = performance.now();
-    const again = await startCluster(cluster, postgresConfFor(db), pgHbaFor(growth), "clean-again");
-    servers.push(again);
-    const startMs = performance.now() - t1;
-    expect(again.log()).not.toContain("automatic recovery in progress");
-    expect(await count(again)).toBe(ROWS);
-    process.stdout.write(`clean stop of ${ROWS} rows: stop ${stopMs.toFixed(0)} ms, start ${startMs.toFixed(0)} ms\n`);
-  }, SLOW);
+  it(
+    "stopped first with the image's stop signal, it writes its shutdown checkpoint and starts again without recovery",
+    async () => {
+      const { cluster, server } = await seeded("clean");
+      const t0 = performance.now();
+      await server.stop();
+      const stopMs = performance.now() - t0;
+      expect(clusterState(cluster.data)).toBe("shut down");
+      const t1 = performance.now();
+      const again = await startCluster(cluster, postgresConfFor(db), pgHbaFor(growth), "clean-again");
+      servers.push(again);
+      const startMs = performance.now() - t1;
+      expect(again.log()).not.toContain("automatic recovery in progress");
+      expect(await count(again)).toBe(ROWS);
+      process.stdout.write(
+        `clean stop of ${ROWS} rows: stop ${stopMs.toFixed(0)} ms, start ${startMs.toFixed(0)} ms\n`,
+      );
+    },
+    SLOW,
+  );
 
-  it("powered off without that stop, it must replay its WAL at the next start (crash recovery)", async () => {
-    const { cluster, server } = await seeded("hard");
-    const exited = new Promise((resolve) => server.process.once("exit", resolve));
-    server.process.kill("SIGKILL");
-    await exited;
-    expect(clusterState(cluster.data)).toBe("in production");
-    const t1 = performance.now();
-    const again = await startCluster(cluster, postgresConfFor(db), pgHbaFor(growth), "hard-again");
-    servers.push(again);
-    const startMs = performance.now() - t1;
-    expect(again.log()).toContain("database system was interrupted");
-    expect(await count(again)).toBe(ROWS);
-    process.stdout.write(`start after a hard stop of ${ROWS} rows: ${startMs.toFixed(0)} ms, with crash recovery\n`);
-  }, SLOW);
+  it(
+    "powered off without that stop, it must replay its WAL at the next start (crash recovery)",
+    async () => {
+      const { cluster, server } = await seeded("hard");
+      const exited = new Promise((resolve) => server.process.once("exit", resolve));
+      server.process.kill("SIGKILL");
+      await exited;
+      expect(clusterState(cluster.data)).toBe("in production");
+      const t1 = performance.now();
+      const again = await startCluster(cluster, postgresConfFor(db), pgHbaFor(growth), "hard-again");
+      servers.push(again);
+      const startMs = performance.now() - t1;
+      expect(again.log()).toContain("database system was interrupted");
+      expect(await count(again)).toBe(ROWS);
+      process.stdout.write(`start after a hard stop of ${ROWS} rows: ${startMs.toFixed(0)} ms, with crash recovery\n`);
+    },
+    SLOW,
+  );
 });

@@ -3,9 +3,26 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { redisConfFor, SENTINEL_MASTER } from "../../model/render/service-configs";
-import { redisHaLayout, redisStartCommand, redisStartScript, sentinelSeedConf, sentinelStartScript, type Address, type RedisHaLayout } from "../../model/render/redis-ha";
+import {
+  redisHaLayout,
+  redisStartCommand,
+  redisStartScript,
+  sentinelSeedConf,
+  sentinelStartScript,
+  type Address,
+  type RedisHaLayout,
+} from "../../model/render/redis-ha";
 import { planFor } from "../helpers";
-import { freePort, REDIS_SERVER, requireBinary, serviceDir, startProcess, waitFor, writeServiceFile, type RunningServer } from "./support";
+import {
+  freePort,
+  REDIS_SERVER,
+  requireBinary,
+  serviceDir,
+  startProcess,
+  waitFor,
+  writeServiceFile,
+  type RunningServer,
+} from "./support";
 
 /**
  * The enterprise Redis set on loopback, started by the start scripts the
@@ -21,7 +38,8 @@ const server = (name: string) => enterprise.servers.find((s) => s.name === name)
 const service = (serverName: string, name: string) => server(serverName).services.find((s) => s.name === name)!;
 const planned = redisHaLayout(enterprise, server("redis"), "redis-sentinel");
 const seedSettings = sentinelSeedConf(planned, service("redis", "redis-sentinel"));
-const setting = (name: string) => Number(new RegExp(`^sentinel ${name} ${SENTINEL_MASTER} (\\d+)$`, "m").exec(seedSettings)![1]);
+const setting = (name: string) =>
+  Number(new RegExp(`^sentinel ${name} ${SENTINEL_MASTER} (\\d+)$`, "m").exec(seedSettings)![1]);
 const DOWN_AFTER_MS = setting("down-after-milliseconds");
 const FAILOVER_TIMEOUT_MS = setting("failover-timeout");
 
@@ -74,7 +92,10 @@ beforeAll(async () => {
     writeServiceFile(l.dataDir, "sentinel.template.conf", sentinelSeedConf(l, service("redis", "redis-sentinel")));
     instances[`sentinel-${i + 1}`] = { name: `sentinel-${i + 1}`, layout: l, script: sentinelStartScript(l) };
   }
-  for (const [name, self, planService] of [["redis", master, service("redis", "redis")], ["redis-replica", replica, service("redis-replica", "redis-replica")]] as const) {
+  for (const [name, self, planService] of [
+    ["redis", master, service("redis", "redis")],
+    ["redis-replica", replica, service("redis-replica", "redis-replica")],
+  ] as const) {
     const l = layout(self, "redis.template.conf");
     writeServiceFile(l.dataDir, "redis.template.conf", redisConfFor(planService));
     instances[name] = { name, layout: l, script: redisStartScript(l) };
@@ -109,9 +130,13 @@ const field = (list: string[], key: string) => list[list.indexOf(key) + 1];
 describe("Redis Sentinel in the enterprise stage, started by the containers' scripts", () => {
   it("every Sentinel and the replica are known at the address they announce, not the one their connections come from", async () => {
     const peers = await ask<string[][]>(self("sentinel-1"), "SENTINEL", "SENTINELS", SENTINEL_MASTER);
-    expect(peers.map((p) => `${field(p, "ip")}:${field(p, "port")}`).sort()).toEqual([self("sentinel-2"), self("sentinel-3")].map((a) => `${a.host}:${a.port}`).sort());
+    expect(peers.map((p) => `${field(p, "ip")}:${field(p, "port")}`).sort()).toEqual(
+      [self("sentinel-2"), self("sentinel-3")].map((a) => `${a.host}:${a.port}`).sort(),
+    );
     const replicas = await ask<string[][]>(self("sentinel-1"), "SENTINEL", "REPLICAS", SENTINEL_MASTER);
-    expect(replicas.map((r) => `${field(r, "ip")}:${field(r, "port")}`)).toEqual([`${self("redis-replica").host}:${self("redis-replica").port}`]);
+    expect(replicas.map((r) => `${field(r, "ip")}:${field(r, "port")}`)).toEqual([
+      `${self("redis-replica").host}:${self("redis-replica").port}`,
+    ]);
   });
 
   it("promotes the replica when the master dies, within detection plus failover time, keeping every write acknowledged by WAIT", async () => {
@@ -132,47 +157,86 @@ describe("Redis Sentinel in the enterprise stage, started by the containers' scr
     await waitFor(
       "failover",
       async () => {
-        const [host, port] = await ask<[string, string]>(self("sentinel-2"), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER);
+        const [host, port] = await ask<[string, string]>(
+          self("sentinel-2"),
+          "SENTINEL",
+          "GET-MASTER-ADDR-BY-NAME",
+          SENTINEL_MASTER,
+        );
         if (`${host}:${port}` !== `${self("redis-replica").host}:${self("redis-replica").port}`) return false;
         promotedAfterMs = performance.now() - killedAt;
         return true;
       },
       DOWN_AFTER_MS + FAILOVER_TIMEOUT_MS,
     );
-    await waitFor("the promoted replica to accept writes", async () => (await ask<string[]>(self("redis-replica"), "ROLE"))[0] === "master", 30_000);
+    await waitFor(
+      "the promoted replica to accept writes",
+      async () => (await ask<string[]>(self("redis-replica"), "ROLE"))[0] === "master",
+      30_000,
+    );
     const kept = new Set(await ask<string[]>(self("redis-replica"), "LRANGE", "celery", "0", "-1"));
     expect(acknowledged.filter((task) => !kept.has(task))).toEqual([]);
     // Not before the master has been silent for down-after-milliseconds: an earlier promotion would split the brain on a slow network.
     expect(promotedAfterMs).toBeGreaterThanOrEqual(DOWN_AFTER_MS);
     expect(promotedAfterMs).toBeLessThanOrEqual(DOWN_AFTER_MS + FAILOVER_TIMEOUT_MS);
-    process.stdout.write(`Sentinel: replica promoted ${Math.round(promotedAfterMs)} ms after the master died (down-after ${DOWN_AFTER_MS} ms, failover-timeout ${FAILOVER_TIMEOUT_MS} ms); all ${acknowledged.length} WAIT-acknowledged writes kept\n`);
+    process.stdout.write(
+      `Sentinel: replica promoted ${Math.round(promotedAfterMs)} ms after the master died (down-after ${DOWN_AFTER_MS} ms, failover-timeout ${FAILOVER_TIMEOUT_MS} ms); all ${acknowledged.length} WAIT-acknowledged writes kept\n`,
+    );
   }, 120_000);
 
   it("the old master, restarted, asks the Sentinels and comes back as a replica of the new master: no second master", async () => {
     const restartedAt = performance.now();
     await start({ ...instances.redis, name: "the old master again" });
     const newMaster = self("redis-replica");
-    await waitFor("the old master to replicate from the new one", async () => {
-      const role = await ask<(string | number)[]>(self("redis"), "ROLE");
-      return role[0] === "slave" && role[1] === newMaster.host && Number(role[2]) === newMaster.port && role[3] === "connected";
-    }, 60_000);
+    await waitFor(
+      "the old master to replicate from the new one",
+      async () => {
+        const role = await ask<(string | number)[]>(self("redis"), "ROLE");
+        return (
+          role[0] === "slave" &&
+          role[1] === newMaster.host &&
+          Number(role[2]) === newMaster.port &&
+          role[3] === "connected"
+        );
+      },
+      60_000,
+    );
     await ask(newMaster, "LPUSH", "celery", "after-restart");
-    await waitFor("the write to reach the old master", async () => (await ask<string[]>(self("redis"), "LRANGE", "celery", "0", "0"))[0] === "after-restart", 30_000);
-    process.stdout.write(`Sentinel: the old master rejoined as a replica ${Math.round(performance.now() - restartedAt)} ms after its restart\n`);
+    await waitFor(
+      "the write to reach the old master",
+      async () => (await ask<string[]>(self("redis"), "LRANGE", "celery", "0", "0"))[0] === "after-restart",
+      30_000,
+    );
+    process.stdout.write(
+      `Sentinel: the old master rejoined as a replica ${Math.round(performance.now() - restartedAt)} ms after its restart\n`,
+    );
   }, 90_000);
 
   it("a Sentinel restarted keeps what it learned: the new master, its peers and its own ID", async () => {
     const sentinel = instances["sentinel-1"];
     const idBefore = field(await ask<string[]>(sentinel.layout.self, "SENTINEL", "MASTER", SENTINEL_MASTER), "runid");
-    const myIdLine = () => /^sentinel myid (\w+)$/m.exec(readFileSync(join(sentinel.layout.dataDir, "sentinel.conf"), "utf8"))?.[1];
+    const myIdLine = () =>
+      /^sentinel myid (\w+)$/m.exec(readFileSync(join(sentinel.layout.dataDir, "sentinel.conf"), "utf8"))?.[1];
     const myId = myIdLine();
     await sentinel.server!.stop();
     const live = readFileSync(join(sentinel.layout.dataDir, "sentinel.conf"), "utf8");
     const newMaster = self("redis-replica");
-    expect(live).toMatch(new RegExp(`^sentinel monitor ${SENTINEL_MASTER} ${newMaster.host.replace(/\./g, "\\.")} ${newMaster.port} 2$`, "m"));
-    expect(live).toMatch(new RegExp(`^sentinel announce-ip "?${sentinel.layout.self.host.replace(/\./g, "\\.")}"?$`, "m"));
+    expect(live).toMatch(
+      new RegExp(
+        `^sentinel monitor ${SENTINEL_MASTER} ${newMaster.host.replace(/\./g, "\\.")} ${newMaster.port} 2$`,
+        "m",
+      ),
+    );
+    expect(live).toMatch(
+      new RegExp(`^sentinel announce-ip "?${sentinel.layout.self.host.replace(/\./g, "\\.")}"?$`, "m"),
+    );
     await start(sentinel);
-    const [host, port] = await ask<[string, string]>(sentinel.layout.self, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER);
+    const [host, port] = await ask<[string, string]>(
+      sentinel.layout.self,
+      "SENTINEL",
+      "GET-MASTER-ADDR-BY-NAME",
+      SENTINEL_MASTER,
+    );
     expect(`${host}:${port}`).toBe(`${newMaster.host}:${newMaster.port}`);
     expect(myIdLine()).toBe(myId);
     expect(idBefore).toBeTruthy();

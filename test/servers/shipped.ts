@@ -14,9 +14,16 @@ import { writeTree } from "../render/tools";
  */
 export function deployedFolder(plan: Plan, server: PlannedServer, dbPassword: string): string {
   const files = renderServerFiles(plan, server);
-  const env = renderEnvFile(plan, server, { dbPassword, flowerPassword: "flower-test", grafanaPassword: "grafana-test" });
+  const env = renderEnvFile(plan, server, {
+    dbPassword,
+    flowerPassword: "flower-test",
+    grafanaPassword: "grafana-test",
+  });
   const dir = writeTree({ ...files, ".env": env });
-  const script = renderDeployScript(files, deployScriptOptions(plan, server, { appImage: "orion/orion:1.0.0", sshPublicKeys: [] }));
+  const script = renderDeployScript(
+    files,
+    deployScriptOptions(plan, server, { appImage: "orion/orion:1.0.0", sshPublicKeys: [] }),
+  );
   const fills = script.split("\n").filter((line) => line.includes("envsubst"));
   if (fills.length === 0) throw new Error(`the deploy script of ${server.name} fills in no template`);
   const result = spawnSync("bash", ["-euo", "pipefail", "-c", fills.join("\n")], { cwd: dir, encoding: "utf8" });

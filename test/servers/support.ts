@@ -15,7 +15,8 @@ export const PGBOUNCER = "/usr/sbin/pgbouncer";
 export const REDIS_SERVER = "/usr/bin/redis-server";
 
 export function requireBinary(path: string): string {
-  if (!existsSync(path)) throw new Error(`${path} is missing; .ci/run installs it (postgresql-15, pgbouncer, redis-server)`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing; .ci/run installs it (postgresql-15, pgbouncer, redis-server)`);
   return path;
 }
 
@@ -57,8 +58,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function runAsServiceUser(command: string, args: string[], env?: NodeJS.ProcessEnv): { status: number; output: string } {
-  const result = spawnSync(command, args, { encoding: "utf8", timeout: 120_000, cwd: tmpdir(), ...(env ? { env } : {}), ...serviceUserOptions() });
+export function runAsServiceUser(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { status: number; output: string } {
+  const result = spawnSync(command, args, {
+    encoding: "utf8",
+    timeout: 120_000,
+    cwd: tmpdir(),
+    ...(env ? { env } : {}),
+    ...serviceUserOptions(),
+  });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -70,8 +81,17 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export function startProcess(command: string, args: string[], options: { serviceUser: boolean; port: number; dir: string; env?: NodeJS.ProcessEnv }): RunningServer {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir(), ...(options.env ? { env: options.env } : {}), ...(options.serviceUser ? serviceUserOptions() : {}) });
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { serviceUser: boolean; port: number; dir: string; env?: NodeJS.ProcessEnv },
+): RunningServer {
+  const child = spawn(command, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: tmpdir(),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.serviceUser ? serviceUserOptions() : {}),
+  });
   let log = "";
   child.stdout.on("data", (d) => (log += String(d)));
   child.stderr.on("data", (d) => (log += String(d)));
@@ -92,7 +112,12 @@ export function startProcess(command: string, args: string[], options: { service
   };
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000, server?: RunningServer): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  server?: RunningServer,
+): Promise<void> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     try {

@@ -1,5 +1,17 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../../../model/config";
@@ -56,7 +68,9 @@ export function modelImages(): string[] {
     const planned = plan(parseConfig({ stage }));
     for (const server of planned.servers) {
       // Named as the program names them (its images carry the offline lock's digests, which decide the built image's tag), digests dropped as the bed sends them.
-      const compose = parse(withoutDigests(renderCompose(planned, server, lockedDigests(OFFLINE_LOCK)))) as { services: Record<string, { image: string; build?: unknown }> };
+      const compose = parse(withoutDigests(renderCompose(planned, server, lockedDigests(OFFLINE_LOCK)))) as {
+        services: Record<string, { image: string; build?: unknown }>;
+      };
       for (const [name, service] of Object.entries(compose.services)) {
         refs.add(service.image);
         const base = service.build ? server.services.find((s) => s.name === name)?.image : undefined;
@@ -84,7 +98,10 @@ function recipeFor(image: string): ImageRecipe {
   const repository = repositoryOf(image);
   if (SAME_LAYER_AS[repository]) return RECIPES[SAME_LAYER_AS[repository]];
   const recipe = RECIPES[repository];
-  if (!recipe) throw new Error(`the compose files use ${image}, and the test bed has no recipe for ${repository}; add one to test/hosts/images/recipes.ts`);
+  if (!recipe)
+    throw new Error(
+      `the compose files use ${image}, and the test bed has no recipe for ${repository}; add one to test/hosts/images/recipes.ts`,
+    );
   return recipe;
 }
 
@@ -95,14 +112,21 @@ function dockerArch(): string {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)])).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
+    .sort();
 }
 
-const hashOf = (...parts: (string | Buffer)[]) => parts.reduce((h, p) => h.update(p), createHash("sha256")).digest("hex");
+const hashOf = (...parts: (string | Buffer)[]) =>
+  parts.reduce((h, p) => h.update(p), createHash("sha256")).digest("hex");
 
 /** Changes to the image list, the recipes or their files make a new set; each layer is cached on its own. */
 function setKey(images: string[]): string {
-  return hashOf(JSON.stringify({ images, recipes: images.map(recipeFor) }), ...filesUnder(FILES_DIR).map((f) => readFileSync(f)), readFileSync(__filename)).slice(0, 16);
+  return hashOf(
+    JSON.stringify({ images, recipes: images.map(recipeFor) }),
+    ...filesUnder(FILES_DIR).map((f) => readFileSync(f)),
+    readFileSync(__filename),
+  ).slice(0, 16);
 }
 
 /** Bump when buildImage or diffLayer change what a layer contains. */
@@ -111,12 +135,25 @@ const LAYER_FORMAT = "1";
 /** An image layer depends on the base layer, its recipe, the files it copies and how this builder installs. */
 function layerKey(baseSha: string, recipe: ImageRecipe): string {
   const files = Object.values(recipe.files ?? {}).map((f) => readFileSync(join(FILES_DIR, f)));
-  return hashOf(LAYER_FORMAT, baseSha, JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }), APT, ...files).slice(0, 16);
+  return hashOf(
+    LAYER_FORMAT,
+    baseSha,
+    JSON.stringify({ ...recipe, config: undefined, standIn: undefined, differs: undefined }),
+    APT,
+    ...files,
+  ).slice(0, 16);
 }
 
 /** The first Debian mirror of the machine's apt sources: debootstrap fetches from where apt does. */
 function debianMirror(): string {
-  const texts = ["/etc/apt/sources.list", ...(existsSync("/etc/apt/sources.list.d") ? readdirSync("/etc/apt/sources.list.d").filter((f) => /\.(list|sources)$/.test(f)).map((f) => join("/etc/apt/sources.list.d", f)) : [])]
+  const texts = [
+    "/etc/apt/sources.list",
+    ...(existsSync("/etc/apt/sources.list.d")
+      ? readdirSync("/etc/apt/sources.list.d")
+          .filter((f) => /\.(list|sources)$/.test(f))
+          .map((f) => join("/etc/apt/sources.list.d", f))
+      : []),
+  ]
     .filter(existsSync)
     .map((f) => readFileSync(f, "utf8"));
   for (const text of texts) {
@@ -124,7 +161,8 @@ function debianMirror(): string {
     if (oneLine) return oneLine[1];
     for (const stanza of text.split(/\n\s*\n/)) {
       const uri = /^URIs:\s*(\S+)/m.exec(stanza);
-      if (uri && /^Suites:.*\bbookworm\b/m.test(stanza) && /^Types:.*\bdeb\b/m.test(stanza) && !/security/.test(uri[1])) return uri[1];
+      if (uri && /^Suites:.*\bbookworm\b/m.test(stanza) && /^Types:.*\bdeb\b/m.test(stanza) && !/security/.test(uri[1]))
+        return uri[1];
     }
   }
   throw new Error("the machine's apt sources name no Debian bookworm mirror; debootstrap needs one");
@@ -132,7 +170,12 @@ function debianMirror(): string {
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
-  await new Promise<void>((resolve, reject) => createReadStream(path).on("data", (d) => hash.update(d)).on("end", resolve).on("error", reject));
+  await new Promise<void>((resolve, reject) =>
+    createReadStream(path)
+      .on("data", (d) => hash.update(d))
+      .on("end", resolve)
+      .on("error", reject),
+  );
   return hash.digest("hex");
 }
 
@@ -152,14 +195,29 @@ async function inChroot(root: string, work: string, script: string, log: string[
     `mount --bind ${quote(`${work}/archives`)} ${quote(`${root}/var/cache/apt/archives`)}`,
   ].join(" && ");
   const inner = `set -eu\nexport DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${script}`;
-  const result = await run("unshare", ["--mount", "--propagation", "private", "sh", "-c", `set -e; ${mounts}; exec chroot ${quote(root)} /bin/sh -c ${quote(inner)}`], { timeoutMs: 900_000, allowFail: true });
+  const result = await run(
+    "unshare",
+    [
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `set -e; ${mounts}; exec chroot ${quote(root)} /bin/sh -c ${quote(inner)}`,
+    ],
+    { timeoutMs: 900_000, allowFail: true },
+  );
   log.push(result.stdout, result.stderr);
-  if (result.code !== 0) throw new Error(`a build step in ${root} failed (exit ${result.code}):\n${script}\n${(result.stdout + result.stderr).split("\n").slice(-30).join("\n")}`);
+  if (result.code !== 0)
+    throw new Error(
+      `a build step in ${root} failed (exit ${result.code}):\n${script}\n${(result.stdout + result.stderr).split("\n").slice(-30).join("\n")}`,
+    );
 }
 
 // apt as the bed uses it: no recommends, no unpack fsyncs (a failed build is thrown away), parallel
 // installs from one shared archive, and one package cache, beside the shared lists, that every install reads.
-const APT = "apt-get -o Dir::Cache::pkgcache=/var/lib/apt/lists/pkgcache.bin -o Dir::Cache::srcpkgcache= -o APT::Install-Recommends=false -o APT::Install-Suggests=false -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-unsafe-io";
+const APT =
+  "apt-get -o Dir::Cache::pkgcache=/var/lib/apt/lists/pkgcache.bin -o Dir::Cache::srcpkgcache= -o APT::Install-Recommends=false -o APT::Install-Suggests=false -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-unsafe-io";
 
 interface Entry {
   type: string;
@@ -175,7 +233,10 @@ function tree(root: string): Map<string, Entry> {
       const st = lstatSync(join(root, path), { bigint: true });
       const type = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFile() ? "f" : "o";
       const link = type === "l" ? readlinkSync(join(root, path)) : "";
-      entries.set(path, { type, sig: `${type}:${st.mode}:${st.uid}:${st.gid}:${type === "d" ? "" : st.size}:${type === "d" ? "" : st.mtimeNs}:${st.rdev}:${link}` });
+      entries.set(path, {
+        type,
+        sig: `${type}:${st.mode}:${st.uid}:${st.gid}:${type === "d" ? "" : st.size}:${type === "d" ? "" : st.mtimeNs}:${st.rdev}:${link}`,
+      });
       if (type === "d") walk(path);
     }
   };
@@ -202,10 +263,31 @@ async function diffLayer(base: Map<string, Entry>, root: string, out: string): P
     whiteouts.push(wh);
   }
   const list = [...changed, ...whiteouts].sort();
-  await run("tar", ["--create", "--file", out, "--directory", root, "--numeric-owner", "--no-recursion", "--null", "--files-from", "-"], { input: list.join("\0"), timeoutMs: 600_000 });
+  await run(
+    "tar",
+    [
+      "--create",
+      "--file",
+      out,
+      "--directory",
+      root,
+      "--numeric-owner",
+      "--no-recursion",
+      "--null",
+      "--files-from",
+      "-",
+    ],
+    { input: list.join("\0"), timeoutMs: 600_000 },
+  );
 }
 
-async function buildImage(image: string, recipe: ImageRecipe, work: string, baseTree: Map<string, Entry>, log: string[]): Promise<{ layer: string; seconds: number; steps: Record<string, number> }> {
+async function buildImage(
+  image: string,
+  recipe: ImageRecipe,
+  work: string,
+  baseTree: Map<string, Entry>,
+  log: string[],
+): Promise<{ layer: string; seconds: number; steps: Record<string, number> }> {
   const started = Date.now();
   const steps: Record<string, number> = {};
   let mark = started;
@@ -216,7 +298,10 @@ async function buildImage(image: string, recipe: ImageRecipe, work: string, base
   const root = join(work, `img-${createHash("sha256").update(image).digest("hex").slice(0, 8)}`);
   await run("cp", ["-a", join(work, "base"), root]);
   lap("copy");
-  const install = [recipe.before ?? "", `${APT} install -y --no-download -o Debug::NoLocking=true ${recipe.packages.join(" ")}`].join("\n");
+  const install = [
+    recipe.before ?? "",
+    `${APT} install -y --no-download -o Debug::NoLocking=true ${recipe.packages.join(" ")}`,
+  ].join("\n");
   await inChroot(root, work, install, log);
   lap("install");
   for (const [target, source] of Object.entries(recipe.files ?? {})) {
@@ -301,24 +386,34 @@ async function build(images: string[], progress: (line: string) => void): Promis
     if (!existsSync(bootstrapTar)) {
       await step("debootstrap", async () => {
         const target = join(work, "bootstrap");
-        await run("debootstrap", ["--variant=minbase", `--arch=${arch}`, SUITE, target, debianMirror()], { timeoutMs: 1_200_000 });
-        await run("tar", ["--create", "--file", `${bootstrapTar}.tmp`, "--directory", target, "--numeric-owner", "."], { timeoutMs: 600_000 });
+        await run("debootstrap", ["--variant=minbase", `--arch=${arch}`, SUITE, target, debianMirror()], {
+          timeoutMs: 1_200_000,
+        });
+        await run("tar", ["--create", "--file", `${bootstrapTar}.tmp`, "--directory", target, "--numeric-owner", "."], {
+          timeoutMs: 600_000,
+        });
         renameSync(`${bootstrapTar}.tmp`, bootstrapTar);
         rmSync(target, { recursive: true, force: true });
       });
     }
-    const baseRecord = record(`base-${hashOf(String(statSync(bootstrapTar).mtimeMs), String(statSync(bootstrapTar).size), BASE_PREPARATION).slice(0, 16)}`);
+    const baseRecord = record(
+      `base-${hashOf(String(statSync(bootstrapTar).mtimeMs), String(statSync(bootstrapTar).size), BASE_PREPARATION).slice(0, 16)}`,
+    );
     const base = join(work, "base");
     const extractBase = async () => {
       mkdirSync(base);
-      await run("tar", ["--extract", "--file", bootstrapTar, "--directory", base, "--numeric-owner"], { timeoutMs: 600_000 });
+      await run("tar", ["--extract", "--file", bootstrapTar, "--directory", base, "--numeric-owner"], {
+        timeoutMs: 600_000,
+      });
       await sh(`cd ${quote(base)} && ${BASE_PREPARATION}`);
     };
     if (!existsSync(baseRecord)) {
       await step("base layer", async () => {
         await extractBase();
         const layer = join(work, "base.tar");
-        await run("tar", ["--create", "--file", layer, "--directory", base, "--numeric-owner", "."], { timeoutMs: 600_000 });
+        await run("tar", ["--create", "--file", layer, "--directory", base, "--numeric-owner", "."], {
+          timeoutMs: 600_000,
+        });
         const sha = await sha256File(layer);
         renameSync(layer, join(CACHE_ROOT, "layers", `${sha}.tar`));
         writeFileSync(baseRecord, JSON.stringify({ sha }));
@@ -326,16 +421,31 @@ async function build(images: string[], progress: (line: string) => void): Promis
     }
     const baseSha = (JSON.parse(readFileSync(baseRecord, "utf8")) as { sha: string }).sha;
 
-    const recipes = images.map((image) => ({ image, recipe: recipeFor(image), record: record(`layer-${layerKey(baseSha, recipeFor(image))}`) }));
+    const recipes = images.map((image) => ({
+      image,
+      recipe: recipeFor(image),
+      record: record(`layer-${layerKey(baseSha, recipeFor(image))}`),
+    }));
     // The biggest installs first, so that the small ones fill the gaps at the end.
-    const cost = (r: ImageRecipe) => (r === APP_RECIPE ? 3 : r === RECIPES.postgres || r === RECIPES["orion-postgres"] ? 2 : r.packages.length > 1 ? 1 : 0);
+    const cost = (r: ImageRecipe) =>
+      r === APP_RECIPE
+        ? 3
+        : r === RECIPES.postgres || r === RECIPES["orion-postgres"]
+          ? 2
+          : r.packages.length > 1
+            ? 1
+            : 0;
     // Images that share a layer build it once.
-    const missing = recipes.filter((r, i) => !existsSync(r.record) && recipes.findIndex((x) => x.record === r.record) === i).sort((a, b) => cost(b.recipe) - cost(a.recipe));
+    const missing = recipes
+      .filter((r, i) => !existsSync(r.record) && recipes.findIndex((x) => x.record === r.record) === i)
+      .sort((a, b) => cost(b.recipe) - cost(a.recipe));
     if (missing.length > 0) {
       if (!existsSync(base)) await step("base tree", extractBase);
       await run("cp", ["-a", "/etc/apt", join(work, "host-apt")]);
       const packages = [...new Set(missing.flatMap((r) => r.recipe.packages))].sort();
-      await step("apt-get update and download", () => inChroot(base, work, `${APT} update -qq\n${APT} install -y -qq --download-only ${packages.join(" ")}`, log));
+      await step("apt-get update and download", () =>
+        inChroot(base, work, `${APT} update -qq\n${APT} install -y -qq --download-only ${packages.join(" ")}`, log),
+      );
       const baseTree = tree(base);
       await step("image layers", async () => {
         const queue = [...missing];
@@ -346,7 +456,8 @@ async function build(images: string[], progress: (line: string) => void): Promis
             renameSync(built.layer, join(CACHE_ROOT, "layers", `${sha}.tar`));
             writeFileSync(next.record, JSON.stringify({ sha, seconds: built.seconds }));
             timings[`layer ${next.image}`] = built.seconds;
-            for (const [name, seconds] of Object.entries(built.steps)) timings[`layer ${next.image}: ${name}`] = seconds;
+            for (const [name, seconds] of Object.entries(built.steps))
+              timings[`layer ${next.image}: ${name}`] = seconds;
             progress(`test bed images: ${next.image} (${built.seconds.toFixed(0)} s)`);
           }
         };
@@ -363,12 +474,21 @@ async function build(images: string[], progress: (line: string) => void): Promis
         created: new Date(0).toISOString(),
         config: recipe.config satisfies ImageConfig,
         rootfs: { type: "layers", diff_ids: [`sha256:${baseSha}`, `sha256:${sha}`] },
-        history: [{ created_by: `debootstrap --variant=minbase ${SUITE}` }, { created_by: `apt-get install ${recipe.packages.join(" ")} (test bed recipe for ${image})` }],
+        history: [
+          { created_by: `debootstrap --variant=minbase ${SUITE}` },
+          { created_by: `apt-get install ${recipe.packages.join(" ")} (test bed recipe for ${image})` },
+        ],
       };
       const text = JSON.stringify(config);
       const configSha = hashOf(text);
       writeFileSync(join(CACHE_ROOT, "configs", `${configSha}.json`), text);
-      built[image] = { config: `configs/${configSha}.json`, layers: [`layers/${baseSha}.tar`, `layers/${sha}.tar`], repository: repositoryOf(image), standIn: recipe.standIn, differs: recipe.differs };
+      built[image] = {
+        config: `configs/${configSha}.json`,
+        layers: [`layers/${baseSha}.tar`, `layers/${sha}.tar`],
+        repository: repositoryOf(image),
+        standIn: recipe.standIn,
+        differs: recipe.differs,
+      };
     }
     timings.total = (Date.now() - started) / 1000;
     if (log.length > 0) writeFileSync(join(CACHE_ROOT, "build.log"), log.join("\n"));
@@ -380,7 +500,10 @@ async function build(images: string[], progress: (line: string) => void): Promis
 
 if (require.main === module) {
   ensureImages((line) => process.stdout.write(`${line}\n`)).then(
-    (set) => process.stdout.write(`${Object.keys(set.images).length} images in ${set.dir}; build times: ${JSON.stringify(set.timings)}\n`),
+    (set) =>
+      process.stdout.write(
+        `${Object.keys(set.images).length} images in ${set.dir}; build times: ${JSON.stringify(set.timings)}\n`,
+      ),
     (error) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

@@ -75,24 +75,40 @@ export const RECIPES: Record<string, ImageRecipe> = {
     config: {
       Entrypoint: ["docker-entrypoint.sh"],
       Cmd: ["postgres"],
-      Env: ["PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PG_MAJOR=15", "PGDATA=/var/lib/postgresql/data", "LANG=C.UTF-8"],
+      Env: [
+        "PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "PG_MAJOR=15",
+        "PGDATA=/var/lib/postgresql/data",
+        "LANG=C.UTF-8",
+      ],
       ExposedPorts: ports("5432/tcp"),
       Volumes: volumes("/var/lib/postgresql/data"),
       StopSignal: "SIGINT",
     },
-    differs: "LANG is C.UTF-8 (the official image builds en_US.utf8); no LLVM, so JIT is off; the entrypoint is the bed's own implementation of the documented contract",
+    differs:
+      "LANG is C.UTF-8 (the official image builds en_US.utf8); no LLVM, so JIT is off; the entrypoint is the bed's own implementation of the documented contract",
   },
   redis: {
     before: ["groupadd -r -g 999 redis", "useradd -r -g redis -u 999 redis"].join("\n"),
     packages: ["redis-server", "gosu"],
     files: { "/usr/local/bin/docker-entrypoint.sh": "redis/docker-entrypoint.sh" },
     after: ["mkdir -p /data", "chown redis:redis /data"].join("\n"),
-    config: { Entrypoint: ["docker-entrypoint.sh"], Cmd: ["redis-server"], Env: [PATH], WorkingDir: "/data", ExposedPorts: ports("6379/tcp"), Volumes: volumes("/data") },
+    config: {
+      Entrypoint: ["docker-entrypoint.sh"],
+      Cmd: ["redis-server"],
+      Env: [PATH],
+      WorkingDir: "/data",
+      ExposedPorts: ports("6379/tcp"),
+      Volumes: volumes("/data"),
+    },
     differs: "Debian's Redis 7.0 (the pinned image is 7.2)",
   },
   "edoburu/pgbouncer": {
     // The upstream image (Alpine) runs as postgres, uid 70, and has BusyBox's nc for the health check.
-    before: ["groupadd -r -g 70 postgres", "useradd -r -u 70 -g postgres -d /var/lib/postgresql -s /bin/sh postgres"].join("\n"),
+    before: [
+      "groupadd -r -g 70 postgres",
+      "useradd -r -u 70 -g postgres -d /var/lib/postgresql -s /bin/sh postgres",
+    ].join("\n"),
     packages: ["pgbouncer", "netcat-openbsd"],
     files: { "/entrypoint.sh": "pgbouncer/entrypoint.sh" },
     after: [
@@ -102,7 +118,13 @@ export const RECIPES: Record<string, ImageRecipe> = {
       "chown -R postgres /etc/pgbouncer /var/run/pgbouncer /var/log/pgbouncer",
       "ln -s /usr/sbin/pgbouncer /usr/bin/pgbouncer",
     ].join("\n"),
-    config: { Entrypoint: ["/entrypoint.sh"], Cmd: ["/usr/bin/pgbouncer", "/etc/pgbouncer/pgbouncer.ini"], Env: [PATH], User: "postgres", ExposedPorts: ports("5432/tcp") },
+    config: {
+      Entrypoint: ["/entrypoint.sh"],
+      Cmd: ["/usr/bin/pgbouncer", "/etc/pgbouncer/pgbouncer.ini"],
+      Env: [PATH],
+      User: "postgres",
+      ExposedPorts: ports("5432/tcp"),
+    },
     differs: "Debian's PgBouncer 1.18 (the pinned image is 1.23); netcat-openbsd's nc instead of BusyBox's",
   },
   "prom/prometheus": {
@@ -127,7 +149,12 @@ export const RECIPES: Record<string, ImageRecipe> = {
   },
   "prom/alertmanager": {
     packages: ["prometheus-alertmanager", "busybox"],
-    after: [BUSYBOX_WGET, "ln -s prometheus-alertmanager /usr/bin/alertmanager", "mkdir -p /alertmanager /etc/alertmanager", "chown nobody:nogroup /alertmanager /etc/alertmanager"].join("\n"),
+    after: [
+      BUSYBOX_WGET,
+      "ln -s prometheus-alertmanager /usr/bin/alertmanager",
+      "mkdir -p /alertmanager /etc/alertmanager",
+      "chown nobody:nogroup /alertmanager /etc/alertmanager",
+    ].join("\n"),
     config: {
       Entrypoint: ["/bin/alertmanager"],
       Cmd: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
@@ -156,7 +183,8 @@ export const RECIPES: Record<string, ImageRecipe> = {
     after: "ln -s /usr/bin/prometheus-redis-exporter /redis_exporter",
     // Upstream is built FROM scratch: no shell, no wget, which is why the compose file has no health check for it.
     config: { Entrypoint: ["/redis_exporter"], Env: [PATH], User: "59000:59000", ExposedPorts: ports("9121/tcp") },
-    differs: "Debian's redis_exporter 1.45 (the pinned image is 1.67); it has the Debian base's shell, which the scratch-based upstream lacks",
+    differs:
+      "Debian's redis_exporter 1.45 (the pinned image is 1.67); it has the Debian base's shell, which the scratch-based upstream lacks",
   },
   caddy: {
     packages: ["caddy", "busybox", "ca-certificates"],
@@ -171,7 +199,8 @@ export const RECIPES: Record<string, ImageRecipe> = {
     differs: "Debian's Caddy 2.6 (the pinned image is newer)",
   },
   "grafana/grafana": {
-    standIn: "BusyBox httpd answers GET /api/health on port 3000 with Grafana's health JSON; no dashboards, no data sources, no login",
+    standIn:
+      "BusyBox httpd answers GET /api/health on port 3000 with Grafana's health JSON; no dashboards, no data sources, no login",
     packages: ["busybox"],
     files: { "/run.sh": "stand-in/httpd.sh" },
     after: [
@@ -180,21 +209,48 @@ export const RECIPES: Record<string, ImageRecipe> = {
       `printf '{"commit":"stand-in","database":"ok","version":"stand-in"}' > /usr/share/grafana-standin/api/health`,
       "chown 472:0 /var/lib/grafana",
     ].join("\n"),
-    config: { Entrypoint: ["/run.sh"], Env: standInHttpd("grafana/grafana", 3000, "/usr/share/grafana-standin"), User: "472", WorkingDir: "/usr/share/grafana-standin", ExposedPorts: ports("3000/tcp"), Volumes: volumes("/var/lib/grafana") },
+    config: {
+      Entrypoint: ["/run.sh"],
+      Env: standInHttpd("grafana/grafana", 3000, "/usr/share/grafana-standin"),
+      User: "472",
+      WorkingDir: "/usr/share/grafana-standin",
+      ExposedPorts: ports("3000/tcp"),
+      Volumes: volumes("/var/lib/grafana"),
+    },
   },
   "ghcr.io/google/cadvisor": {
-    standIn: "BusyBox httpd answers GET /healthz and serves a fixed /metrics page on port 8080; it reads no container statistics",
+    standIn:
+      "BusyBox httpd answers GET /healthz and serves a fixed /metrics page on port 8080; it reads no container statistics",
     packages: ["busybox"],
     files: { "/usr/bin/cadvisor": "stand-in/httpd.sh" },
-    after: [BUSYBOX_WGET, "mkdir -p /usr/share/cadvisor-standin", "printf 'ok' > /usr/share/cadvisor-standin/healthz", "printf '# stand-in for cAdvisor: no container statistics\\ncadvisor_version_info{cadvisorVersion=\"stand-in\"} 1\\n' > /usr/share/cadvisor-standin/metrics"].join("\n"),
-    config: { Entrypoint: ["/usr/bin/cadvisor", "-logtostderr"], Env: standInHttpd("ghcr.io/google/cadvisor", 8080, "/usr/share/cadvisor-standin"), ExposedPorts: ports("8080/tcp") },
+    after: [
+      BUSYBOX_WGET,
+      "mkdir -p /usr/share/cadvisor-standin",
+      "printf 'ok' > /usr/share/cadvisor-standin/healthz",
+      "printf '# stand-in for cAdvisor: no container statistics\\ncadvisor_version_info{cadvisorVersion=\"stand-in\"} 1\\n' > /usr/share/cadvisor-standin/metrics",
+    ].join("\n"),
+    config: {
+      Entrypoint: ["/usr/bin/cadvisor", "-logtostderr"],
+      Env: standInHttpd("ghcr.io/google/cadvisor", 8080, "/usr/share/cadvisor-standin"),
+      ExposedPorts: ports("8080/tcp"),
+    },
   },
   "mher/flower": {
     standIn: "BusyBox httpd answers GET /healthcheck on FLOWER_PORT (default 5555); it does not connect to the broker",
     packages: ["busybox"],
     files: { "/usr/local/bin/flower-standin": "stand-in/httpd.sh" },
-    after: [BUSYBOX_WGET, "mkdir -p /usr/share/flower-standin", "printf 'OK' > /usr/share/flower-standin/healthcheck", "useradd -r -u 1000 flower"].join("\n"),
-    config: { Cmd: ["/usr/local/bin/flower-standin"], Env: standInHttpd("mher/flower", 5555, "/usr/share/flower-standin", "FLOWER_PORT"), User: "flower", ExposedPorts: ports("5555/tcp") },
+    after: [
+      BUSYBOX_WGET,
+      "mkdir -p /usr/share/flower-standin",
+      "printf 'OK' > /usr/share/flower-standin/healthcheck",
+      "useradd -r -u 1000 flower",
+    ].join("\n"),
+    config: {
+      Cmd: ["/usr/local/bin/flower-standin"],
+      Env: standInHttpd("mher/flower", 5555, "/usr/share/flower-standin", "FLOWER_PORT"),
+      User: "flower",
+      ExposedPorts: ports("5555/tcp"),
+    },
   },
 };
 
@@ -218,7 +274,16 @@ export const APP_RECIPE: ImageRecipe = {
   standIn:
     "a FastAPI/Uvicorn/Celery app written for the test bed (test/hosts/images/files/orion-app): /health, /metrics with http_request_duration_seconds, POST /rows writes a row, POST /tasks queues a Celery task that writes a row",
   // `uvicorn` and `celery` are the packages with the commands; python3-* hold the libraries.
-  packages: ["python3", "python-is-python3", "python3-fastapi", "uvicorn", "celery", "python3-psycopg2", "python3-prometheus-client", "python3-redis"],
+  packages: [
+    "python3",
+    "python-is-python3",
+    "python3-fastapi",
+    "uvicorn",
+    "celery",
+    "python3-psycopg2",
+    "python3-prometheus-client",
+    "python3-redis",
+  ],
   before: "useradd -u 1000 -m -s /bin/sh orion",
   files: {
     "/app/main.py": "orion-app/main.py",

@@ -15,11 +15,24 @@ const FILES = join(__dirname, "app");
 export const versionRef = (version: string) => `orion/orion:${version}`;
 
 /** The config that runs these versions: their API module, Celery app and migration. */
-export const VERSIONED_APP = { appApiModule: "versioned:app", appCeleryApp: "versioned_celery", appMigrateCommand: "python migrate.py" };
+export const VERSIONED_APP = {
+  appApiModule: "versioned:app",
+  appCeleryApp: "versioned_celery",
+  appMigrateCommand: "python migrate.py",
+};
 
 export async function buildVersions(host: Host, versions: string[]): Promise<void> {
   await host.loadImages([STAND_IN]);
-  const tar = spawnSync("tar", ["-C", FILES, "-c", "--owner=1000", "--group=1000", "versioned.py", "versioned_celery.py", "migrate.py"]);
+  const tar = spawnSync("tar", [
+    "-C",
+    FILES,
+    "-c",
+    "--owner=1000",
+    "--group=1000",
+    "versioned.py",
+    "versioned_celery.py",
+    "migrate.py",
+  ]);
   if (tar.status !== 0) throw new Error(`tar of ${FILES} failed: ${tar.stderr.toString()}`);
   for (const version of versions) {
     const builder = `orion-build-${version.replace(/[^\w.-]/g, "-")}`;

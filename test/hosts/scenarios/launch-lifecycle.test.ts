@@ -46,7 +46,9 @@ async function writeRows(count: number): Promise<number[]> {
 
 /** Row IDs in the database, read on the server with psql in the db container. */
 async function rowIds(): Promise<number[]> {
-  const out = await bed.host("app").docker(["exec", "orion-db-1", "psql", "-U", "orion", "-d", "orion", "-Atc", "SELECT id FROM rows ORDER BY id"]);
+  const out = await bed
+    .host("app")
+    .docker(["exec", "orion-db-1", "psql", "-U", "orion", "-d", "orion", "-Atc", "SELECT id FROM rows ORDER BY id"]);
   return out.stdout.split("\n").filter(Boolean).map(Number);
 }
 
@@ -61,7 +63,10 @@ describe("a launch server after its first deploy", () => {
     const again = await bed.redeploy("app");
     const after = await app.containers();
     const { recreated, restarted } = changes(before, after);
-    report("launch: the same deploy again", [`deploy exit ${again.code} in ${((again.ms ?? 0) / 1000).toFixed(1)} s`, `${before.length} containers: ${recreated.length} recreated, ${restarted.length} restarted`]);
+    report("launch: the same deploy again", [
+      `deploy exit ${again.code} in ${((again.ms ?? 0) / 1000).toFixed(1)} s`,
+      `${before.length} containers: ${recreated.length} recreated, ${restarted.length} restarted`,
+    ]);
     expect(again.code).toBe(0);
     expect(recreated).toEqual([]);
     expect(restarted).toEqual([]);
@@ -108,21 +113,37 @@ describe("a launch server after its first deploy", () => {
     const back = await waitHealthy(bed, ["app"], 600_000, isDb);
     const stackBackMs = Date.now() - rebootAt;
     // Each start of the db container is a chance to do the wrong thing (an initdb on the root disk): let it try three times.
-    const db = await waitUntil("PostgreSQL refused three starts", async () => {
-      const c = (await app.containers()).find(isDb);
-      return c && c.restartCount >= restartsBefore + 3 ? c : undefined;
-    }, 300_000, 1000);
-    const initdbs = (await app.exec("find /mnt/pgdata /var/lib/docker/volumes -name PG_VERSION 2>/dev/null; true")).stdout.trim();
+    const db = await waitUntil(
+      "PostgreSQL refused three starts",
+      async () => {
+        const c = (await app.containers()).find(isDb);
+        return c && c.restartCount >= restartsBefore + 3 ? c : undefined;
+      },
+      300_000,
+      1000,
+    );
+    const initdbs = (
+      await app.exec("find /mnt/pgdata /var/lib/docker/volumes -name PG_VERSION 2>/dev/null; true")
+    ).stdout.trim();
     const health = await bed.https("/health");
 
     const mountAt = Date.now();
     const mounted = await bed.ssh(app, "sudo /usr/local/sbin/orion-mount-volume mount /mnt/pgdata");
     expect(mounted.code).toBe(0);
     try {
-      await waitUntil("PostgreSQL healthy on the mounted volume", async () => (await app.containers()).find(isDb)?.health === "healthy", 600_000, 2000);
+      await waitUntil(
+        "PostgreSQL healthy on the mounted volume",
+        async () => (await app.containers()).find(isDb)?.health === "healthy",
+        600_000,
+        2000,
+      );
     } catch (error) {
-      const mounts = await app.exec("grep -E ' /mnt' /proc/self/mountinfo; cat /etc/fstab; ls -la /mnt/pgdata", { allowFail: true });
-      throw new Error(`${(error as Error).message}\nthe helper said: ${mounted.stdout}${mounted.stderr}\nmounts on the host:\n${mounts.stdout}${mounts.stderr}${await bed.diagnose(app)}\ndockerd:\n${app.log("dockerd", 40)}`);
+      const mounts = await app.exec("grep -E ' /mnt' /proc/self/mountinfo; cat /etc/fstab; ls -la /mnt/pgdata", {
+        allowFail: true,
+      });
+      throw new Error(
+        `${(error as Error).message}\nthe helper said: ${mounted.stdout}${mounted.stderr}\nmounts on the host:\n${mounts.stdout}${mounts.stderr}${await bed.diagnose(app)}\ndockerd:\n${app.log("dockerd", 40)}`,
+      );
     }
     const dbBackMs = Date.now() - mountAt;
     const rowsAfter = await rowIds();

@@ -55,7 +55,9 @@ async function sql(query: string): Promise<string[]> {
 
 async function version(): Promise<string> {
   const answer = await bed.https("/version");
-  return answer.status === 200 ? (JSON.parse(answer.body!) as { version: string }).version : `HTTP ${answer.status ?? answer.error}`;
+  return answer.status === 200
+    ? (JSON.parse(answer.body!) as { version: string }).version
+    : `HTTP ${answer.status ?? answer.error}`;
 }
 
 interface Load {
@@ -72,7 +74,11 @@ async function underLoad<T>(label: string, during: () => Promise<T>): Promise<{ 
   const loops = [...Array.from({ length: WRITERS }, (_, i) => `${label}-w${i}`), `${label}-v`];
   for (const [i, loop] of loops.entries()) {
     const url = i < WRITERS ? `https://${BED_DOMAIN}/rows?note=${label}` : `https://${BED_DOMAIN}/version`;
-    await bed.operator.startLoop(loop, { url, method: i < WRITERS ? "POST" : "GET", connectTo: app.publicIp, ca, timeoutMs: 30_000 }, WRITER_PAUSE_MS);
+    await bed.operator.startLoop(
+      loop,
+      { url, method: i < WRITERS ? "POST" : "GET", connectTo: app.publicIp, ca, timeoutMs: 30_000 },
+      WRITER_PAUSE_MS,
+    );
   }
   const started = Date.now();
   let answers: HttpAnswer[] = [];
@@ -86,7 +92,13 @@ async function underLoad<T>(label: string, during: () => Promise<T>): Promise<{ 
   }
   const seconds = (Date.now() - started) / 1000;
   const failed = answers.filter((a) => a.error !== undefined || a.status !== 200);
-  const versions = [...new Set(answers.filter((a) => a.status === 200 && a.body?.includes('"version"')).map((a) => (JSON.parse(a.body!) as { version: string }).version))];
+  const versions = [
+    ...new Set(
+      answers
+        .filter((a) => a.status === 200 && a.body?.includes('"version"'))
+        .map((a) => (JSON.parse(a.body!) as { version: string }).version),
+    ),
+  ];
   return { result: result!, load: { answers, failed, seconds, perSecond: answers.length / seconds, versions } };
 }
 
@@ -96,7 +108,11 @@ function watchBeat(): { stop: () => Promise<number> } {
   let most = 0;
   const done = (async () => {
     while (running) {
-      const ids = (await bed.host("app").docker(["ps", "-q", "--filter", "label=com.docker.compose.service=celery-beat"])).stdout.split("\n").filter(Boolean);
+      const ids = (
+        await bed.host("app").docker(["ps", "-q", "--filter", "label=com.docker.compose.service=celery-beat"])
+      ).stdout
+        .split("\n")
+        .filter(Boolean);
       most = Math.max(most, ids.length);
       await sleep(250);
     }
@@ -114,17 +130,27 @@ const describeLoad = (l: Load) =>
   `${l.answers.length} requests in ${l.seconds.toFixed(1)} s (${l.perSecond.toFixed(0)}/s) through Caddy: ${l.failed.length} failed${l.failed.length ? ` (${[...new Set(l.failed.map((f) => f.error ?? `HTTP ${f.status}`))].slice(0, 3).join("; ")})` : ""}; versions answering: ${l.versions.join(" -> ")}`;
 const deployOf = (up: UpResult) => up.commands.find((c) => c.name === "app-deploy")!;
 /** The release script's own lines from a deploy, and when each failed request started and how long it took: where a failure falls in the release. */
-const releaseLines = (up: UpResult) => (deployOf(up).output ?? "(no output: the deploy did not run)").split("\n").filter((l) => l.includes("[release app"));
-const failedAt = (l: Load) => l.failed.map((f) => `${new Date(f.start).toISOString().slice(11, 23)} +${f.ms ?? "?"} ms ${f.error ?? `HTTP ${f.status}`}`);
-const started = (list: ContainerState[], service: string) => list.filter((c) => c.service === service && c.running).map((c) => Date.parse(c.startedAt));
+const releaseLines = (up: UpResult) =>
+  (deployOf(up).output ?? "(no output: the deploy did not run)").split("\n").filter((l) => l.includes("[release app"));
+const failedAt = (l: Load) =>
+  l.failed.map(
+    (f) => `${new Date(f.start).toISOString().slice(11, 23)} +${f.ms ?? "?"} ms ${f.error ?? `HTTP ${f.status}`}`,
+  );
+const started = (list: ContainerState[], service: string) =>
+  list.filter((c) => c.service === service && c.running).map((c) => Date.parse(c.startedAt));
 
 describe("releasing the app on a launch server", () => {
   it("the first deploy migrates once, with the direct URL, before any app container starts", async () => {
-    const runs = await sql("SELECT version || ' ' || url_host || ' ' || extract(epoch from ran_at) FROM migrations ORDER BY id");
+    const runs = await sql(
+      "SELECT version || ' ' || url_host || ' ' || extract(epoch from ran_at) FROM migrations ORDER BY id",
+    );
     const containers = await bed.host("app").containers();
     const [ver, host, at] = runs[0].split(" ");
     const firstApp = Math.min(...["api", "celery-worker", "celery-beat"].flatMap((s) => started(containers, s)));
-    report("release: the first deploy", [`migrations: ${runs.length} (${runs.join(", ")})`, `first app container started ${((firstApp - Number(at) * 1000) / 1000).toFixed(1)} s after the migration`]);
+    report("release: the first deploy", [
+      `migrations: ${runs.length} (${runs.join(", ")})`,
+      `first app container started ${((firstApp - Number(at) * 1000) / 1000).toFixed(1)} s after the migration`,
+    ]);
     expect(runs).toHaveLength(1);
     expect([ver, host]).toEqual([V1, "db:5432"]);
     expect(firstApp).toBeGreaterThan(Number(at) * 1000);
@@ -133,7 +159,10 @@ describe("releasing the app on a launch server", () => {
 
   it(`a release (${V1} -> ${V2}) under steady load: 0 failed requests, 0 lost tasks, one migration, never two beats`, async () => {
     const run = `tasks-${Date.now()}`;
-    for (let i = 0; i < SLOW_TASKS; i++) expect((await bed.https(`/slow-tasks?note=${run}&seconds=${SLOW_TASK_SECONDS}`, { method: "POST" })).status).toBe(200);
+    for (let i = 0; i < SLOW_TASKS; i++)
+      expect((await bed.https(`/slow-tasks?note=${run}&seconds=${SLOW_TASK_SECONDS}`, { method: "POST" })).status).toBe(
+        200,
+      );
     const beat = watchBeat();
     const { result: up, load } = await underLoad("release", () => bed.up({ ...CONFIG, appImage: versionRef(V2) }));
     const beats = await beat.stop();
@@ -142,23 +171,33 @@ describe("releasing the app on a launch server", () => {
     report(`release ${V1} -> ${V2}: the load`, [describeLoad(load), `app-deploy exit ${deploy.code}`]);
     expect(TestBed.describe(deploy)).toMatch(/exit 0/);
 
-    await waitUntil("every slow task done", async () => Number((await sql(`SELECT count(*) FROM rows WHERE note = '${run}'`))[0]) >= SLOW_TASKS, 300_000, 2000);
+    await waitUntil(
+      "every slow task done",
+      async () => Number((await sql(`SELECT count(*) FROM rows WHERE note = '${run}'`))[0]) >= SLOW_TASKS,
+      300_000,
+      2000,
+    );
     const done = Number((await sql(`SELECT count(*) FROM rows WHERE note = '${run}'`))[0]);
-    const byVersion = await sql(`SELECT written_by || ': ' || count(*) FROM rows WHERE note = '${run}' GROUP BY written_by ORDER BY 1`);
+    const byVersion = await sql(
+      `SELECT written_by || ': ' || count(*) FROM rows WHERE note = '${run}' GROUP BY written_by ORDER BY 1`,
+    );
     const migrations = await sql(`SELECT extract(epoch from ran_at) FROM migrations WHERE version = '${V2}'`);
     const containers = await bed.host("app").containers();
     const firstNew = Math.min(...["api", "celery-worker", "celery-beat"].flatMap((s) => started(containers, s)));
     const history = (await bed.ssh(bed.host("app"), "tail -n 1 /opt/orion/releases/history.jsonl")).stdout.trim();
     const state = await stackState(bed);
-    report(`release ${V1} -> ${V2} (launch, borrow: celery-worker and celery-beat lend their memory to the second API container)`, [
-      describeLoad(load),
-      `pulumi up ${(up.ms / 1000).toFixed(1)} s; the app server's deploy ${((deploy.ms ?? 0) / 1000).toFixed(1)} s`,
-      ...releaseLines(up),
-      ...failedAt(load),
-      `slow tasks: ${SLOW_TASKS} queued, ${done} done (${SLOW_TASKS - Math.min(done, SLOW_TASKS)} lost, ${Math.max(0, done - SLOW_TASKS)} run twice): ${byVersion.join(", ")}`,
-      `migrations of ${V2}: ${migrations.length}; beat containers at once, at most: ${beats}`,
-      `history: ${history}`,
-    ]);
+    report(
+      `release ${V1} -> ${V2} (launch, borrow: celery-worker and celery-beat lend their memory to the second API container)`,
+      [
+        describeLoad(load),
+        `pulumi up ${(up.ms / 1000).toFixed(1)} s; the app server's deploy ${((deploy.ms ?? 0) / 1000).toFixed(1)} s`,
+        ...releaseLines(up),
+        ...failedAt(load),
+        `slow tasks: ${SLOW_TASKS} queued, ${done} done (${SLOW_TASKS - Math.min(done, SLOW_TASKS)} lost, ${Math.max(0, done - SLOW_TASKS)} run twice): ${byVersion.join(", ")}`,
+        `migrations of ${V2}: ${migrations.length}; beat containers at once, at most: ${beats}`,
+        `history: ${history}`,
+      ],
+    );
     expect(load.failed).toEqual([]);
     expect(load.versions).toEqual([V1, V2]);
     expect(done).toBe(SLOW_TASKS);
@@ -167,7 +206,11 @@ describe("releasing the app on a launch server", () => {
     expect(beats).toBe(1);
     expect(JSON.parse(history)).toMatchObject({ server: "app", image: versionRef(V2), api: 1, workers: 1, beat: 1 });
     expect(state.unhealthy.filter((u) => !u.includes("starting"))).toEqual([]);
-    expect(containers.filter((c) => c.running && ["api", "celery-worker", "celery-beat"].includes(c.service)).map((c) => c.image)).toEqual([versionRef(V2), versionRef(V2), versionRef(V2)]);
+    expect(
+      containers
+        .filter((c) => c.running && ["api", "celery-worker", "celery-beat"].includes(c.service))
+        .map((c) => c.image),
+    ).toEqual([versionRef(V2), versionRef(V2), versionRef(V2)]);
   });
 
   it("a release whose migration fails stops before any new container, and the old version keeps serving", async () => {
@@ -176,20 +219,38 @@ describe("releasing the app on a launch server", () => {
     const deploy = deployOf(up);
     const after = await bed.host("app").containers();
     const running = after.filter((c) => c.running && ["api", "celery-worker", "celery-beat"].includes(c.service));
-    report(`release ${V2} -> ${BROKEN} (the migration fails)`, [describeLoad(load), `app-deploy exit ${deploy.code}: ${deploy.output!.trim().split("\n").filter((l) => /migration|release/.test(l)).slice(-3).join(" | ")}`]);
+    report(`release ${V2} -> ${BROKEN} (the migration fails)`, [
+      describeLoad(load),
+      `app-deploy exit ${deploy.code}: ${deploy
+        .output!.trim()
+        .split("\n")
+        .filter((l) => /migration|release/.test(l))
+        .slice(-3)
+        .join(" | ")}`,
+    ]);
     expect(deploy.code).not.toBe(0);
     expect(load.failed).toEqual([]);
     expect(load.versions).toEqual([V2]);
     expect(running.map((c) => c.image)).toEqual([versionRef(V2), versionRef(V2), versionRef(V2)]);
     // The workers lent their memory and got it back: the same containers run again.
-    expect(running.map((c) => c.id).sort()).toEqual(before.filter((c) => c.running && ["api", "celery-worker", "celery-beat"].includes(c.service)).map((c) => c.id).sort());
+    expect(running.map((c) => c.id).sort()).toEqual(
+      before
+        .filter((c) => c.running && ["api", "celery-worker", "celery-beat"].includes(c.service))
+        .map((c) => c.id)
+        .sort(),
+    );
     expect(await sql(`SELECT count(*) FROM migrations WHERE version = '${BROKEN}'`)).toEqual(["0"]);
   });
 
   it(`a rollback (orion:appImage back to ${V1}) takes the same path: 0 failed requests, no migration`, async () => {
     const { result: up, load } = await underLoad("rollback", () => bed.up({ ...CONFIG, appImage: versionRef(V1) }));
     const deploy = deployOf(up);
-    report(`rollback ${V2} -> ${V1}`, [describeLoad(load), `pulumi up ${(up.ms / 1000).toFixed(1)} s; the app server's deploy ${((deploy.ms ?? 0) / 1000).toFixed(1)} s`, ...releaseLines(up), ...failedAt(load)]);
+    report(`rollback ${V2} -> ${V1}`, [
+      describeLoad(load),
+      `pulumi up ${(up.ms / 1000).toFixed(1)} s; the app server's deploy ${((deploy.ms ?? 0) / 1000).toFixed(1)} s`,
+      ...releaseLines(up),
+      ...failedAt(load),
+    ]);
     expect(deploy.code).toBe(0);
     expect(load.failed).toEqual([]);
     expect(load.versions).toEqual([V2, V1]);
@@ -219,7 +280,20 @@ describe("releasing the app on a launch server", () => {
       const after = (await bed.host("app").containers()).find((c) => c.service === "db")!;
       // Over TCP from the backend network, as the app logs in (pg_hba.conf trusts only the local socket).
       const loginWith = (password: string) =>
-        bed.host("app").docker(["exec", "-e", `PGPASSWORD=${password}`, "orion-db-1", "sh", "-c", 'psql -h "$(hostname -i | cut -d" " -f1)" -U orion -d orion -Atc "SELECT 1"'], { allowFail: true });
+        bed
+          .host("app")
+          .docker(
+            [
+              "exec",
+              "-e",
+              `PGPASSWORD=${password}`,
+              "orion-db-1",
+              "sh",
+              "-c",
+              'psql -h "$(hostname -i | cut -d" " -f1)" -U orion -d orion -Atc "SELECT 1"',
+            ],
+            { allowFail: true },
+          );
       const login = await loginWith("rotated-db-password-83c1");
       const oldLogin = await loginWith(previous);
       report("dbPassword rotation (launch)", [
@@ -254,22 +328,43 @@ describe("operator commands against the bed's hosts", () => {
   let project = "";
   const cli = async (script: string, args: string[]) => {
     const tsx = join(ROOT, "node_modules", ".bin", "tsx");
-    return run("nsenter", [`--net=/run/netns/otb-${bed.run.id}-operator`, tsx, join(ROOT, "cli", script), "--stack", "bed", ...args], {
-      cwd: project,
-      allowFail: true,
-      timeoutMs: 120_000,
-      env: { ...process.env, PATH: `${join(project, "bin")}:${process.env.PATH}`, HOME: project },
-    });
+    return run(
+      "nsenter",
+      [`--net=/run/netns/otb-${bed.run.id}-operator`, tsx, join(ROOT, "cli", script), "--stack", "bed", ...args],
+      {
+        cwd: project,
+        allowFail: true,
+        timeoutMs: 120_000,
+        env: { ...process.env, PATH: `${join(project, "bin")}:${process.env.PATH}`, HOME: project },
+      },
+    );
   };
 
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), "orion-ops-"));
     copyFileSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
-    writeFileSync(join(project, "Pulumi.bed.yaml"), stringify({ config: Object.fromEntries(Object.entries({ ...CONFIG, appImage: versionRef(V1) }).map(([k, v]) => [`orion:${k}`, v])) }));
-    const outputs = { servers: Object.fromEntries(Object.entries(bed.program.servers).map(([name, s]) => [name, { ipv4Address: s.publicIp, privateIp: s.privateIp }])) };
+    writeFileSync(
+      join(project, "Pulumi.bed.yaml"),
+      stringify({
+        config: Object.fromEntries(
+          Object.entries({ ...CONFIG, appImage: versionRef(V1) }).map(([k, v]) => [`orion:${k}`, v]),
+        ),
+      }),
+    );
+    const outputs = {
+      servers: Object.fromEntries(
+        Object.entries(bed.program.servers).map(([name, s]) => [
+          name,
+          { ipv4Address: s.publicIp, privateIp: s.privateIp },
+        ]),
+      ),
+    };
     const key = readFileSync(join(bed.run.dir, "deploy-key"), "utf8");
     writeFileSync(join(project, "outputs.json"), JSON.stringify(outputs));
-    writeFileSync(join(project, "config.json"), JSON.stringify({ "orion:sshPrivateKey": { value: key, secret: true } }));
+    writeFileSync(
+      join(project, "config.json"),
+      JSON.stringify({ "orion:sshPrivateKey": { value: key, secret: true } }),
+    );
     mkdirSync(join(project, "bin"));
     writeFileSync(
       join(project, "bin", "pulumi"),
@@ -280,15 +375,25 @@ describe("operator commands against the bed's hosts", () => {
 
   it("status: every container with its image, digest and health, and the release history", async () => {
     const result = await cli("status.ts", ["--json"]);
-    const status = JSON.parse(result.stdout) as { servers: { server: string; containers: { service: string; image: string; digest: string; health: string }[]; history: { image: string }[] }[] };
+    const status = JSON.parse(result.stdout) as {
+      servers: {
+        server: string;
+        containers: { service: string; image: string; digest: string; health: string }[];
+        history: { image: string }[];
+      }[];
+    };
     const app = status.servers.find((s) => s.server === "app")!;
     const api = app.containers.find((c) => c.service === "api")!;
-    report("npm run status (over SSH from the operator's machine)", [`exit ${result.code}; app: ${app.containers.length} containers; api ${api.image} ${api.digest.slice(0, 19)} ${api.health}; last release ${app.history.at(-1)?.image}`]);
+    report("npm run status (over SSH from the operator's machine)", [
+      `exit ${result.code}; app: ${app.containers.length} containers; api ${api.image} ${api.digest.slice(0, 19)} ${api.health}; last release ${app.history.at(-1)?.image}`,
+    ]);
     expect(result.code).toBe(0);
     expect(api).toMatchObject({ image: versionRef(V1), health: "healthy" });
     expect(api.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(app.history.at(-1)!.image).toBe(versionRef(V1));
-    expect(app.containers.map((c) => c.service)).toEqual(expect.arrayContaining(["api", "celery-worker", "celery-beat", "db", "caddy"]));
+    expect(app.containers.map((c) => c.service)).toEqual(
+      expect.arrayContaining(["api", "celery-worker", "celery-beat", "db", "caddy"]),
+    );
   });
 
   it("logs: a service's lines from the servers that run it, each with its server", async () => {
@@ -300,7 +405,12 @@ describe("operator commands against the bed's hosts", () => {
   });
 
   it("exec: a one-off command with the app's environment; on launch inside the running API container", async () => {
-    const result = await cli("exec.ts", ["--", "python", "-c", "import os; print(os.environ['ORION_VERSION'], os.environ['LOG_LEVEL'], 'SECRET_KEY' in os.environ)"]);
+    const result = await cli("exec.ts", [
+      "--",
+      "python",
+      "-c",
+      "import os; print(os.environ['ORION_VERSION'], os.environ['LOG_LEVEL'], 'SECRET_KEY' in os.environ)",
+    ]);
     report("npm run exec", [`exit ${result.code}: ${result.stdout.trim()} (${result.stderr.trim()})`]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(`${V1} info True`);
