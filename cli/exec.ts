@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { COMPOSE_PROJECT } from "../model/render/compose";
 import { DEPLOY_DIR } from "../model/render/server-files";
 import { openStack, quote, sshArgs } from "./stack";
+import { runCommand } from "./run-command";
 
 /**
  * A one-off command in the app image, on the app server, with the app's
@@ -62,12 +63,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCommand(main);

@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { COMPOSE_PROJECT } from "../model/render/compose";
 import { DEPLOY_DIR } from "../model/render/server-files";
 import { openStack, quote, remote, serversRunning, sshArgs } from "./stack";
+import { runCommand } from "./run-command";
 
 /**
  * A service's logs from every server that runs it, one stream: each line
@@ -84,12 +85,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCommand(main);

@@ -4,6 +4,7 @@ import { COMPOSE_PROJECT } from "../model/render/compose";
 import { DEPLOY_DIR } from "../model/render/server-files";
 import { RELEASE_HISTORY } from "../model/render/release-script";
 import { openStack, remote } from "./stack";
+import { runCommand } from "./run-command";
 
 /**
  * What runs where: every container of the compose project on every server,
@@ -150,12 +151,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCommand(main);
