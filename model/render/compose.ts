@@ -360,7 +360,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
     case "postgres-exporter":
       return {
         environment: { DATA_SOURCE_NAME: "${POSTGRES_EXPORTER_DSN}" },
-        healthcheck: health(wget(`http://127.0.0.1:${SERVICES["postgres-exporter"].port}/metrics`)),
+        // Its landing page, not /metrics: a scrape looks up `db` on the internal backend network, and while the
+        // db container is down, Docker Engines before 26 forward that lookup outward where it times out
+        // (moby/moby#43430), so the exporter would turn unhealthy with PostgreSQL. pg_up says whether the database answers.
+        healthcheck: health(wget(`http://127.0.0.1:${SERVICES["postgres-exporter"].port}/`)),
       };
     case "redis-exporter": {
       const redis = endpoint(
