@@ -9,7 +9,7 @@ import { renderServerFiles } from "../../model/render/server-files";
 import { STAGE_NAMES, STAGES } from "../../model/stages";
 import { ROOT } from "../cli/run";
 import { POSTGRES_BIN, requireBinary, runAsServiceUser, serviceDir, writeServiceFile } from "../servers/support";
-import { run, writeTree } from "../render/tools";
+import { run, writeTree, COMPOSE_ENV } from "../render/tools";
 
 /**
  * Thousands of generated configs, the way operators write them: text for
@@ -90,18 +90,6 @@ const outcomes: Outcome[] = fc.sample(raw, { seed: SEED, numRuns: RUNS }).map((r
 const accepted = outcomes.filter((o) => o.plan);
 const heavy = accepted.filter((_, i) => i % HEAVY_EVERY === 0);
 
-/** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = [
-  "DB_PASSWORD",
-  "DATABASE_URL",
-  "DATABASE_URL_DIRECT",
-  "DATABASE_URL_READONLY",
-  "FLOWER_BASIC_AUTH",
-  "GRAFANA_ADMIN_PASSWORD",
-  "POSTGRES_EXPORTER_DSN",
-]
-  .map((k) => `${k}=x`)
-  .join("\n");
 const composeSchema = JSON.parse(
   readFileSync(join(ROOT, "node_modules", "dclint", "schemas", "compose.schema.json"), "utf8"),
 );
@@ -156,7 +144,7 @@ describe(`${RUNS} generated configs (seed ${SEED})`, () => {
     const failures: unknown[] = [];
     for (const o of heavy) {
       for (const server of o.plan!.servers) {
-        const dir = writeTree({ ...renderServerFiles(o.plan!, server), ".env": `${ENV}\n` });
+        const dir = writeTree({ ...renderServerFiles(o.plan!, server), ".env": `${COMPOSE_ENV}\n` });
         dirs.push(dir);
         const { status, output } = run(
           "docker",

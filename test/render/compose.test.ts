@@ -5,26 +5,10 @@ import { STAGE_NAMES } from "../../model/stages";
 import { planFor } from "../helpers";
 import { ROOT } from "../cli/run";
 import { dropStartIntervalOnOldEngines } from "../../model/render/start-interval";
-import { run, runAsEngine, writeTree } from "./tools";
+import { run, runAsEngine, writeTree, COMPOSE_ENV } from "./tools";
 
 const cases = STAGE_NAMES.flatMap((stage) => planFor(stage).servers.map((server) => [stage, server.name] as const));
 const DCLINT = join(ROOT, "node_modules", ".bin", "dclint");
-
-/** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = [
-  "DB_PASSWORD",
-  "DATABASE_URL",
-  "DATABASE_URL_DIRECT",
-  "DATABASE_URL_READONLY",
-  "FLOWER_BASIC_AUTH",
-  "GRAFANA_ADMIN_PASSWORD",
-  "POSTGRES_EXPORTER_DSN",
-  "PGBACKREST_REPO1_S3_KEY",
-  "PGBACKREST_REPO1_S3_KEY_SECRET",
-  "PGBACKREST_REPO1_CIPHER_PASS",
-]
-  .map((k) => `${k}=x`)
-  .join("\n");
 
 interface DclintReport {
   filePath: string;
@@ -42,7 +26,7 @@ beforeAll(() => {
         planned,
         planned.servers.find((s) => s.name === serverName)!,
       ),
-      ".env": `${ENV}\n`,
+      ".env": `${COMPOSE_ENV}\n`,
     });
   }
   const { output } = run(DCLINT, [
@@ -68,7 +52,7 @@ describe.each(cases)("the compose file of %s/%s", (stage, serverName) => {
 
   it("is accepted by docker-compose config with the plan's memory limits, as a host with an engine before 25 gets it", () => {
     // Compose 1.29 predates healthcheck start_interval, as Engine 20.10 does: check the file the deploy leaves on such a host.
-    const dir = writeTree({ ...renderServerFiles(planned, server), ".env": `${ENV}\n` });
+    const dir = writeTree({ ...renderServerFiles(planned, server), ".env": `${COMPOSE_ENV}\n` });
     expect(runAsEngine("1.41", dropStartIntervalOnOldEngines("compose.yaml"), dir)).toEqual({ status: 0, output: "" });
     const { status, output } = run("docker-compose", ["-f", "compose.yaml", "--profile", "full", "config"], {
       cwd: dir,

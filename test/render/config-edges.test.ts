@@ -2,21 +2,8 @@ import { parse } from "yaml";
 import { ConfigError, parseConfig } from "../../model/config";
 import { renderCompose } from "../../model/render/compose";
 import { renderServerFiles } from "../../model/render/server-files";
-import { run, writeTree } from "./tools";
+import { run, writeTree, COMPOSE_ENV } from "./tools";
 import { errorOf, planFor, server } from "../helpers";
-
-/** Values for every `${...}` in the compose files, as the deploy's env file provides them. */
-const ENV = [
-  "DB_PASSWORD",
-  "DATABASE_URL",
-  "DATABASE_URL_DIRECT",
-  "DATABASE_URL_READONLY",
-  "FLOWER_BASIC_AUTH",
-  "GRAFANA_ADMIN_PASSWORD",
-  "POSTGRES_EXPORTER_DSN",
-]
-  .map((k) => `${k}=x`)
-  .join("\n");
 
 describe("replicas given as text, as `pulumi config set` stores them", () => {
   it.each(["3", "3.0", " 3 "])("take %j as the number 3 in the plan and in the compose file", (given) => {
@@ -29,7 +16,7 @@ describe("replicas given as text, as `pulumi config set` stores them", () => {
 
   it("render a compose file that Docker Compose v2 accepts", () => {
     const p = planFor("scale", { replicas: '{"celery-worker":"3.0"}' });
-    const dir = writeTree({ ...renderServerFiles(p, server(p, "app")), ".env": `${ENV}\n` });
+    const dir = writeTree({ ...renderServerFiles(p, server(p, "app")), ".env": `${COMPOSE_ENV}\n` });
     const { status, output } = run(
       "docker",
       ["compose", "-f", "compose.yaml", "--profile", "full", "config", "--format", "json"],

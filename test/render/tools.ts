@@ -51,3 +51,22 @@ export function runAsEngine(apiVersion: string, line: string, dir: string): { st
   });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
+
+/**
+ * Values for every `${...}` in the compose files, as the deploy's env file provides them
+ * (`docker compose config` and dclint read them from `.env` beside the compose file).
+ */
+export const COMPOSE_ENV = [
+  "DB_PASSWORD",
+  "DATABASE_URL",
+  "DATABASE_URL_DIRECT",
+  "DATABASE_URL_READONLY",
+  "FLOWER_BASIC_AUTH",
+  "GRAFANA_ADMIN_PASSWORD",
+  "POSTGRES_EXPORTER_DSN",
+  "PGBACKREST_REPO1_S3_KEY",
+  "PGBACKREST_REPO1_S3_KEY_SECRET",
+  "PGBACKREST_REPO1_CIPHER_PASS",
+]
+  .map((k) => `${k}=x`)
+  .join("\n");
