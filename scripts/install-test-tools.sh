@@ -19,13 +19,16 @@ missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# Docker Compose v2 (`docker compose config` checks the rendered compose files; the test bed's deploys run it).
-compose_v2=yes
-docker compose version 2>/dev/null | grep -q 'version v\?2\.' || compose_v2=no
+# From Debian 13 (.ci/install-from-debian13): Docker Compose v2 (`docker compose config` checks the rendered compose
+# files; the test bed's deploys run it) and the test bed's Docker Engine 26 (test/hosts/README.md).
+from_debian13=()
+docker compose version 2>/dev/null | grep -q 'version v\?2\.' || from_debian13+=("the Docker Compose v2 plugin")
+"${ORION_TESTBED_ENGINE_DIR:-/usr/local/lib/orion-testbed/engine}/dockerd" --version 2>/dev/null | grep -q 'version 2[6-9]\.' ||
+  from_debian13+=("the test bed's Docker Engine")
 
-if [ ${#missing[@]} -eq 0 ] && [ "$compose_v2" = yes ]; then exit 0; fi
+if [ ${#missing[@]} -eq 0 ] && [ ${#from_debian13[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
-  [ "$compose_v2" = no ] && missing+=("the Docker Compose v2 plugin")
+  missing+=("${from_debian13[@]}")
   echo "The tests need tools that are not installed: ${missing[*]}." >&2
   echo "Install them once, as root:  sudo $0" >&2
   exit 1
@@ -40,7 +43,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$no_starts" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-# Debian 12 has only Compose v1: the v2 plugin comes from Debian 13's package (.ci/install-compose-plugin).
-if [ "$compose_v2" = no ]; then
-  .ci/install-compose-plugin >/dev/null
+if [ ${#from_debian13[@]} -gt 0 ]; then
+  .ci/install-from-debian13 >/dev/null
 fi

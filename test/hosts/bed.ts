@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureImages, type ImageSet } from "./images/build";
-import { Host, type EngineSetup } from "./host";
+import { engineProblem, Host, type EngineSetup } from "./host";
 import { addNamespace, NEIGHBOUR_IP, OPERATOR_IP, PRIVATE_PREFIX, PUBLIC_PREFIX, Switch } from "./network";
 import { Prober, type HttpAnswer, type HttpRequest } from "./probes";
 import { composeImages, pulledImages, runProgram, type ProgramRun, type RemoteCommand } from "./program";
@@ -108,6 +108,8 @@ export class TestBed {
         "the real-hosts test bed needs root (network namespaces, Docker engines, loop devices): run `sudo npm test`, or leave the bed out with `npx jest --selectProjects model program tools servers`",
       );
     }
+    const problem = engineProblem();
+    if (problem) throw new Error(problem);
     cleanStale();
     const images = await ensureImages();
     const bed = new TestBed(newRun(), images, options.servers);

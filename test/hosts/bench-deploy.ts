@@ -9,9 +9,9 @@ import { DEPLOY_DIR } from "../../model/render/server-files";
  * times, the app server's containers are taken down (images, volume and
  * files stay) and its deploy script runs again over SSH, timed from the
  * script's start to its end, which is `docker compose up --wait` seeing every
- * container healthy. The bed's Docker Engine 20.10 predates health check
- * start intervals, so each service is first probed one full interval after
- * it starts (start-interval.ts): a server with Engine 25 or later waits less.
+ * container healthy. The bed runs Engine 26, as the servers do, so a starting
+ * service is probed every second (start-interval.ts); on an engine before 25
+ * (`ORION_TESTBED_ENGINE=machine`) each waits a full interval for its first probe.
  */
 export async function measureDeployOnBed(
   stage: StageName,

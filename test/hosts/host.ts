@@ -41,7 +41,23 @@ const OWN_DIRS: Record<string, string> = {
 };
 /** Device nodes a server's processes use; the bed's /dev is a tmpfs so that /dev/disk/by-id can hold the attached volume. */
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty", "console", "kmsg", "fuse", "loop-control"];
-const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/**
+ * The bed's Docker Engine: Debian 13's docker.io (Engine 26), which .ci/install-from-debian13 puts in its own directory,
+ * because the servers run Ubuntu 24.04's docker.io, a current upstream release. `ORION_TESTBED_ENGINE=machine` runs the
+ * machine's own engine instead (Debian 12's 20.10), which takes the deploy's path for engines before 25 (start-interval.ts).
+ */
+export const ENGINE_DIR = process.env.ORION_TESTBED_ENGINE_DIR ?? "/usr/local/lib/orion-testbed/engine";
+const MACHINE_ENGINE = process.env.ORION_TESTBED_ENGINE === "machine";
+const HOST_PATH = [
+  ...(MACHINE_ENGINE ? [] : [ENGINE_DIR]),
+  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+].join(":");
+
+/** Why the bed cannot start its engines, if it cannot. */
+export function engineProblem(): string | undefined {
+  if (MACHINE_ENGINE || existsSync(join(ENGINE_DIR, "dockerd"))) return undefined;
+  return `the test bed's Docker Engine is not in ${ENGINE_DIR}: install it once, as root, with scripts/install-test-tools.sh (or run the machine's own engine with ORION_TESTBED_ENGINE=machine)`;
+}
 
 export interface HostSpec {
   /** The server's name in the plan (`app`, `db`, `worker-2`). */

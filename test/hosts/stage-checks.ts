@@ -31,7 +31,10 @@ export async function lookAtStage(bed: TestBed, stage: string, up?: UpResult): P
   const found = await exposure(bed);
   const scanSeconds = (Date.now() - scanAt) / 1000;
   const count = Object.values(state.containers).flat().length;
-  report(`${stage} on ${[...bed.hosts.keys()].join(", ")}`, [
+  const engine = (
+    await bed.host("app").docker(["version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"])
+  ).stdout.trim();
+  report(`${stage} on ${[...bed.hosts.keys()].join(", ")}, Docker Engine ${engine}`, [
     ...(up
       ? up.commands.map(
           (c) => `${c.name}: ${c.outcome}${c.ms !== undefined ? ` in ${(c.ms / 1000).toFixed(1)} s` : ""}`,

@@ -45,7 +45,8 @@ def _get_pool():
         if _pool is None:
             size = int(os.environ.get("DB_POOL_SIZE", "5"))
             overflow = int(os.environ.get("DB_MAX_OVERFLOW", "0"))
-            _pool = ThreadedConnectionPool(1, size + overflow, os.environ["DATABASE_URL"], connect_timeout=5)
+            # As SQLAlchemy's QueuePool: DB_POOL_SIZE connections stay open between requests, the overflow closes when returned.
+            _pool = ThreadedConnectionPool(size, size + overflow, os.environ["DATABASE_URL"], connect_timeout=5)
         return _pool
 
 
