@@ -140,7 +140,10 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
           "./config/postgres:/etc/postgresql:ro",
           ...PGBACKREST_MOUNTS,
         ],
-        healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
+        // Over TCP: on a new cluster the image's entrypoint first runs a temporary server on the socket alone (its
+        // docker_temp_server_start: listen_addresses=''), which a socket check would find ready just before it shuts
+        // down, and `up --wait` would then hand the deploy a database that is stopping.
+        healthcheck: health(["CMD", "pg_isready", "-h", "127.0.0.1", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
     case "db-replica": {
@@ -176,7 +179,7 @@ function serviceBody(plan: Plan, server: PlannedServer, s: PlannedService): Comp
           "./config/postgres:/etc/postgresql:ro",
           ...PGBACKREST_MOUNTS,
         ],
-        healthcheck: health(["CMD", "pg_isready", "-U", DB_USER, "-d", DB_NAME]),
+        healthcheck: health(["CMD", "pg_isready", "-h", "127.0.0.1", "-U", DB_USER, "-d", DB_NAME]),
         stop_grace_period: "60s",
       };
     }

@@ -376,7 +376,9 @@ async function build(images: string[], progress: (line: string) => void): Promis
     timings[name] = (Date.now() - t) / 1000;
     return value;
   };
-  rmSync(work, { recursive: true, force: true });
+  // Under the cache's lock no other build runs: a work directory left here is a killed build's (its chroot mounts died with its mount namespace).
+  for (const left of readdirSync(CACHE_ROOT).filter((name) => name.startsWith("work-")))
+    rmSync(join(CACHE_ROOT, left), { recursive: true, force: true });
   for (const d of ["lists/partial", "archives/partial"]) mkdirSync(join(work, d), { recursive: true });
   for (const d of ["layers", "configs", "records"]) mkdirSync(join(CACHE_ROOT, d), { recursive: true });
   const record = (name: string) => join(CACHE_ROOT, "records", `${name}.json`);

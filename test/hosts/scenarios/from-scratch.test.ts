@@ -5,10 +5,10 @@ import { expectStage, lookAtStage } from "../stage-checks";
  * Launch, growth and scale, each deployed from scratch on its own hosts the
  * way `pulumi up` deploys them: the rendered deploy scripts over SSH as the
  * deploy user, the env file on stdin. The three stacks come up side by side.
- * CI checks launch inside launch-lifecycle and growth and scale inside
- * database-move (the same checks, stage-checks.ts); this scenario, under
- * `npm run test:hosts`, also deploys scale from scratch (an empty volume on
- * a new db server).
+ * CI checks launch inside launch-lifecycle, growth and scale inside
+ * database-move (the same checks, stage-checks.ts) and a new db server with
+ * an empty volume inside enterprise; this scenario, under
+ * `npm run test:hosts`, also deploys scale from scratch.
  */
 const STAGES = ["launch", "growth", "scale"] as const;
 type Stage = (typeof STAGES)[number];
