@@ -9,10 +9,9 @@ const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
 
 /**
  * The real-hosts scenarios `npm test` runs (test/hosts/scenarios/<name>.test.ts). CI's whole run must stay under
- * 25 minutes with a cold image build (test/hosts/README.md has the figures); from-scratch, whose stages these deploy
- * too, runs with `npm run test:hosts`.
+ * 25 minutes with a cold image build (test/hosts/README.md has the figures).
  */
-const CI_HOST_SCENARIOS = ["launch-lifecycle", "release", "database-move", "enterprise"];
+const CI_HOST_SCENARIOS = ["launch-lifecycle", "release", "database-move", "enterprise", "from-scratch"];
 
 /** @param {string} displayName @param {string[]} testMatch */
 const project = (displayName, testMatch) => ({

@@ -2,15 +2,16 @@ import { TestBed, type UpResult } from "../bed";
 import { expectStage, lookAtStage } from "../stage-checks";
 
 /**
- * Launch, growth and scale, each deployed from scratch on its own hosts the
- * way `pulumi up` deploys them: the rendered deploy scripts over SSH as the
- * deploy user, the env file on stdin. The three stacks come up side by side.
- * CI checks launch inside launch-lifecycle, growth and scale inside
- * database-move (the same checks, stage-checks.ts) and a new db server with
- * an empty volume inside enterprise; this scenario, under
- * `npm run test:hosts`, also deploys scale from scratch.
+ * Scale deployed from scratch on its own hosts the way `pulumi up` deploys
+ * it: the rendered deploy scripts over SSH as the deploy user, the env file
+ * on stdin, a new db server with an empty volume beside the app server. The
+ * other stages are deployed from scratch by the scenarios that go on to use
+ * them: launch in launch-lifecycle and growth in database-move (which then
+ * moves it to scale) with the same checks (stage-checks.ts), and six of
+ * enterprise's servers in enterprise (health and memory limits). More stages
+ * can be listed here; they come up side by side.
  */
-const STAGES = ["launch", "growth", "scale"] as const;
+const STAGES = ["scale"] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Outcome {
