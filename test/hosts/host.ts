@@ -55,6 +55,9 @@ const HOST_PATH = [
 
 /** Why the bed cannot start its engines, if it cannot. */
 export function engineProblem(): string | undefined {
+  const choice = process.env.ORION_TESTBED_ENGINE;
+  if (choice !== undefined && choice !== "" && choice !== "machine")
+    return `ORION_TESTBED_ENGINE is "${choice}": leave it unset for the bed's Engine 26, or set it to "machine" for the machine's own engine`;
   if (MACHINE_ENGINE || existsSync(join(ENGINE_DIR, "dockerd"))) return undefined;
   return `the test bed's Docker Engine is not in ${ENGINE_DIR}: install it once, as root, with scripts/install-test-tools.sh (or run the machine's own engine with ORION_TESTBED_ENGINE=machine)`;
 }
