@@ -21,10 +21,7 @@ for pkg in "${DEBIAN_PACKAGES[@]}"; do
 done
 # From Debian 13 (.ci/install-from-debian13): Docker Compose v2 (`docker compose config` checks the rendered compose
 # files; the test bed's deploys run it) and the test bed's Docker Engine 26 (test/hosts/README.md).
-from_debian13=()
-docker compose version 2>/dev/null | grep -q 'version v\?2\.' || from_debian13+=("the Docker Compose v2 plugin")
-"${ORION_TESTBED_ENGINE_DIR:-/usr/local/lib/orion-testbed/engine}/dockerd" --version 2>/dev/null | grep -q 'version 2[6-9]\.' ||
-  from_debian13+=("the test bed's Docker Engine")
+mapfile -t from_debian13 < <(.ci/install-from-debian13 --missing)
 
 if [ ${#missing[@]} -eq 0 ] && [ ${#from_debian13[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
