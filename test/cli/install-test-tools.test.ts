@@ -8,15 +8,19 @@ const SCRIPT = join(ROOT, "scripts", "install-test-tools.sh");
 
 /**
  * Runs a copy of the script (in a temporary directory any user can read, wherever the checkout is),
- * changed by `edit`, as another user (`nobody`), as a contributor without root would.
+ * changed by `edit`, as another user (`nobody`), as a contributor without root would. The script it asks
+ * what Debian 13 must supply (.ci/install-from-debian13) is copied beside it, as in the checkout.
  */
 function asNobody(edit: (text: string) => string = (text) => text) {
   const dir = mkdtempSync(join(tmpdir(), "orion-tools-"));
   try {
     mkdirSync(join(dir, "scripts"));
+    mkdirSync(join(dir, ".ci"));
     const copy = join(dir, "scripts", "install-test-tools.sh");
+    const fromDebian13 = join(dir, ".ci", "install-from-debian13");
     writeFileSync(copy, edit(readFileSync(SCRIPT, "utf8")));
-    for (const path of [dir, join(dir, "scripts"), copy]) chmodSync(path, 0o755);
+    writeFileSync(fromDebian13, readFileSync(join(ROOT, ".ci", "install-from-debian13"), "utf8"));
+    for (const path of [dir, join(dir, "scripts"), join(dir, ".ci"), copy, fromDebian13]) chmodSync(path, 0o755);
     return {
       copy,
       ...spawnSync("su", ["nobody", "-s", "/bin/bash", "-c", copy], { encoding: "utf8", timeout: 120_000 }),
